@@ -1,0 +1,3 @@
+from kefu.cli import app
+
+app()

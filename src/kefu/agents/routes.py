@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from kefu.agents import service
+from kefu.agents.models import Agent
+from kefu.agents.schemas import AgentIn, LoginIn, PresenceIn
+from kefu.core.auth import SESSION_COOKIE, admin, any_agent, current_agent, get_db, supervisor
+from kefu.core.db import Database
+
+router = APIRouter(prefix="/api", tags=["agents"])
+
+
+def set_session_cookie(request: Request, response, token: str) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+                        max_age=settings.session_hours * 3600, path="/")
+
+
+@router.post("/auth/login")
+async def login(body: LoginIn, request: Request, db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        agent, token = await service.login(s, body.username, body.password, request.app.state.settings.session_hours)
+        out = await service.agent_out(s, agent)
+    response = JSONResponse({"agent": out})
+    set_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/auth/logout")
+async def logout(request: Request, agent: Agent = Depends(current_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        await service.logout(s, await service.get_agent(s, agent.shop_id, agent.id), request.cookies.get(SESSION_COOKIE))
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me")
+async def me(agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        return {"agent": await service.agent_out(s, agent)}
+
+
+@router.put("/me/presence")
+async def set_presence(body: PresenceIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        me_ = await service.set_presence(s, await service.get_agent(s, agent.shop_id, agent.id), body.presence)
+        return {"agent": await service.agent_out(s, me_)}
+
+
+@router.get("/agents")
+async def list_agents(agent: Agent = Depends(supervisor), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        return {"agents": await service.list_agents(s, agent.shop_id)}
+
+
+@router.post("/agents", status_code=201)
+async def create_agent(body: AgentIn, agent: Agent = Depends(admin), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        created = await service.create_agent(s, agent.shop_id, **body.model_dump())
+        return {"agent": await service.agent_out(s, created, 0)}

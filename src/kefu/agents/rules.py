@@ -1,0 +1,73 @@
+"""Who may do what. Pure functions, unit-tested without a database."""
+
+from __future__ import annotations
+
+import re
+
+from kefu.agents.models import GROUPS, PRESENCES, ROLES
+from kefu.core.errors import BadInput
+
+# Everyone on the service team works the inbox; only some see the floor or manage people.
+CHAT_ROLES = frozenset(ROLES)
+SUPERVISE_ROLES = frozenset({"supervisor", "admin"})
+ADMIN_ROLES = frozenset({"admin"})
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 8
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise BadInput("登录名只能使用小写字母、数字、点、横线和下划线，2 到 64 位",
+                       "Username: 2-64 lowercase letters, digits, dot, dash or underscore",
+                       code="bad_username")
+    return username
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise BadInput(f"密码至少 {MIN_PASSWORD} 位", f"Password needs at least {MIN_PASSWORD} characters",
+                       code="weak_password")
+    return password
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise BadInput(f"未知角色：{role}", f"Unknown role: {role}", code="bad_role")
+    return role
+
+
+def check_group(group: str) -> str:
+    if group not in GROUPS:
+        raise BadInput(f"未知分组：{group}（可选：{'、'.join(GROUPS)}）", f"Unknown group: {group}",
+                       code="bad_group")
+    return group
+
+
+def check_presence(presence: str) -> str:
+    if presence not in PRESENCES:
+        raise BadInput(f"未知状态：{presence}", f"Unknown presence: {presence}", code="bad_presence")
+    return presence
+
+
+def check_max_chats(value: int) -> int:
+    if not 1 <= int(value) <= 50:
+        raise BadInput("同时接待数应在 1 到 50 之间", "Max concurrent chats must be 1-50", code="bad_max_chats")
+    return int(value)
+
+
+def parse_skills(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else re.split(r"[,，、\s]+", value)
+    seen: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item and item not in seen:
+            seen.append(item[:32])
+    return seen[:20]
+
+
+def may(role: str, allowed: frozenset[str]) -> bool:
+    return role in allowed

@@ -1,0 +1,100 @@
+"""Verbs on agents: create, log in and out, change presence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.agents import rules
+from kefu.agents.models import Agent, AgentSession
+from kefu.conversations.models import Conversation
+from kefu.core import events
+from kefu.core.clock import as_utc, now
+from kefu.core.errors import Conflict, NotFound, Unauthorized
+from kefu.core.security import hash_password, new_token, token_hash, verify_password
+
+
+async def create_agent(session: AsyncSession, shop_id: int, *, username: str, password: str,
+                       display_name: str, role: str = "agent", group: str = "售前",
+                       skills: list[str] | str | None = None, max_chats: int = 5) -> Agent:
+    username = rules.check_username(username)
+    rules.check_password(password)
+    if await session.scalar(select(Agent.id).where(Agent.username == username)):
+        raise Conflict("登录名已被使用", "Username is taken", code="username_taken")
+    agent = Agent(shop_id=shop_id, username=username, display_name=(display_name or username).strip()[:64],
+                  password_hash=hash_password(password), role=rules.check_role(role),
+                  group=rules.check_group(group), skills=rules.parse_skills(skills),
+                  max_chats=rules.check_max_chats(max_chats), presence="offline")
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def login(session: AsyncSession, username: str, password: str, hours: int) -> tuple[Agent, str]:
+    agent = await session.scalar(select(Agent).where(Agent.username == (username or "").strip().lower()))
+    if agent is None or not agent.active or not verify_password(agent.password_hash, password or ""):
+        raise Unauthorized("登录名或密码错误", "Wrong username or password", code="bad_credentials")
+    token = new_token()
+    session.add(AgentSession(token_hash=token_hash(token), shop_id=agent.shop_id, agent_id=agent.id,
+                             expires_at=now() + timedelta(hours=hours)))
+    await set_presence(session, agent, "online")
+    return agent, token
+
+
+async def agent_for_token(session: AsyncSession, token: str | None) -> Agent | None:
+    if not token:
+        return None
+    row = await session.get(AgentSession, token_hash(token))
+    if row is None or as_utc(row.expires_at) <= now():
+        return None
+    agent = await session.get(Agent, row.agent_id)
+    return agent if agent is not None and agent.active else None
+
+
+async def logout(session: AsyncSession, agent: Agent, token: str | None) -> None:
+    if token:
+        await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+    await set_presence(session, agent, "offline")
+
+
+async def set_presence(session: AsyncSession, agent: Agent, presence: str) -> Agent:
+    presence = rules.check_presence(presence)
+    if agent.presence != presence:
+        agent.presence = presence
+        agent.presence_changed_at = now()
+        await session.flush()
+        await events.record(session, agent.shop_id, "agent.updated", await agent_out(session, agent))
+    return agent
+
+
+async def get_agent(session: AsyncSession, shop_id: int, agent_id: int) -> Agent:
+    agent = await session.get(Agent, agent_id)
+    if agent is None or agent.shop_id != shop_id:
+        raise NotFound("客服不存在", "Agent not found", code="agent_not_found")
+    return agent
+
+
+async def loads(session: AsyncSession, shop_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Conversation.assignee_id, func.count()).where(
+            Conversation.shop_id == shop_id, Conversation.status == "assigned").group_by(Conversation.assignee_id))
+    return {aid: n for aid, n in rows if aid is not None}
+
+
+async def agent_out(session: AsyncSession, agent: Agent, load: int | None = None) -> dict:
+    if load is None:
+        load = (await loads(session, agent.shop_id)).get(agent.id, 0)
+    return {
+        "id": agent.id, "username": agent.username, "display_name": agent.display_name, "role": agent.role,
+        "group": agent.group, "skills": list(agent.skills or []), "max_chats": agent.max_chats,
+        "presence": agent.presence, "load": load,
+        "presence_changed_at": as_utc(agent.presence_changed_at).isoformat() if agent.presence_changed_at else None,
+    }
+
+
+async def list_agents(session: AsyncSession, shop_id: int) -> list[dict]:
+    load = await loads(session, shop_id)
+    agents = await session.scalars(select(Agent).where(Agent.shop_id == shop_id).order_by(Agent.group, Agent.id))
+    return [await agent_out(session, a, load.get(a.id, 0)) for a in agents]

@@ -1,0 +1,99 @@
+"""The FastAPI application: wiring only. Domain logic lives in the domain packages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kefu.core.config import Settings, get_settings
+from kefu.core.db import Database
+from kefu.core.errors import KefuError
+from kefu.core.events import EventBus, bus
+from kefu.core.security import VisitorTokens
+
+log = logging.getLogger("kefu")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def make_bus(settings: Settings) -> EventBus:
+    if settings.redis_url:
+        from kefu.core.redisbus import RedisBus
+
+        return RedisBus(settings.redis_url)
+    return EventBus()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = Database(settings.resolved_database_url())
+        if settings.auto_migrate:
+            await db.migrate()
+        event_bus = make_bus(settings)
+        await event_bus.start()
+        bus.install(event_bus)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            await event_bus.stop()
+            await db.dispose()
+
+    app = FastAPI(title="kefu 客服", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key(), settings.visitor_token_days)
+    install_error_handlers(app)
+
+    from kefu.agents.routes import router as agents_router
+    from kefu.conversations.handlers import router as ws_router
+    from kefu.conversations.routes import router as conversations_router
+    from kefu.customers.routes import router as widget_router
+    from kefu.web.routes import router as web_router
+
+    for router in (agents_router, conversations_router, widget_router, ws_router, web_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return {"ok": True}
+
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KefuError)
+    async def kefu_error(request: Request, exc: KefuError):
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        fields = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "problem": e.get("msg")}
+                  for e in exc.errors()]
+        names = "、".join(f["field"] for f in fields if f["field"]) or "请求体"
+        err = KefuError(f"请求格式不正确：{names}", "Request is malformed: " + "; ".join(
+            f"{f['field']}: {f['problem']}" for f in fields), code="invalid_request", status=422,
+            extra={"fields": fields})
+        return JSONResponse(err.to_dict(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        zh = {404: "页面不存在", 405: "不支持该请求方法"}.get(exc.status_code, "请求失败")
+        err = KefuError(zh, str(exc.detail), code=f"http_{exc.status_code}", status=exc.status_code)
+        return JSONResponse(err.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):  # pragma: no cover - last resort
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        err = KefuError("服务器内部错误，已记录，请稍后重试", "Internal error; it has been logged", code="internal",
+                        status=500)
+        return JSONResponse(err.to_dict(), status_code=500)

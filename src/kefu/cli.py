@@ -1,0 +1,113 @@
+"""The `kefu` command: serve, demo, migrate, shop and agent management."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import typer
+
+from kefu.core.config import get_settings
+
+app = typer.Typer(help="kefu 客服 — customer service for Chinese online shops", no_args_is_help=True)
+shop_app = typer.Typer(help="Shops (tenants)", no_args_is_help=True)
+agent_app = typer.Typer(help="Agents (service staff)", no_args_is_help=True)
+app.add_typer(shop_app, name="shop")
+app.add_typer(agent_app, name="agent")
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+async def _with_db(fn):
+    from kefu.core.db import Database
+
+    db = Database(get_settings().resolved_database_url())
+    try:
+        await db.migrate()
+        return await fn(db)
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest migration."""
+    _run(_with_db(lambda db: asyncio.sleep(0)))
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="listen address (KEFU_HOST)"),
+          port: int = typer.Option(None, help="listen port (KEFU_PORT)")) -> None:
+    """Run the web server (migrates first unless KEFU_AUTO_MIGRATE=0)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("kefu.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), ws_max_size=1024 * 1024)
+
+
+@shop_app.command("add")
+def shop_add(slug: str, name: str = typer.Argument("", help="display name")) -> None:
+    """Create a shop."""
+    from kefu.shops.service import create_shop
+
+    async def go(db):
+        async with db.transaction() as s:
+            shop = await create_shop(s, slug, name or slug)
+            return shop.id
+
+    typer.echo(f"shop {slug} created (id {_run(_with_db(go))})")
+
+
+@agent_app.command("add")
+def agent_add(username: str, shop: str = typer.Option(..., help="shop slug"),
+              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+              name: str = typer.Option("", help="display name"), role: str = typer.Option("agent"),
+              group: str = typer.Option("售前"), skills: str = typer.Option("", help="comma separated"),
+              max_chats: int = typer.Option(5)) -> None:
+    """Create an agent (roles: agent, senior, emotion_support, supervisor, trainer, admin)."""
+    from kefu.agents.service import create_agent
+    from kefu.core.errors import KefuError
+    from kefu.shops.service import get_shop_by_slug
+
+    async def go(db):
+        async with db.transaction() as s:
+            shop_row = await get_shop_by_slug(s, shop)
+            agent = await create_agent(s, shop_row.id, username=username, password=password, display_name=name,
+                                       role=role, group=group, skills=skills, max_chats=max_chats)
+            return agent.id
+
+    try:
+        agent_id = _run(_with_db(go))
+    except KefuError as exc:
+        typer.echo(f"错误 / error: {exc.zh} / {exc.en}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"agent {username} created (id {agent_id})")
+
+
+@app.command()
+def demo(host: str = typer.Option(None), port: int = typer.Option(None),
+         no_serve: bool = typer.Option(False, "--no-serve", help="only load the demo shop")) -> None:
+    """Load the demo shop (idempotent), print its URLs and logins, and serve."""
+    from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo
+
+    settings = get_settings()
+    logins = _run(_with_db(load_demo))
+    base = f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo("\nkefu demo shop is ready / 演示店铺已就绪\n")
+    typer.echo(f"  buyer widget  买家窗口  {base}/shop/{DEMO_SLUG}")
+    typer.echo(f"  agent workspace 客服工作台 {base}/agent")
+    typer.echo(f"  supervisor view 主管视图  {base}/supervisor")
+    typer.echo(f"\n  logins (password {DEMO_PASSWORD}):")
+    for username, name, role, group in logins:
+        typer.echo(f"    {username:<12} {name:<6} {role:<16} {group}")
+    typer.echo("")
+    if not no_serve:
+        serve(host=host, port=port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

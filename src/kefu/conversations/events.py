@@ -1,0 +1,25 @@
+"""Named conversation events and what a buyer may see of them."""
+
+from __future__ import annotations
+
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+MESSAGE_CREATED = "message.created"
+CONVERSATION_READ = "conversation.read"
+TYPING = "typing"
+
+_BUYER_CONVERSATION_KEYS = ("id", "status", "assignee_name", "last_seq", "agent_read_seq", "buyer_read_seq",
+                            "created_at", "closed_at")
+
+
+def for_buyer(ev: dict, customer_id: int) -> dict | None:
+    """The buyer's view of an event, or None when it is not theirs to see."""
+    if ev.get("customer_id") != customer_id or ev.get("private"):
+        return None
+    data = ev.get("data") or {}
+    if "conversation" in data:
+        conv = {k: data["conversation"].get(k) for k in _BUYER_CONVERSATION_KEYS}
+        data = {**data, "conversation": conv}
+    if ev["type"] == MESSAGE_CREATED and data.get("message", {}).get("private"):
+        return None
+    return {**ev, "data": data}

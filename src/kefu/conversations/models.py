@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.core.db import Base, BigId, TimestampMixin
+
+STATUSES = ("waiting", "assigned", "closed")
+SENDERS = ("buyer", "agent", "bot", "system")
+
+
+class Conversation(TimestampMixin, Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_shop_status", "shop_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), nullable=True,
+                                                    index=True)
+    group: Mapped[str | None] = mapped_column("group_name", String(32), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="widget")
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    agent_unread: Mapped[int] = mapped_column(Integer, default=0)
+    agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    buyer_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_preview: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Message(TimestampMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

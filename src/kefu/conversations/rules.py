@@ -1,0 +1,63 @@
+"""Message hygiene and conversation status rules. Pure functions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kefu.core.errors import BadInput, Conflict
+
+MAX_MESSAGE_CHARS = 5000
+MAX_CLIENT_ID = 64
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+OPEN_STATUSES = ("waiting", "assigned")
+
+
+def clean_text(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
+    """Normalize a message body or raise a clear 4xx. Never silently truncates."""
+    if not isinstance(text, str):
+        raise BadInput("消息内容必须是文字", "Message text must be a string", code="message_not_text")
+    text = unicodedata.normalize("NFC", _CONTROL.sub("", text.replace("\r\n", "\n"))).strip()
+    if not text:
+        raise BadInput("消息不能为空", "Message cannot be empty", code="message_empty")
+    if len(text) > max_chars:
+        raise BadInput(f"消息过长：最多 {max_chars} 字，当前 {len(text)} 字",
+                       f"Message too long: at most {max_chars} characters, got {len(text)}",
+                       code="message_too_long", status=413)
+    return text
+
+
+def clean_client_msg_id(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_CLIENT_ID or not value.isprintable():
+        raise BadInput("client_msg_id 无效（最多 64 个可见字符）", "client_msg_id must be ≤ 64 printable characters",
+                       code="bad_client_msg_id")
+    return value
+
+
+def preview(text: str, limit: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def check_can_close(status: str) -> None:
+    if status == "closed":
+        raise Conflict("会话已结束", "Conversation is already closed", code="already_closed")
+
+
+def check_can_reopen(status: str) -> None:
+    if status != "closed":
+        raise Conflict("会话尚未结束，无需重新打开", "Conversation is still open", code="not_closed")
+
+
+def check_can_take(status: str, assignee_id: int | None, agent_id: int) -> None:
+    if status == "closed":
+        raise Conflict("会话已结束，请先重新打开", "Conversation is closed; reopen it first", code="closed")
+    if status == "assigned" and assignee_id not in (None, agent_id):
+        raise Conflict("该会话已被其他客服接待", "Another agent already took this conversation",
+                       code="already_assigned")
+
+
+def status_after_reopen(assignee_id: int | None) -> str:
+    return "assigned" if assignee_id else "waiting"

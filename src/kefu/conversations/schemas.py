@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from kefu.agents.models import Agent
+from kefu.conversations.models import Conversation, Message
+from kefu.core.clock import as_utc
+from kefu.customers.models import Customer
+from kefu.customers.service import customer_out
+
+
+class MessageIn(BaseModel):
+    text: str = Field(description="message body, 1-5000 characters")
+    client_msg_id: str | None = Field(default=None, max_length=64,
+                                      description="client-chosen id; a repeat is stored once")
+    private: bool = Field(default=False, description="agents only: a private note the buyer never sees")
+
+
+class ReadIn(BaseModel):
+    seq: int = Field(ge=0)
+
+
+class TransferIn(BaseModel):
+    agent_id: int
+
+
+def iso(value) -> str | None:
+    value = as_utc(value)
+    return value.isoformat() if value else None
+
+
+def message_out(m: Message, agent_name: str | None = None) -> dict:
+    return {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "sender": m.sender,
+            "agent_id": m.agent_id, "agent_name": agent_name, "text": m.text, "private": m.private,
+            "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
+
+
+def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent | None) -> dict:
+    return {
+        "id": c.id, "status": c.status, "group": c.group, "channel": c.channel,
+        "assignee_id": c.assignee_id, "assignee_name": assignee.display_name if assignee else None,
+        "customer": customer_out(customer) if customer else None,
+        "waiting_since": iso(c.waiting_since), "first_message_at": iso(c.first_message_at),
+        "first_response_at": iso(c.first_response_at), "last_message_at": iso(c.last_message_at),
+        "closed_at": iso(c.closed_at), "created_at": iso(c.created_at), "last_seq": c.last_seq,
+        "agent_unread": c.agent_unread, "agent_read_seq": c.agent_read_seq, "buyer_read_seq": c.buyer_read_seq,
+        "last_preview": c.last_preview,
+    }
+
+
+def buyer_conversation_out(c: Conversation, assignee: Agent | None) -> dict:
+    """What a buyer may see of their own conversation: no internal counters or notes."""
+    return {"id": c.id, "status": c.status, "assignee_name": assignee.display_name if assignee else None,
+            "last_seq": c.last_seq, "agent_read_seq": c.agent_read_seq, "buyer_read_seq": c.buyer_read_seq,
+            "created_at": iso(c.created_at), "closed_at": iso(c.closed_at)}

@@ -1,0 +1,243 @@
+"""Verbs that change conversations and messages. Every query is scoped by shop_id."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from kefu.agents.models import Agent
+from kefu.conversations import events as names
+from kefu.conversations import rules
+from kefu.conversations.models import Conversation, Message
+from kefu.conversations.schemas import conversation_out, message_out
+from kefu.core import events
+from kefu.core.clock import now
+from kefu.core.errors import Forbidden, NotFound
+from kefu.customers.models import Customer
+
+
+async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
+                           *, for_update: bool = False) -> Conversation:
+    stmt = select(Conversation).where(Conversation.id == conversation_id, Conversation.shop_id == shop_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    conv = await session.scalar(stmt)
+    if conv is None:
+        raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
+    return conv
+
+
+async def buyer_conversation(session: AsyncSession, customer: Customer, conversation_id: int) -> Conversation:
+    conv = await session.get(Conversation, conversation_id)
+    if conv is None or conv.shop_id != customer.shop_id:
+        raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
+    if conv.customer_id != customer.id:
+        raise Forbidden("这不是您的会话", "This conversation belongs to someone else", code="not_your_conversation")
+    return conv
+
+
+async def open_conversation_for(session: AsyncSession, customer: Customer) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation).where(Conversation.shop_id == customer.shop_id,
+                                   Conversation.customer_id == customer.id,
+                                   Conversation.status.in_(rules.OPEN_STATUSES))
+        .order_by(Conversation.id.desc()).limit(1))
+
+
+async def payload(session: AsyncSession, conv: Conversation) -> dict:
+    customer = await session.get(Customer, conv.customer_id)
+    assignee = await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
+    return conversation_out(conv, customer, assignee)
+
+
+async def _emit_conversation(session: AsyncSession, conv: Conversation, type_: str, **extra) -> None:
+    data = {"conversation": await payload(session, conv), **extra}
+    await events.record(session, conv.shop_id, type_, data, conversation_id=conv.id, customer_id=conv.customer_id)
+
+
+async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | None) -> Message | None:
+    if client_msg_id is None:
+        return None
+    return await session.scalar(select(Message).where(Message.conversation_id == conv_id,
+                                                      Message.client_msg_id == client_msg_id))
+
+
+async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
+                  agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None) -> Message:
+    seq = await session.scalar(
+        update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
+        .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
+    set_committed_value(conv, "last_seq", seq)
+    at = now()
+    msg = Message(shop_id=conv.shop_id, conversation_id=conv.id, seq=seq, sender=sender, text=text,
+                  agent_id=agent.id if agent else None, private=private, client_msg_id=client_msg_id,
+                  created_at=at)
+    session.add(msg)
+    if not private:
+        conv.last_message_at = at
+        conv.last_preview = rules.preview(text)
+    await session.flush()
+    data = {"message": message_out(msg, agent.display_name if agent else None)}
+    await _emit_conversation_message(session, conv, data, private)
+    return msg
+
+
+async def _emit_conversation_message(session: AsyncSession, conv: Conversation, data: dict, private: bool) -> None:
+    data["conversation"] = await payload(session, conv)
+    await events.record(session, conv.shop_id, names.MESSAGE_CREATED, data, conversation_id=conv.id,
+                        customer_id=conv.customer_id, private=private)
+
+
+async def post_buyer_message(session: AsyncSession, customer: Customer, text: str,
+                             client_msg_id: str | None = None) -> tuple[Message, Conversation, bool]:
+    """Append a buyer message to their open conversation (opening one if needed). Returns created=False
+    when client_msg_id was seen before, so a resend is acknowledged without storing twice."""
+    text = rules.clean_text(text)
+    client_msg_id = rules.clean_client_msg_id(client_msg_id)
+    conv = await open_conversation_for(session, customer)
+    if conv is not None:
+        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
+        dup = await _existing(session, conv.id, client_msg_id)
+        if dup is not None:
+            return dup, conv, False
+    else:
+        at = now()
+        conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
+                            first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
+                            last_preview="", created_at=at)
+        session.add(conv)
+        await session.flush()
+        await _emit_conversation(session, conv, names.CONVERSATION_CREATED)
+    if conv.first_message_at is None:
+        conv.first_message_at = now()
+    conv.agent_unread += 1
+    msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id)
+    return msg, conv, True
+
+
+async def post_agent_message(session: AsyncSession, agent: Agent, conversation_id: int, text: str, *,
+                             private: bool = False, client_msg_id: str | None = None
+                             ) -> tuple[Message, Conversation, bool]:
+    text = rules.clean_text(text)
+    client_msg_id = rules.clean_client_msg_id(client_msg_id)
+    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
+    dup = await _existing(session, conv.id, client_msg_id)
+    if dup is not None:
+        return dup, conv, False
+    if not private:
+        if conv.status == "closed":
+            rules.check_can_take(conv.status, conv.assignee_id, agent.id)
+        if conv.status == "waiting":
+            _assign(conv, agent)
+        if conv.first_response_at is None:
+            conv.first_response_at = now()
+    msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
+                        client_msg_id=client_msg_id)
+    return msg, conv, True
+
+
+async def post_system_message(session: AsyncSession, conv: Conversation, text: str, sender: str = "system") -> Message:
+    return await _append(session, conv, sender=sender, text=rules.clean_text(text))
+
+
+def _assign(conv: Conversation, agent: Agent) -> None:
+    conv.status = "assigned"
+    conv.assignee_id = agent.id
+    conv.group = conv.group or agent.group
+    conv.waiting_since = None
+
+
+async def take(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
+    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
+    rules.check_can_take(conv.status, conv.assignee_id, agent.id)
+    if conv.assignee_id != agent.id:
+        _assign(conv, agent)
+        await session.flush()
+        await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="assigned")
+    return conv
+
+
+async def assign_to(session: AsyncSession, actor: Agent, conversation_id: int, target: Agent) -> Conversation:
+    """A supervisor hands a conversation to a named agent of the same shop."""
+    if target.shop_id != actor.shop_id:
+        raise NotFound("客服不存在", "Agent not found", code="agent_not_found")
+    conv = await get_conversation(session, actor.shop_id, conversation_id, for_update=True)
+    if conv.status == "closed":
+        rules.check_can_take(conv.status, None, target.id)
+    _assign(conv, target)
+    await session.flush()
+    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="assigned", by=actor.id)
+    return conv
+
+
+async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
+    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
+    rules.check_can_close(conv.status)
+    conv.status = "closed"
+    conv.closed_at = now()
+    conv.waiting_since = None
+    await session.flush()
+    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="closed", by=agent.id)
+    return conv
+
+
+async def reopen(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
+    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
+    rules.check_can_reopen(conv.status)
+    conv.closed_at = None
+    conv.assignee_id = conv.assignee_id or agent.id
+    conv.status = rules.status_after_reopen(conv.assignee_id)
+    await session.flush()
+    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="reopened", by=agent.id)
+    return conv
+
+
+async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq: int) -> Conversation:
+    seq = max(0, min(int(seq), conv.last_seq))
+    if reader == "agent":
+        if seq <= conv.agent_read_seq and conv.agent_unread == 0:
+            return conv
+        conv.agent_read_seq = max(conv.agent_read_seq, seq)
+        if conv.agent_read_seq >= conv.last_seq:
+            conv.agent_unread = 0
+    else:
+        if seq <= conv.buyer_read_seq:
+            return conv
+        conv.buyer_read_seq = seq
+    await session.flush()
+    await events.record(session, conv.shop_id, names.CONVERSATION_READ,
+                        {"reader": reader, "seq": seq, "conversation": await payload(session, conv)},
+                        conversation_id=conv.id, customer_id=conv.customer_id)
+    return conv
+
+
+async def list_conversations(session: AsyncSession, shop_id: int, *, status: str | None = None,
+                             assignee_id: int | None = None, limit: int = 200) -> list[dict]:
+    stmt = select(Conversation, Customer, Agent).join(Customer, Customer.id == Conversation.customer_id) \
+        .outerjoin(Agent, Agent.id == Conversation.assignee_id).where(Conversation.shop_id == shop_id)
+    if status == "open":
+        stmt = stmt.where(Conversation.status.in_(rules.OPEN_STATUSES))
+    elif status:
+        stmt = stmt.where(Conversation.status == status)
+    if assignee_id is not None:
+        stmt = stmt.where(Conversation.assignee_id == assignee_id)
+    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()).limit(limit)
+    return [conversation_out(c, cu, a) for c, cu, a in (await session.execute(stmt)).all()]
+
+
+async def list_messages(session: AsyncSession, conv: Conversation, *, include_private: bool,
+                        after_seq: int = 0, limit: int = 1000) -> list[dict]:
+    stmt = select(Message, Agent.display_name).outerjoin(Agent, Agent.id == Message.agent_id) \
+        .where(Message.conversation_id == conv.id, Message.seq > after_seq)
+    if not include_private:
+        stmt = stmt.where(Message.private.is_(False))
+    rows = (await session.execute(stmt.order_by(Message.seq).limit(limit))).all()
+    return [message_out(m, name) for m, name in rows]
+
+
+async def customer_history(session: AsyncSession, customer_id: int, shop_id: int, limit: int = 20) -> list[dict]:
+    stmt = select(Conversation).where(Conversation.shop_id == shop_id, Conversation.customer_id == customer_id) \
+        .order_by(Conversation.id.desc()).limit(limit)
+    return [{"id": c.id, "status": c.status, "created_at": c.created_at.isoformat() if c.created_at else None,
+             "last_preview": c.last_preview} for c in await session.scalars(stmt)]

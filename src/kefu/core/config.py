@@ -1,0 +1,64 @@
+"""Settings read from the environment (KEFU_*). See docs/operations.md."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".kefu"), description="where the SQLite file and secret key live")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    redis_url: str = Field(default="", description="redis://host:port/db; empty means in-process only")
+    secret_key: str = Field(default="", description="signs visitor tokens; generated into data_dir if empty")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field(default="", description="base URL printed and used in the embed snippet")
+    cookie_secure: bool = False
+    session_hours: int = 12
+    visitor_token_days: int = 365
+    max_message_chars: int = 5000
+    auto_migrate: bool = True
+
+    def resolved_database_url(self) -> str:
+        url = self.database_url.strip()
+        if not url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'kefu.db').resolve()}"
+        return normalize_database_url(url)
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgresql:// and sqlite:// URLs and pick the async drivers."""
+    for prefix, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(prefix):
+            return driver + url[len(prefix):]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,155 @@
+"""WebSocket plumbing shared by buyer and agent sockets.
+
+A socket subscribes to the bus *before* replaying the log from the client's last seen event id, then
+pumps live events, skipping any it already replayed. Frames from the client are JSON objects with a
+``type``; anything else closes that socket (code 1003/1008 with a reason) and touches nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from kefu.core.errors import KefuError
+from kefu.core.events import Subscription, bus
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
+CLOSE_TRY_AGAIN = 1013
+
+
+class BadFrame(Exception):
+    def __init__(self, reason: str, code: int = CLOSE_POLICY) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+def parse_frame(raw: str | bytes | None, allowed: set[str]) -> dict[str, Any]:
+    """Validate one client frame. Raises BadFrame with a short reason for anything malformed."""
+    if raw is None or isinstance(raw, bytes):
+        raise BadFrame("binary frames are not supported", CLOSE_UNSUPPORTED)
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+        raise BadFrame("frame too large", CLOSE_POLICY)
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise BadFrame("frame is not valid JSON", CLOSE_UNSUPPORTED) from exc
+    if not isinstance(frame, dict):
+        raise BadFrame("frame must be a JSON object")
+    kind = frame.get("type")
+    if not isinstance(kind, str) or kind not in allowed:
+        raise BadFrame(f"unknown frame type: {str(kind)[:40]}")
+    return frame
+
+
+def error_frame(exc: KefuError, ref: Any = None) -> dict[str, Any]:
+    return {"type": "error", "code": exc.code, "status": exc.status, "zh": exc.zh, "en": exc.en, "ref": ref}
+
+
+FrameHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Replay = Callable[[int], Awaitable[list[dict[str, Any]]]]
+View = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, shop_id: int, view: View) -> None:
+        self.ws = ws
+        self.view = view
+        self.sub: Subscription = bus.subscribe(shop_id)
+        self._send_lock = asyncio.Lock()
+        self.last_sent = 0
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self.ws.send_text(json.dumps(frame, ensure_ascii=False, default=str))
+
+    async def send_event(self, ev: dict[str, Any]) -> None:
+        ev_id = ev.get("id")
+        if ev_id is not None and ev_id <= self.last_sent:
+            return
+        visible = self.view(ev)
+        if ev_id is not None:
+            self.last_sent = ev_id
+        if visible is not None:
+            await self.send({"type": "event", "event": visible})
+
+    async def replay(self, replay: Replay, after: int) -> None:
+        self.last_sent = after
+        while True:
+            batch = await replay(self.last_sent)
+            for ev in batch:
+                await self.send_event(ev)
+            if len(batch) < 500:
+                break
+        await self.send({"type": "ready", "last_event_id": self.last_sent})
+
+    async def pump_events(self) -> None:
+        while True:
+            ev = await self.sub.get()
+            await self.send_event(ev)
+
+    async def pump_frames(self, allowed: set[str], handle: FrameHandler) -> None:
+        while True:
+            msg = await self.ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            frame = parse_frame(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), allowed)
+            if frame["type"] == "ping":
+                await self.send({"type": "pong"})
+                continue
+            try:
+                reply = await handle(frame)
+            except KefuError as exc:
+                reply = error_frame(exc, frame.get("client_msg_id"))
+            if reply is not None:
+                await self.send(reply)
+
+    async def watch_overflow(self) -> None:
+        while not self.sub.overflowed:
+            await asyncio.sleep(1)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        bus.unsubscribe(self.sub)
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            try:
+                await self.ws.close(code=code, reason=reason[:120])
+            except RuntimeError:
+                pass
+
+
+async def serve(conn: Connection, replay: Replay, after: int, allowed: set[str], handle: FrameHandler) -> None:
+    """Run a connected socket until the client leaves, sends a bad frame, or falls behind."""
+    code, reason = 1000, ""
+    tasks: list[asyncio.Task] = []
+    try:
+        await conn.replay(replay, after)
+        tasks = [asyncio.create_task(conn.pump_events()),
+                 asyncio.create_task(conn.pump_frames(allowed | {"ping"}, handle)),
+                 asyncio.create_task(conn.watch_overflow())]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if isinstance(exc, BadFrame):
+                code, reason = exc.code, exc.reason
+            elif isinstance(exc, WebSocketDisconnect):
+                pass
+            elif exc is not None:
+                log.error("socket failed", exc_info=exc)
+                code, reason = 1011, "internal error"
+        if conn.sub.overflowed:
+            code, reason = CLOSE_TRY_AGAIN, "too slow: reconnect with last_event_id"
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        await conn.close(code, reason)

@@ -1,0 +1,162 @@
+"""Server-rendered pages. Data comes from the JSON API; pages only bootstrap the JS modules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from kefu.agents import rules as agent_rules
+from kefu.agents import service as agents
+from kefu.agents.models import GROUPS, ROLES
+from kefu.agents.routes import set_session_cookie
+from kefu.core.auth import (SESSION_COOKIE, agent_from_request, check_csrf, csrf_token_for, ensure_csrf_cookie,
+                            get_db)
+from kefu.core.db import Database
+from kefu.core.errors import KefuError
+from kefu.shops.models import Shop
+from kefu.shops.service import get_shop_by_slug
+from kefu.web.i18n import LANGS, pick_lang, strings
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    lang = pick_lang(request)
+    t = strings(lang)
+    page_strings = json.dumps(t, ensure_ascii=False)
+    response = templates.TemplateResponse(request, name, {
+        "t": t, "lang": lang, "langs": LANGS, "csrf": csrf_token_for(request), "strings_json": page_strings,
+        "base_url": str(request.base_url).rstrip("/"), **ctx}, status_code=status)
+    ensure_csrf_cookie(request, response)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("kefu_lang", request.query_params["lang"], samesite="lax", max_age=365 * 86400)
+    return response
+
+
+def to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/agent/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request, db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        shops = list(await s.scalars(select(Shop).order_by(Shop.id).limit(20)))
+    return render(request, "index.html", shops=shops)
+
+
+@router.get("/shop/{slug}", response_class=HTMLResponse)
+async def demo_shop_page(slug: str, request: Request, db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        shop = await get_shop_by_slug(s, slug)
+    return render(request, "shop.html", shop=shop)
+
+
+@router.get("/widget/{slug}", response_class=HTMLResponse)
+async def widget_frame(slug: str, request: Request, db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        shop = await get_shop_by_slug(s, slug)
+    response = render(request, "widget.html", shop=shop)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"
+    return response
+
+
+@router.get("/agent/login", response_class=HTMLResponse)
+async def login_page(request: Request, next: str = "/agent"):
+    return render(request, "login.html", next=_safe_next(next), error=None)
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/agent"
+
+
+@router.post("/agent/login")
+async def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
+                       csrf_token: str = Form(""), next: str = Form("/agent"), db: Database = Depends(get_db)):
+    try:
+        check_csrf(request, csrf_token)
+        async with db.transaction() as s:
+            agent, token = await agents.login(s, username, password, request.app.state.settings.session_hours)
+    except KefuError as exc:
+        return render(request, "login.html", status=exc.status, next=_safe_next(next), error=exc,
+                      username=username)
+    target = _safe_next(next)
+    if target == "/agent" and agent_rules.may(agent.role, agent_rules.SUPERVISE_ROLES) and next == "/supervisor":
+        target = "/supervisor"
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/agent/logout")
+async def logout_submit(request: Request, csrf_token: str = Form(""), db: Database = Depends(get_db)):
+    check_csrf(request, csrf_token)
+    agent = await agent_from_request(request)
+    if agent is not None:
+        async with db.transaction() as s:
+            await agents.logout(s, await agents.get_agent(s, agent.shop_id, agent.id), request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/agent/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/agent", response_class=HTMLResponse)
+async def workspace(request: Request) -> Response:
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    return render(request, "workspace.html", agent=agent)
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+async def supervisor_view(request: Request) -> Response:
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    if not agent_rules.may(agent.role, agent_rules.SUPERVISE_ROLES):
+        return render(request, "forbidden.html", status=403, agent=agent)
+    return render(request, "supervisor.html", agent=agent)
+
+
+@router.get("/admin/agents", response_class=HTMLResponse)
+async def admin_agents(request: Request, db: Database = Depends(get_db)) -> Response:
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    if not agent_rules.may(agent.role, agent_rules.ADMIN_ROLES):
+        return render(request, "forbidden.html", status=403, agent=agent)
+    async with db.transaction() as s:
+        team = await agents.list_agents(s, agent.shop_id)
+    return render(request, "admin_agents.html", agent=agent, team=team, roles=ROLES, groups=GROUPS,
+                  error=None, created=request.query_params.get("created"))
+
+
+@router.post("/admin/agents")
+async def admin_agents_create(request: Request, username: str = Form(""), password: str = Form(""),
+                              display_name: str = Form(""), role: str = Form("agent"), group: str = Form("售前"),
+                              skills: str = Form(""), max_chats: int = Form(5), csrf_token: str = Form(""),
+                              db: Database = Depends(get_db)) -> Response:
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    try:
+        check_csrf(request, csrf_token)
+        if not agent_rules.may(agent.role, agent_rules.ADMIN_ROLES):
+            return render(request, "forbidden.html", status=403, agent=agent)
+        async with db.transaction() as s:
+            created = await agents.create_agent(s, agent.shop_id, username=username, password=password,
+                                                display_name=display_name, role=role, group=group, skills=skills,
+                                                max_chats=max_chats)
+    except KefuError as exc:
+        async with db.transaction() as s:
+            team = await agents.list_agents(s, agent.shop_id)
+        return render(request, "admin_agents.html", status=exc.status, agent=agent, team=team, roles=ROLES,
+                      groups=GROUPS, error=exc, created=None,
+                      form={"username": username, "display_name": display_name, "role": role, "group": group,
+                            "skills": skills, "max_chats": max_chats})
+    return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)

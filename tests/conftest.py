@@ -1,0 +1,164 @@
+"""Shared fixtures. One app per test session; every test makes its own shop, so tests never share rows.
+
+KEFU_DATABASE_URL selects PostgreSQL (the tables are dropped and migrated from empty first);
+otherwise a fresh SQLite file is used. KEFU_REDIS_URL switches the event bus to Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kefu.app import create_app
+from kefu.core.config import Settings, normalize_database_url
+from kefu.core.db import Base, Database
+
+PASSWORD = "correct-horse-1"
+_counter = itertools.count(1)
+
+
+def pg_url() -> str | None:
+    url = os.environ.get("KEFU_DATABASE_URL", "")
+    return normalize_database_url(url) if url.startswith("postgres") else None
+
+
+async def reset_postgres(url: str) -> None:
+    import kefu.models  # noqa: F401
+    from sqlalchemy import text
+
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = pg_url()
+    if url:
+        asyncio.run(reset_postgres(url))
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kefu-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
+                    data_dir=Path(tmp_path_factory.mktemp("data")), redis_url=os.environ.get("KEFU_REDIS_URL", ""))
+
+
+@pytest.fixture(scope="session")
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+class AgentApi:
+    """An agent's browser: its own session cookie and CSRF token sent on every call."""
+
+    def __init__(self, client: TestClient, session_token: str, info: dict) -> None:
+        self.client = client
+        self.csrf = uuid.uuid4().hex + uuid.uuid4().hex
+        self.cookie = f"kefu_session={session_token}; kefu_csrf={self.csrf}"
+        self.info = info
+        self.id = info["id"]
+
+    def headers(self, extra: dict | None = None) -> dict:
+        return {"cookie": self.cookie, "x-csrf-token": self.csrf, **(extra or {})}
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: dict | None = None, **kw):
+        return self.client.post(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url: str, json: dict | None = None, **kw):
+        return self.client.put(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def ws(self, last_event_id: int = 0):
+        return self.client.websocket_connect(f"/ws/agent?last_event_id={last_event_id}",
+                                             headers={"cookie": self.cookie})
+
+
+class BuyerApi:
+    def __init__(self, client: TestClient, session: dict) -> None:
+        self.client = client
+        self.token = session["token"]
+        self.session = session
+
+    def headers(self) -> dict:
+        return {"x-visitor-token": self.token}
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, headers=self.headers(), **kw)
+
+    def post(self, url: str, json: dict | None = None, **kw):
+        return self.client.post(url, json=json, headers=self.headers(), **kw)
+
+    def send(self, text: str, client_msg_id: str | None = None):
+        return self.post("/api/widget/messages", {"text": text, "client_msg_id": client_msg_id})
+
+    def ws(self, last_event_id: int = 0):
+        return self.client.websocket_connect(f"/ws/buyer?token={self.token}&last_event_id={last_event_id}")
+
+
+class World:
+    """Creates shops, agents and buyers for one test through the app's own services and API."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.db: Database = client.app.state.db
+
+    def run(self, fn, *args):
+        return self.client.portal.call(fn, *args)
+
+    def shop(self, name: str = "测试店铺"):
+        from kefu.shops.service import create_shop
+
+        slug = f"shop-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+        async def go():
+            async with self.db.transaction() as s:
+                return await create_shop(s, slug, name)
+
+        return self.run(go)
+
+    def agent(self, shop, role: str = "agent", group: str = "售前", name: str = "小李", login: bool = True,
+              skills: str = "", max_chats: int = 5):
+        from kefu.agents.service import create_agent
+
+        username = f"{role}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+        async def go():
+            async with self.db.transaction() as s:
+                return await create_agent(s, shop.id, username=username, password=PASSWORD, display_name=name,
+                                          role=role, group=group, skills=skills, max_chats=max_chats)
+
+        agent = self.run(go)
+        if not login:
+            return agent
+        return self.login(username)
+
+    def login(self, username: str, password: str = PASSWORD) -> AgentApi:
+        r = self.client.post("/api/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        token = r.cookies.get("kefu_session")
+        self.client.cookies.clear()
+        return AgentApi(self.client, token, r.json()["agent"])
+
+    def buyer(self, shop, token: str | None = None) -> BuyerApi:
+        r = self.client.post(f"/api/widget/{shop.slug}/session", json={"token": token})
+        assert r.status_code == 200, r.text
+        return BuyerApi(self.client, r.json())
+
+
+@pytest.fixture
+def world(client) -> World:
+    return World(client)
