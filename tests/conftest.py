@@ -29,8 +29,9 @@ def pg_url() -> str | None:
 
 
 async def reset_postgres(url: str) -> None:
-    import kefu.models  # noqa: F401
     from sqlalchemy import text
+
+    import kefu.models  # noqa: F401
 
     db = Database(url)
     async with db.engine.begin() as conn:

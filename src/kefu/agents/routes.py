@@ -31,7 +31,8 @@ async def login(body: LoginIn, request: Request, db: Database = Depends(get_db))
 @router.post("/auth/logout")
 async def logout(request: Request, agent: Agent = Depends(current_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
-        await service.logout(s, await service.get_agent(s, agent.shop_id, agent.id), request.cookies.get(SESSION_COOKIE))
+        me_ = await service.get_agent(s, agent.shop_id, agent.id)
+        await service.logout(s, me_, request.cookies.get(SESSION_COOKIE))
     response = JSONResponse({"ok": True})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

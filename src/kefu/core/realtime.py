@@ -8,6 +8,7 @@ pumps live events, skipping any it already replayed. Frames from the client are 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -120,10 +121,8 @@ class Connection:
     async def close(self, code: int = 1000, reason: str = "") -> None:
         bus.unsubscribe(self.sub)
         if self.ws.application_state == WebSocketState.CONNECTED:
-            try:
+            with contextlib.suppress(RuntimeError):
                 await self.ws.close(code=code, reason=reason[:120])
-            except RuntimeError:
-                pass
 
 
 async def serve(conn: Connection, replay: Replay, after: int, allowed: set[str], handle: FrameHandler) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
 from kefu.conversations import service as conversations
 from kefu.conversations.events import for_buyer
@@ -11,7 +12,7 @@ from kefu.conversations.models import Conversation
 from kefu.conversations.schemas import MessageIn, ReadIn, buyer_conversation_out, message_out
 from kefu.core.auth import current_visitor, get_db, get_tokens, visitor_token_of
 from kefu.core.db import Database
-from kefu.core.events import events_after
+from kefu.core.events import Event, events_after
 from kefu.core.security import VisitorClaims
 from kefu.customers import service
 from kefu.shops.service import get_shop_by_slug
@@ -33,8 +34,6 @@ async def _snapshot(s, customer, conv: Conversation | None) -> dict:
 
 
 async def _latest(s, customer) -> Conversation | None:
-    from sqlalchemy import select
-
     return await s.scalar(select(Conversation).where(Conversation.shop_id == customer.shop_id,
                                                      Conversation.customer_id == customer.id)
                           .order_by(Conversation.id.desc()).limit(1))
@@ -47,9 +46,6 @@ async def start_session(shop_slug: str, body: SessionIn, request: Request, db: D
         shop = await get_shop_by_slug(s, shop_slug)
         customer, token = await service.start_visitor(s, get_tokens(request), shop,
                                                       body.token or visitor_token_of(request), body.display_name)
-        from kefu.core.events import Event
-        from sqlalchemy import func, select
-
         last_id = await s.scalar(select(func.max(Event.id)).where(Event.shop_id == shop.id)) or 0
         snap = await _snapshot(s, customer, await _latest(s, customer))
         return {"token": token, "shop": {"slug": shop.slug, "name": shop.name},

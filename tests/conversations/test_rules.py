@@ -1,0 +1,70 @@
+"""Pure message and status rules, no database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kefu.conversations import rules
+from kefu.core.errors import BadInput, Conflict
+
+
+def test_clean_text_strips_controls_and_whitespace_but_keeps_newlines():
+    assert rules.clean_text("  你好\x00\u200b，\r\n在吗？？？  ") == "你好，\n在吗？？？"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x07", "\u200b\ufeff", None, 5, ["x"]])
+def test_clean_text_rejects_empty_and_non_text(bad):
+    with pytest.raises(BadInput):
+        rules.clean_text(bad)
+
+
+def test_clean_text_limit_is_exact():
+    assert len(rules.clean_text("a" * 5000)) == 5000
+    with pytest.raises(BadInput) as err:
+        rules.clean_text("a" * 5001)
+    assert err.value.status == 413 and "5000" in err.value.zh
+
+
+@given(st.text(max_size=6000))
+def test_clean_text_never_crashes_and_never_returns_blank(text):
+    try:
+        out = rules.clean_text(text)
+    except BadInput:
+        return
+    assert out.strip() and len(out) <= 5000
+
+
+@pytest.mark.parametrize("value,ok", [(None, True), ("", True), ("abc-123", True), ("x" * 64, True),
+                                      ("x" * 65, False), ("a\nb", False), (12, False)])
+def test_client_msg_id(value, ok):
+    if ok:
+        assert rules.clean_client_msg_id(value) in (None, value)
+    else:
+        with pytest.raises(BadInput):
+            rules.clean_client_msg_id(value)
+
+
+def test_preview_is_one_line_and_short():
+    assert rules.preview("第一行\n第二行") == "第一行 第二行"
+    assert len(rules.preview("长" * 200)) == 60 and rules.preview("长" * 200).endswith("…")
+
+
+@pytest.mark.parametrize("status,assignee,agent,ok", [
+    ("waiting", None, 1, True), ("assigned", 1, 1, True), ("assigned", 2, 1, False), ("closed", None, 1, False)])
+def test_check_can_take(status, assignee, agent, ok):
+    if ok:
+        rules.check_can_take(status, assignee, agent)
+    else:
+        with pytest.raises(Conflict):
+            rules.check_can_take(status, assignee, agent)
+
+
+def test_close_and_reopen_transitions():
+    with pytest.raises(Conflict):
+        rules.check_can_close("closed")
+    with pytest.raises(Conflict):
+        rules.check_can_reopen("assigned")
+    assert rules.status_after_reopen(7) == "assigned"
+    assert rules.status_after_reopen(None) == "waiting"

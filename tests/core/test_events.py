@@ -1,0 +1,78 @@
+"""Events reach the bus only after commit; a rollback publishes nothing; ids only grow."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from kefu.core import events
+from kefu.core.events import EventBus, bus
+
+
+def test_event_is_published_after_commit_and_dropped_on_rollback(world):
+    shop = world.shop()
+
+    async def go():
+        sub = bus.subscribe(shop.id)
+        try:
+            async with world.db.transaction() as s:
+                await events.record(s, shop.id, "test.committed", {"n": 1})
+                assert sub.queue.empty()  # not before commit
+            got = await asyncio.wait_for(sub.get(), 5)
+            with pytest.raises(RuntimeError):
+                async with world.db.transaction() as s:
+                    await events.record(s, shop.id, "test.rolled_back", {"n": 2})
+                    raise RuntimeError("boom")
+            async with world.db.transaction() as s:
+                await events.record(s, shop.id, "test.after", {"n": 3})
+            after = await asyncio.wait_for(sub.get(), 5)
+            async with world.db.transaction() as s:
+                stored = await events.events_after(s, shop.id, 0)
+            return got, after, stored
+        finally:
+            bus.unsubscribe(sub)
+
+    got, after, stored = world.run(go)
+    assert got["type"] == "test.committed"
+    assert after["type"] == "test.after" and after["id"] > got["id"]
+    assert [e["type"] for e in stored] == ["test.committed", "test.after"]
+
+
+def test_slow_subscriber_is_cut_loose_not_blocking_others():
+    local = EventBus()
+    slow, fast = local.subscribe(1), local.subscribe(1)
+    for i in range(1001):
+        local.publish({"id": i, "shop_id": 1, "type": "x"})
+        fast.queue.get_nowait()
+    assert slow.overflowed and not fast.overflowed
+    assert local.subscriber_count == 1
+
+
+@pytest.mark.skipif(not os.environ.get("KEFU_REDIS_URL"), reason="KEFU_REDIS_URL not set: Redis fan-out not tested")
+def test_redis_bus_fans_out_between_two_instances():
+    from kefu.core.redisbus import RedisBus
+
+    async def go():
+        channel = f"kefu:test:{os.getpid()}"
+        one, two = RedisBus(os.environ["KEFU_REDIS_URL"], channel), RedisBus(os.environ["KEFU_REDIS_URL"], channel)
+        await one.start()
+        await two.start()
+        try:
+            sub_two = two.subscribe(42)
+            sub_one = one.subscribe(42)
+            await asyncio.sleep(0.1)
+            one.publish({"id": 1, "shop_id": 42, "type": "message.created", "data": {"text": "跨实例"}})
+            one.publish({"id": 2, "shop_id": 7, "type": "other.shop"})
+            one.publish({"id": 3, "shop_id": 42, "type": "message.created", "data": {"text": "第二条"}})
+            got_two = [await asyncio.wait_for(sub_two.get(), 5) for _ in range(2)]
+            got_one = [await asyncio.wait_for(sub_one.get(), 5) for _ in range(2)]
+            return got_one, got_two
+        finally:
+            await one.stop()
+            await two.stop()
+
+    got_one, got_two = asyncio.run(go())
+    assert [e["id"] for e in got_two] == [1, 3] and got_two[0]["data"]["text"] == "跨实例"
+    assert [e["id"] for e in got_one] == [1, 3]
