@@ -32,23 +32,22 @@ def check_password(password: str) -> str:
     return password
 
 
+def _one_of(value: str, allowed: tuple[str, ...], zh: str, en: str, code: str) -> str:
+    if value not in allowed:
+        raise BadInput(f"未知{zh}：{value}（可选：{'、'.join(allowed)}）", f"Unknown {en}: {value}", code=code)
+    return value
+
+
 def check_role(role: str) -> str:
-    if role not in ROLES:
-        raise BadInput(f"未知角色：{role}", f"Unknown role: {role}", code="bad_role")
-    return role
+    return _one_of(role, ROLES, "角色", "role", "bad_role")
 
 
 def check_group(group: str) -> str:
-    if group not in GROUPS:
-        raise BadInput(f"未知分组：{group}（可选：{'、'.join(GROUPS)}）", f"Unknown group: {group}",
-                       code="bad_group")
-    return group
+    return _one_of(group, GROUPS, "分组", "group", "bad_group")
 
 
 def check_presence(presence: str) -> str:
-    if presence not in PRESENCES:
-        raise BadInput(f"未知状态：{presence}", f"Unknown presence: {presence}", code="bad_presence")
-    return presence
+    return _one_of(presence, PRESENCES, "状态", "presence", "bad_presence")
 
 
 def check_max_chats(value: int) -> int:

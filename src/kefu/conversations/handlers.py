@@ -41,6 +41,14 @@ def _typing(shop_id: int, conversation_id: int, customer_id: int, who: str, name
             "data": {"who": who, "name": name, "conversation_id": conversation_id}}
 
 
+def _replay(db, shop_id: int):
+    async def replay(after: int) -> list[dict]:
+        async with db.transaction() as s:
+            return await events_after(s, shop_id, after, limit=500)
+
+    return replay
+
+
 def _same_origin(ws: WebSocket) -> bool:
     origin = ws.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == ws.headers.get("host")
@@ -58,10 +66,6 @@ async def buyer_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
 
-    async def replay(after: int) -> list[dict]:
-        async with db.transaction() as s:
-            return await events_after(s, claims.shop_id, after, limit=500)
-
     async def handle(frame: dict) -> dict | None:
         kind = frame["type"]
         async with db.transaction() as s:
@@ -78,7 +82,7 @@ async def buyer_socket(ws: WebSocket) -> None:
         return None
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id))
-    await realtime.serve(conn, replay, _after(ws), BUYER_FRAMES, handle)
+    await realtime.serve(conn, _replay(db, claims.shop_id), _after(ws), BUYER_FRAMES, handle)
 
 
 @router.websocket("/ws/agent")
@@ -90,10 +94,6 @@ async def agent_socket(ws: WebSocket) -> None:
         await ws.close(code=realtime.CLOSE_POLICY, reason="not logged in" if agent is None else "bad origin")
         return
     await ws.accept()
-
-    async def replay(after: int) -> list[dict]:
-        async with db.transaction() as s:
-            return await events_after(s, agent.shop_id, after, limit=500)
 
     async def handle(frame: dict) -> dict | None:
         kind = frame["type"]
@@ -113,4 +113,4 @@ async def agent_socket(ws: WebSocket) -> None:
         return None
 
     conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev)
-    await realtime.serve(conn, replay, _after(ws), AGENT_FRAMES, handle)
+    await realtime.serve(conn, _replay(db, agent.shop_id), _after(ws), AGENT_FRAMES, handle)

@@ -141,6 +141,12 @@ async def post_system_message(session: AsyncSession, conv: Conversation, text: s
     return await _append(session, conv, sender=sender, text=rules.clean_text(text))
 
 
+async def _updated(session: AsyncSession, conv: Conversation, action: str, by: int) -> Conversation:
+    await session.flush()
+    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action=action, by=by)
+    return conv
+
+
 def _assign(conv: Conversation, agent: Agent) -> None:
     conv.status = "assigned"
     conv.assignee_id = agent.id
@@ -153,8 +159,7 @@ async def take(session: AsyncSession, agent: Agent, conversation_id: int) -> Con
     rules.check_can_take(conv.status, conv.assignee_id, agent.id)
     if conv.assignee_id != agent.id:
         _assign(conv, agent)
-        await session.flush()
-        await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="assigned")
+        return await _updated(session, conv, "assigned", agent.id)
     return conv
 
 
@@ -166,9 +171,7 @@ async def assign_to(session: AsyncSession, actor: Agent, conversation_id: int, t
     if conv.status == "closed":
         rules.check_can_take(conv.status, None, target.id)
     _assign(conv, target)
-    await session.flush()
-    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="assigned", by=actor.id)
-    return conv
+    return await _updated(session, conv, "assigned", actor.id)
 
 
 async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
@@ -177,9 +180,7 @@ async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Co
     conv.status = "closed"
     conv.closed_at = now()
     conv.waiting_since = None
-    await session.flush()
-    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="closed", by=agent.id)
-    return conv
+    return await _updated(session, conv, "closed", agent.id)
 
 
 async def reopen(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
@@ -188,9 +189,7 @@ async def reopen(session: AsyncSession, agent: Agent, conversation_id: int) -> C
     conv.closed_at = None
     conv.assignee_id = conv.assignee_id or agent.id
     conv.status = rules.status_after_reopen(conv.assignee_id)
-    await session.flush()
-    await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action="reopened", by=agent.id)
-    return conv
+    return await _updated(session, conv, "reopened", agent.id)
 
 
 async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq: int) -> Conversation:
