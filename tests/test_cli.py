@@ -45,3 +45,11 @@ def test_agent_add_reports_bad_input_clearly(monkeypatch, tmp_path):
     assert r.exit_code == 2 and "8" in r.output
     r = run(monkeypatch, tmp_path, "agent", "add", "xiaozhang", "--shop", "nope", "--password", "long-enough")
     assert r.exit_code == 2 and "Shop not found" in r.output
+
+
+def test_demo_refuses_a_database_with_real_shops(monkeypatch, tmp_path):
+    run(monkeypatch, tmp_path, "shop", "add", "realshop", "真店")
+    r = run(monkeypatch, tmp_path, "demo", "--no-serve")
+    assert r.exit_code == 2 and "--force" in r.output
+    r = run(monkeypatch, tmp_path, "demo", "--no-serve", "--force")
+    assert r.exit_code == 0 and "/shop/demo" in r.output

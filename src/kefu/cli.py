@@ -90,11 +90,17 @@ def agent_add(username: str, shop: str = typer.Option(..., help="shop slug"),
 
 @app.command()
 def demo(host: str = typer.Option(None), port: int = typer.Option(None),
-         no_serve: bool = typer.Option(False, "--no-serve", help="only load the demo shop")) -> None:
+         no_serve: bool = typer.Option(False, "--no-serve", help="only load the demo shop"),
+         force: bool = typer.Option(False, "--force", help="load the demo even beside real shops")) -> None:
     """Load the demo shop (idempotent), print its URLs and logins, and serve."""
-    from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo
+    from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo, other_shops
 
     settings = get_settings()
+    if not force and (others := _run(_with_db(other_shops))):
+        typer.echo(f"拒绝：数据库里已有 {others} 个真实店铺，演示账号使用公开密码。确需加载请加 --force。\n"
+                   f"refused: the database holds {others} real shop(s) and demo logins use a published password; "
+                   "pass --force to load it anyway", err=True)
+        raise typer.Exit(2)
     logins = _run(_with_db(load_demo))
     base = f"http://{host or settings.host}:{port or settings.port}"
     typer.echo("\nkefu demo shop is ready / 演示店铺已就绪\n")

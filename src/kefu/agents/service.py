@@ -11,7 +11,7 @@ from kefu.agents import rules
 from kefu.agents.models import Agent, AgentSession
 from kefu.conversations.models import Conversation
 from kefu.core import events
-from kefu.core.clock import as_utc, now
+from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import Conflict, NotFound, Unauthorized
 from kefu.core.security import hash_password, new_token, token_hash, verify_password
 
@@ -90,7 +90,7 @@ async def agent_out(session: AsyncSession, agent: Agent, load: int | None = None
         "id": agent.id, "username": agent.username, "display_name": agent.display_name, "role": agent.role,
         "group": agent.group, "skills": list(agent.skills or []), "max_chats": agent.max_chats,
         "presence": agent.presence, "load": load,
-        "presence_changed_at": as_utc(agent.presence_changed_at).isoformat() if agent.presence_changed_at else None,
+        "presence_changed_at": iso(agent.presence_changed_at),
     }
 
 

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 
 from kefu.agents.models import Agent
 from kefu.conversations.models import Conversation, Message
-from kefu.core.clock import as_utc
+from kefu.core.clock import iso
 from kefu.customers.models import Customer
 from kefu.customers.service import customer_out
 
@@ -22,11 +22,6 @@ class ReadIn(BaseModel):
 
 class TransferIn(BaseModel):
     agent_id: int
-
-
-def iso(value) -> str | None:
-    value = as_utc(value)
-    return value.isoformat() if value else None
 
 
 def message_out(m: Message, agent_name: str | None = None) -> dict:

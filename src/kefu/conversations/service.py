@@ -12,7 +12,7 @@ from kefu.conversations import rules
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events
-from kefu.core.clock import now
+from kefu.core.clock import iso, now
 from kefu.core.errors import Forbidden, NotFound
 from kefu.customers.models import Customer
 
@@ -180,6 +180,7 @@ async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Co
     conv.status = "closed"
     conv.closed_at = now()
     conv.waiting_since = None
+    conv.agent_unread = 0
     return await _updated(session, conv, "closed", agent.id)
 
 
@@ -238,5 +239,5 @@ async def list_messages(session: AsyncSession, conv: Conversation, *, include_pr
 async def customer_history(session: AsyncSession, customer_id: int, shop_id: int, limit: int = 20) -> list[dict]:
     stmt = select(Conversation).where(Conversation.shop_id == shop_id, Conversation.customer_id == customer_id) \
         .order_by(Conversation.id.desc()).limit(limit)
-    return [{"id": c.id, "status": c.status, "created_at": c.created_at.isoformat() if c.created_at else None,
+    return [{"id": c.id, "status": c.status, "created_at": iso(c.created_at),
              "last_preview": c.last_preview} for c in await session.scalars(stmt)]

@@ -34,6 +34,11 @@ def now() -> datetime:
     return clock.now()
 
 
+def iso(value: datetime | None) -> str | None:
+    value = as_utc(value)
+    return value.isoformat() if value else None
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; treat them as UTC."""
     if value is None:

@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.core.clock import iso
 from kefu.core.errors import Forbidden, KefuError, NotFound
 from kefu.core.security import VisitorClaims, VisitorTokens
 from kefu.customers.models import Customer
@@ -47,4 +48,4 @@ async def get_customer(session: AsyncSession, shop_id: int, customer_id: int) ->
 
 def customer_out(c: Customer) -> dict:
     return {"id": c.id, "display_name": c.display_name, "phone": c.phone, "vip_level": c.vip_level,
-            "tags": list(c.tags or []), "since": c.created_at.isoformat() if c.created_at else None}
+            "tags": list(c.tags or []), "since": iso(c.created_at)}
