@@ -51,7 +51,8 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url, tmp_path_factory) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32,
+    # The background timer loop is off: tests run due timers themselves on a frozen clock.
+    return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32, scheduler_interval=0,
                     data_dir=Path(tmp_path_factory.mktemp("data")), redis_url=os.environ.get("KEFU_REDIS_URL", ""))
 
 
@@ -163,3 +164,15 @@ class World:
 @pytest.fixture
 def world(client) -> World:
     return World(client)
+
+
+@pytest.fixture
+def frozen():
+    """The app's clock, frozen now; advance it with frozen.advance(seconds=...)."""
+    from kefu.core.clock import clock
+
+    clock.freeze()
+    try:
+        yield clock
+    finally:
+        clock.unfreeze()

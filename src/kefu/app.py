@@ -16,6 +16,7 @@ from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
+from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
 
 log = logging.getLogger("kefu")
@@ -42,9 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await event_bus.start()
         bus.install(event_bus)
         app.state.db = db
+        scheduler = Scheduler(db, settings.scheduler_interval)
+        if settings.scheduler_interval > 0:
+            await scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             await event_bus.stop()
             await db.dispose()
 

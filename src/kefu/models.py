@@ -3,7 +3,8 @@
 from kefu.agents.models import Agent, AgentSession
 from kefu.conversations.models import Conversation, Message
 from kefu.core.events import Event
+from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
 from kefu.shops.models import Shop
 
-__all__ = ["Agent", "AgentSession", "Conversation", "Customer", "Event", "Message", "Shop"]
+__all__ = ["Agent", "AgentSession", "Conversation", "Customer", "Event", "Message", "Shop", "Timer"]

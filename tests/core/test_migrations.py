@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 import kefu.models  # noqa: F401
 from kefu.core.db import Base, Database
 
-TABLES = {"shops", "agents", "agent_sessions", "customers", "conversations", "messages", "events"}
+TABLES = {"shops", "agents", "agent_sessions", "customers", "conversations", "messages", "events", "timers"}
 
 
 def schema_diff(db: Database) -> tuple[set[str], list]:

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     visitor_token_days: int = 365
     max_message_chars: int = 5000
     auto_migrate: bool = True
+    scheduler_interval: float = Field(default=1.0, description="seconds between timer passes; 0 disables")
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()
