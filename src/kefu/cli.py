@@ -7,6 +7,8 @@ import os
 
 import typer
 
+from kefu.commands.bench import bench_app
+from kefu.commands.nlu import nlu_app
 from kefu.core.config import get_settings
 
 app = typer.Typer(help="kefu 客服 — customer service for Chinese online shops", no_args_is_help=True)
@@ -14,6 +16,8 @@ shop_app = typer.Typer(help="Shops (tenants)", no_args_is_help=True)
 agent_app = typer.Typer(help="Agents (service staff)", no_args_is_help=True)
 app.add_typer(shop_app, name="shop")
 app.add_typer(agent_app, name="agent")
+app.add_typer(nlu_app, name="nlu")
+app.add_typer(bench_app, name="bench")
 
 
 def _run(coro):

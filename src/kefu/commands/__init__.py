@@ -1,0 +1,1 @@
+"""Typer sub-commands registered on the `kefu` command (see kefu.cli)."""

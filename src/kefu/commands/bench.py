@@ -1,0 +1,28 @@
+"""`kefu bench ...`: benchmarks that live in the repository's bench/ folder (run from a checkout)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+bench_app = typer.Typer(help="Benchmarks (run from a source checkout)", no_args_is_help=True)
+
+
+def _bench_module(name: str):
+    root = Path(__file__).resolve().parents[3]
+    if not (root / "bench" / f"{name}.py").is_file():
+        typer.echo(f"error: bench/{name}.py not found under {root} (benchmarks run from a source checkout)", err=True)
+        raise typer.Exit(2)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import importlib
+
+    return importlib.import_module(f"bench.{name}")
+
+
+@bench_app.command("nlu")
+def nlu(n: int = typer.Option(3000, help="messages to analyse")) -> None:
+    """p50 / p99 latency and messages per second of kefu.nlu.analyze(), beside a TF-IDF baseline."""
+    _bench_module("nlu").run(n=n, echo=typer.echo)

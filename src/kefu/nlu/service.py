@@ -1,0 +1,168 @@
+"""`analyze()`: intent, emotion, entities, request for a human and a PII-masked copy of one buyer message.
+
+Models are loaded lazily, once per process, from src/kefu/nlu/models/*.npz (see jobs.py). Thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kefu.nlu import rules
+
+MODEL_DIR = Path(__file__).parent / "models"
+ANGRY_AT = 0.5  # anger score from which a message is "angry"
+_UNMASK = {v: f"[{k}x]" for k, v in rules.MASK_TOKENS.items()}
+
+
+class ModelMissing(RuntimeError):
+    """The shipped model files are absent: run `kefu nlu train`."""
+
+
+class _Linear:
+    def __init__(self, path: Path):
+        if not path.is_file():
+            raise ModelMissing(f"NLU model {path.name} not found in {path.parent}; run `kefu nlu train`")
+        with np.load(path, allow_pickle=False) as z:
+            self.W = np.ascontiguousarray(z["W"].astype(np.float32).T)  # (DIM, classes): row gather is fast
+            self.b = z["b"].astype(np.float32)
+            self.labels = [str(x) for x in z["labels"]]
+
+    def proba(self, idx: list[int], val: list[float]) -> np.ndarray:
+        z = self.b + (np.asarray(val, np.float32) @ self.W[idx]) if idx else self.b.copy()
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+
+_lock = threading.Lock()
+_models: dict[str, _Linear] = {}
+
+
+def model(name: str) -> _Linear:
+    m = _models.get(name)
+    if m is None:
+        with _lock:
+            m = _models.get(name)
+            if m is None:
+                m = _models[name] = _Linear(MODEL_DIR / f"{name}.npz")
+    return m
+
+
+def load() -> None:
+    """Load every model and the segmenter now (e.g. at server start) instead of on the first message."""
+    for name in ("intent", "emotion", "polarity"):
+        model(name)
+    rules.tokenizer()
+
+
+def reset() -> None:
+    """Forget loaded models (after training)."""
+    with _lock:
+        _models.clear()
+
+
+@dataclass
+class Analysis:
+    intent: dict
+    emotion: dict
+    polarity: dict
+    entities: dict
+    wants_human: bool
+    masked_text: str
+    tokens: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Prepared:
+    norm: str
+    tokens: list[str]
+    idx: list[int]
+    val: list[float]
+    abusive: list[str]
+
+
+def _prepare(text: str) -> _Prepared:
+    if not isinstance(text, str):
+        raise TypeError(f"analyze() needs text as str, not {type(text).__name__}")
+    norm = rules.normalize(text)
+    tokens = rules.segment(norm) if norm else []
+    idx, val = rules.hash_features(rules.feature_names(norm, tokens))
+    return _Prepared(norm, tokens, idx, val, rules.abusive_terms(text))
+
+
+def _top(m: _Linear, p: np.ndarray) -> tuple[str, float]:
+    i = int(p.argmax())
+    return m.labels[i], float(p[i])
+
+
+def _intent(prep: _Prepared, context: list[str] | None) -> tuple[str, float]:
+    m = model("intent")
+    if not prep.norm:
+        return "other", 1.0
+    p = m.proba(prep.idx, prep.val)
+    ctx = [c for c in (context or []) if isinstance(c, str) and c.strip()][-3:]
+    if ctx:  # a short reply ("是的", an order number) leans on what the buyer said before
+        cp = _prepare(" ".join(ctx)[-rules.MAX_MODEL_CHARS:])
+        if cp.norm:
+            weight = 0.5 if len(prep.norm) < 8 else 0.2
+            p = (1 - weight) * p + weight * m.proba(cp.idx, cp.val)
+    return _top(m, p)
+
+
+def _emotion(prep: _Prepared) -> dict:
+    m = model("emotion")
+    if not prep.norm:
+        return {"label": "calm", "anger": 0.0, "abusive": False, "scores": {lab: 0.0 for lab in m.labels}}
+    p = m.proba(prep.idx, prep.val)
+    probs = dict(zip(m.labels, (float(x) for x in p), strict=True))
+    anger = probs["angry"]
+    if prep.abusive:
+        anger = max(anger, 0.9)
+    label = "angry" if anger >= ANGRY_AT else "negative" if probs["negative"] > probs["calm"] else "calm"
+    return {"label": label, "anger": round(anger, 4), "abusive": bool(prep.abusive),
+            "scores": {k: round(v, 4) for k, v in probs.items()}}
+
+
+def _polarity(prep: _Prepared) -> tuple[str, float]:
+    m = model("polarity")
+    if not prep.norm:
+        return "positive", 0.5
+    return _top(m, m.proba(prep.idx, prep.val))
+
+
+def intent_of(text: str, context: list[str] | None = None) -> tuple[str, float]:
+    return _intent(_prepare(text), context)
+
+
+def emotion_of(text: str) -> dict:
+    return _emotion(_prepare(text))
+
+
+def polarity_of(text: str) -> tuple[str, float]:
+    return _polarity(_prepare(text))
+
+
+def analyze(text: str, context: list[str] | None = None) -> Analysis:
+    """Analyse one buyer message; `context` is the conversation so far (earlier buyer messages, oldest first).
+
+    Raises TypeError when text is not a str; any str (empty, huge, control characters) gives an Analysis.
+    """
+    prep = _prepare(text)
+    label, conf = _intent(prep, context)
+    pol, pconf = _polarity(prep)
+    entities = rules.extract_entities(text)
+    return Analysis(
+        intent={"label": label, "confidence": round(conf, 4)},
+        emotion=_emotion(prep),
+        polarity={"label": pol, "confidence": round(pconf, 4)},
+        entities=entities,
+        wants_human=bool(entities["human_request"]),
+        masked_text=rules.mask_pii(text),
+        tokens=[_UNMASK.get(t, t) for t in prep.tokens],
+    )
