@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
 from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
+from kefu.nlu import service as nlu
 
 log = logging.getLogger("kefu")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(settings.resolved_database_url())
         if settings.auto_migrate:
             await db.migrate()
+        await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading
         event_bus = make_bus(settings)
         await event_bus.start()
         bus.install(event_bus)

@@ -87,3 +87,37 @@ def test_read_receipts_both_ways(world):
     assert buyer.post(f"/api/widget/conversations/{conv_id}/read", {"seq": 3}).json()["buyer_read_seq"] == 3
     conv = agent.get(f"/api/conversations/{conv_id}").json()["conversation"]
     assert conv["buyer_read_seq"] == 3 and conv["agent_read_seq"] == 2
+
+
+def test_buyer_messages_carry_their_analysis_for_agents_only(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    conv_id = buyer.send("你们什么破快递，三天了还不到！！！").json()["conversation_id"]
+    view = agent.get(f"/api/conversations/{conv_id}").json()
+    analysis = view["messages"][0]["analysis"]
+    assert analysis["intent"]["label"] == "logistics"
+    assert analysis["emotion"]["label"] == "angry" and analysis["emotion"]["anger"] >= 0.5
+    conv = view["conversation"]
+    assert conv["intent"] == "logistics" and conv["emotion"] == "angry" and conv["anger"] >= 0.5
+    # the buyer never sees how their words were judged
+    assert "analysis" not in buyer.get("/api/widget/conversation").json()["messages"][0]
+    assert all("analysis" not in str(e) for e in buyer.get("/api/widget/events").json()["events"])
+    # the event that routing listens to carries it
+    created = [e for e in agent.get("/api/events").json()["events"]
+               if e["type"] == "message.created" and e["conversation_id"] == conv_id]
+    assert created[0]["data"]["message"]["analysis"]["emotion"]["label"] == "angry"
+    assert created[0]["data"]["conversation"]["emotion"] == "angry"
+
+
+def test_conversation_anger_cools_down_over_calm_messages(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    conv_id = buyer.send("你们什么破快递，三天了还不到！！！气死我了").json()["conversation_id"]
+    hot = agent.get(f"/api/conversations/{conv_id}").json()["conversation"]["anger"]
+    for text in ("好的", "谢谢", "麻烦帮我看看", "嗯嗯", "好的谢谢", "收到"):
+        buyer.send(text)
+    cooled = agent.get(f"/api/conversations/{conv_id}").json()["conversation"]
+    assert cooled["anger"] < hot and cooled["emotion"] != "angry"
+    assert cooled["intent"] == "logistics"  # a settled intent is not overwritten by small talk

@@ -68,3 +68,30 @@ def test_close_and_reopen_transitions():
         rules.check_can_reopen("assigned")
     assert rules.status_after_reopen(7) == "assigned"
     assert rules.status_after_reopen(None) == "waiting"
+
+
+def _analysis(label, conf, anger, abusive=False, emotion="calm"):
+    return {"intent": {"label": label, "confidence": conf},
+            "emotion": {"label": emotion, "anger": anger, "abusive": abusive}}
+
+
+@pytest.mark.parametrize("prev,new,expected_intent", [
+    ((None, 0.0), ("refund", 0.3), "refund"),          # first reading is taken even if unsure
+    (("refund", 0.3), ("logistics", 0.7), "logistics"),  # a more confident reading replaces an unsure one
+    (("refund", 0.8), ("other", 0.9), "refund"),        # a settled intent stays
+    (("refund", 0.4), ("other", 0.2), "refund"),        # a weaker reading does not replace
+    (("refund", 0.4), ("other", 0.95), "refund"),       # small talk never replaces a real request
+    (("other", 0.4), ("refund", 0.5), "refund"),
+])
+def test_conversation_intent(prev, new, expected_intent):
+    mood = rules.conversation_mood(prev[0], prev[1], 0.0, False, _analysis(new[0], new[1], 0.0))
+    assert mood["intent"] == expected_intent
+
+
+def test_conversation_anger_decays_and_abuse_sticks():
+    mood = rules.conversation_mood("logistics", 0.9, 0.0, False, _analysis("logistics", 0.9, 0.95, emotion="angry"))
+    assert mood["emotion"] == "angry" and mood["anger"] == 0.95
+    calmer = rules.conversation_mood("logistics", 0.9, mood["anger"], False, _analysis("other", 0.5, 0.05))
+    assert calmer["anger"] == pytest.approx(0.76) and calmer["emotion"] == "angry"
+    abused = rules.conversation_mood("other", 0.9, 0.0, True, _analysis("other", 0.9, 0.1))
+    assert abused["abusive"] and abused["emotion"] == "angry" and abused["anger"] >= 0.5

@@ -20,6 +20,8 @@ def for_buyer(ev: dict, customer_id: int) -> dict | None:
     if "conversation" in data:
         conv = {k: data["conversation"].get(k) for k in _BUYER_CONVERSATION_KEYS}
         data = {**data, "conversation": conv}
-    if ev["type"] == MESSAGE_CREATED and data.get("message", {}).get("private"):
-        return None
+    if "message" in data:
+        if data["message"].get("private"):
+            return None
+        data = {**data, "message": {k: v for k, v in data["message"].items() if k != "analysis"}}
     return {**ev, "data": data}

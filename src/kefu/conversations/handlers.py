@@ -73,7 +73,7 @@ async def buyer_socket(ws: WebSocket) -> None:
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"))
                 return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conv.id, "message": message_out(msg)}
+                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
             conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))
             if kind == "read":
                 await service.mark_read(s, conv, "buyer", _int(frame, "seq"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.core.db import Base, BigId, TimestampMixin
@@ -33,6 +33,12 @@ class Conversation(TimestampMixin, Base):
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     buyer_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_preview: Mapped[str] = mapped_column(String(120), default="")
+    # What message understanding made of the buyer so far; routing reads these.
+    intent: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    intent_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    anger: Mapped[float] = mapped_column(Float, default=0.0)
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Message(TimestampMixin, Base):
@@ -51,3 +57,4 @@ class Message(TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)

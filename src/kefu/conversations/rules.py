@@ -61,3 +61,38 @@ def check_can_take(status: str, assignee_id: int | None, agent_id: int) -> None:
 
 def status_after_reopen(assignee_id: int | None) -> str:
     return "assigned" if assignee_id else "waiting"
+
+
+# --- what a conversation's messages add up to -----------------------------------------------------------
+
+ANGER_DECAY = 0.8  # one furious message keeps the conversation hot for a few calmer turns
+ANGRY_AT = 0.5
+INTENT_SETTLED_AT = 0.6
+
+
+def stored_analysis(analysis: dict) -> dict:
+    """The part of a message analysis kept with the message (tokens and the masked copy are recomputable)."""
+    return {"intent": analysis["intent"], "emotion": {k: analysis["emotion"][k] for k in ("label", "anger", "abusive")},
+            "entities": {k: v for k, v in analysis["entities"].items() if v}, "wants_human": analysis["wants_human"]}
+
+
+def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_anger: float, prev_abusive: bool,
+                      analysis: dict) -> dict:
+    """Fold one buyer message's analysis into the conversation's intent and emotion.
+
+    Intent: a confident reading settles it; until then the most confident reading so far wins, except that
+    small talk ("other") never replaces a real request.
+    Anger: the higher of this message's anger and the previous level decayed by ANGER_DECAY.
+    """
+    label, conf = analysis["intent"]["label"], float(analysis["intent"]["confidence"])
+    intent, confidence = prev_intent, prev_confidence
+    small_talk = label == "other" and prev_intent not in (None, "other")
+    if prev_intent is None or (prev_confidence < INTENT_SETTLED_AT and conf > prev_confidence and not small_talk):
+        intent, confidence = label, conf
+    anger = max(float(analysis["emotion"]["anger"]), prev_anger * ANGER_DECAY)
+    abusive = prev_abusive or bool(analysis["emotion"]["abusive"])
+    emotion = "angry" if anger >= ANGRY_AT or abusive else analysis["emotion"]["label"]
+    if emotion == "angry" and anger < ANGRY_AT:
+        anger = max(anger, ANGRY_AT)
+    return {"intent": intent, "intent_confidence": round(confidence, 4), "emotion": emotion,
+            "anger": round(anger, 4), "abusive": abusive}

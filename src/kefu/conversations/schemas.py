@@ -24,10 +24,14 @@ class TransferIn(BaseModel):
     agent_id: int
 
 
-def message_out(m: Message, agent_name: str | None = None) -> dict:
-    return {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "sender": m.sender,
-            "agent_id": m.agent_id, "agent_name": agent_name, "text": m.text, "private": m.private,
-            "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
+def message_out(m: Message, agent_name: str | None = None, *, internal: bool = True) -> dict:
+    """``internal=False`` is the buyer's view: no analysis of their words."""
+    out = {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "sender": m.sender,
+           "agent_id": m.agent_id, "agent_name": agent_name, "text": m.text, "private": m.private,
+           "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
+    if internal:
+        out["analysis"] = m.analysis
+    return out
 
 
 def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent | None) -> dict:
@@ -39,7 +43,8 @@ def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent
         "first_response_at": iso(c.first_response_at), "last_message_at": iso(c.last_message_at),
         "closed_at": iso(c.closed_at), "created_at": iso(c.created_at), "last_seq": c.last_seq,
         "agent_unread": c.agent_unread, "agent_read_seq": c.agent_read_seq, "buyer_read_seq": c.buyer_read_seq,
-        "last_preview": c.last_preview,
+        "last_preview": c.last_preview, "intent": c.intent, "intent_confidence": c.intent_confidence,
+        "emotion": c.emotion, "anger": c.anger, "abusive": c.abusive,
     }
 
 

@@ -15,6 +15,7 @@ from kefu.core import events
 from kefu.core.clock import iso, now
 from kefu.core.errors import Forbidden, NotFound
 from kefu.customers.models import Customer
+from kefu.nlu import service as nlu
 
 
 async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
@@ -64,7 +65,8 @@ async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | No
 
 
 async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
-                  agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None) -> Message:
+                  agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None,
+                  analysis: dict | None = None) -> Message:
     seq = await session.scalar(
         update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
         .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
@@ -72,7 +74,7 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     at = now()
     msg = Message(shop_id=conv.shop_id, conversation_id=conv.id, seq=seq, sender=sender, text=text,
                   agent_id=agent.id if agent else None, private=private, client_msg_id=client_msg_id,
-                  created_at=at)
+                  analysis=analysis, created_at=at)
     session.add(msg)
     if not private:
         conv.last_message_at = at
@@ -112,8 +114,23 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     if conv.first_message_at is None:
         conv.first_message_at = now()
     conv.agent_unread += 1
-    msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id)
+    analysis = await _understand(session, conv, text)
+    msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis)
     return msg, conv, True
+
+
+async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:
+    """Analyse a buyer message with the conversation's earlier buyer lines as context and fold the result
+    into the conversation's intent / emotion (what routing reads)."""
+    context = list(await session.scalars(
+        select(Message.text).where(Message.conversation_id == conv.id, Message.sender == "buyer")
+        .order_by(Message.seq.desc()).limit(3)))[::-1] if conv.last_seq else []
+    analysis = rules.stored_analysis(nlu.analyze(text, context).to_dict())
+    mood = rules.conversation_mood(conv.intent, conv.intent_confidence or 0.0, conv.anger or 0.0,
+                                   bool(conv.abusive), analysis)
+    for key, value in mood.items():
+        setattr(conv, key, value)
+    return analysis
 
 
 async def post_agent_message(session: AsyncSession, agent: Agent, conversation_id: int, text: str, *,
@@ -233,7 +250,7 @@ async def list_messages(session: AsyncSession, conv: Conversation, *, include_pr
     if not include_private:
         stmt = stmt.where(Message.private.is_(False))
     rows = (await session.execute(stmt.order_by(Message.seq).limit(limit))).all()
-    return [message_out(m, name) for m, name in rows]
+    return [message_out(m, name, internal=include_private) for m, name in rows]
 
 
 async def customer_history(session: AsyncSession, customer_id: int, shop_id: int, limit: int = 20) -> list[dict]:
