@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kefu.agents import rules as agent_rules
 from kefu.agents import service as agents
 from kefu.agents.models import GROUPS, ROLES
 from kefu.agents.routes import set_session_cookie
-from kefu.core.auth import (SESSION_COOKIE, agent_from_request, check_csrf, csrf_token_for, ensure_csrf_cookie,
-                            get_db)
+from kefu.core.auth import (
+    SESSION_COOKIE,
+    agent_from_request,
+    check_csrf,
+    csrf_token_for,
+    ensure_csrf_cookie,
+    get_db,
+)
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
+from kefu.core.events import Event
 from kefu.shops.models import Shop
 from kefu.shops.service import get_shop_by_slug
 from kefu.web.i18n import LANGS, pick_lang, strings
 
 router = APIRouter(include_in_schema=False)
+WIDGET_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -30,13 +39,21 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
     lang = pick_lang(request)
     t = strings(lang)
     page_strings = json.dumps(t, ensure_ascii=False)
+    base_url = request.app.state.settings.public_url or str(request.base_url)
+    lang_urls = {code: "?" + urlencode({**request.query_params, "lang": code}) for code in LANGS}
     response = templates.TemplateResponse(request, name, {
-        "t": t, "lang": lang, "langs": LANGS, "csrf": csrf_token_for(request), "strings_json": page_strings,
-        "base_url": str(request.base_url).rstrip("/"), **ctx}, status_code=status)
+        "t": t, "lang": lang, "langs": LANGS, "lang_urls": lang_urls, "csrf": csrf_token_for(request),
+        "strings_json": page_strings, "base_url": base_url.rstrip("/"), **ctx}, status_code=status)
     ensure_csrf_cookie(request, response)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("kefu_lang", request.query_params["lang"], samesite="lax", max_age=365 * 86400)
     return response
+
+
+async def last_event_id(request: Request, shop_id: int) -> int:
+    """Where a page's live socket starts: events after this id are replayed, older ones are not."""
+    async with get_db(request).transaction() as s:
+        return await s.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id)) or 0
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -46,7 +63,7 @@ def to_login(request: Request) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request, db: Database = Depends(get_db)):
     async with db.transaction() as s:
-        shops = list(await s.scalars(select(Shop).order_by(Shop.id).limit(20)))
+        shops = list(await s.scalars(select(Shop).order_by(Shop.id.desc()).limit(20)))
     return render(request, "index.html", shops=shops)
 
 
@@ -62,7 +79,7 @@ async def widget_frame(slug: str, request: Request, db: Database = Depends(get_d
     async with db.transaction() as s:
         shop = await get_shop_by_slug(s, slug)
     response = render(request, "widget.html", shop=shop)
-    response.headers["Content-Security-Policy"] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"
+    response.headers["Content-Security-Policy"] = WIDGET_CSP
     return response
 
 
@@ -99,7 +116,8 @@ async def logout_submit(request: Request, csrf_token: str = Form(""), db: Databa
     agent = await agent_from_request(request)
     if agent is not None:
         async with db.transaction() as s:
-            await agents.logout(s, await agents.get_agent(s, agent.shop_id, agent.id), request.cookies.get(SESSION_COOKIE))
+            me_ = await agents.get_agent(s, agent.shop_id, agent.id)
+            await agents.logout(s, me_, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/agent/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -110,7 +128,7 @@ async def workspace(request: Request) -> Response:
     agent = await agent_from_request(request)
     if agent is None:
         return to_login(request)
-    return render(request, "workspace.html", agent=agent)
+    return render(request, "workspace.html", agent=agent, last_event_id=await last_event_id(request, agent.shop_id))
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -120,7 +138,8 @@ async def supervisor_view(request: Request) -> Response:
         return to_login(request)
     if not agent_rules.may(agent.role, agent_rules.SUPERVISE_ROLES):
         return render(request, "forbidden.html", status=403, agent=agent)
-    return render(request, "supervisor.html", agent=agent)
+    return render(request, "supervisor.html", agent=agent,
+                  last_event_id=await last_event_id(request, agent.shop_id))
 
 
 @router.get("/admin/agents", response_class=HTMLResponse)

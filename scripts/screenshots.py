@@ -1,0 +1,203 @@
+"""Take the README screenshots from a running demo, with Debian's Chromium and Playwright.
+
+    python scripts/screenshots.py                 # starts `kefu demo` on a fresh SQLite file, then shoots
+    python scripts/screenshots.py --base http://127.0.0.1:8000   # use a demo that is already running
+
+Writes docs/img/widget.png (the buyer widget open on the shop page), docs/img/workspace.png (the agent
+workspace with a conversation open) and docs/img/supervisor.png. It chats a little as a buyer first,
+so the widget shows a real exchange.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--font-render-hinting=none"]
+PASSWORD = "kefu-demo-2026"
+SHOP = "demo"
+VIEWPORT = {"width": 1440, "height": 900}
+BUYER_CHAT = [
+    ("b", "你好，我身高165，体重55公斤，这款羽绒服穿 M 还是 L 呀？"),
+    ("a", "亲，按您的身高体重建议选 M 码～这款是宽松版型，如果里面想穿厚毛衣可以选 L 哦"),
+    ("b", "好的，雾霾蓝现在下单什么时候发货？"),
+    ("a", "今天 16 点前付款当天发货，江浙沪一般次日就到啦，还送运费险～"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_demo(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("KEFU_DATABASE_URL", "KEFU_REDIS_URL")}
+    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="warning")
+    log = (data_dir / "demo.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "kefu", "demo", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"the demo did not start:\n{(data_dir / 'demo.log').read_text()}")
+
+
+class AgentApi:
+    """An agent's HTTP session (cookie + CSRF header), to answer the buyer and pick what to show."""
+
+    def __init__(self, base: str, username: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=10)
+        r = self.http.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        r.raise_for_status()
+        self.me = r.json()["agent"]
+        self.csrf = "s" * 43
+        self.http.cookies.set("kefu_csrf", self.csrf)
+
+    def get(self, url: str) -> dict:
+        r = self.http.get(url)
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, url: str, body: dict | None = None) -> dict:
+        r = self.http.post(url, json=body, headers={"x-csrf-token": self.csrf})
+        r.raise_for_status()
+        return r.json()
+
+
+def best_conversation(boss: AgentApi) -> tuple[dict, dict]:
+    """The open, assigned conversation that shows the most: long, with a note, a VIP with tags, a past."""
+    overview = boss.get("/api/supervisor/overview")
+    agents = {a["id"]: a for a in overview["agents"]}
+    best, best_score = None, -1
+    for conv in overview["conversations"]:
+        if conv["status"] != "assigned" or conv["assignee_id"] not in agents:
+            continue
+        detail = boss.get(f"/api/conversations/{conv['id']}")
+        msgs = detail["messages"]
+        score = (min(len(msgs), 10) + 6 * any(m["private"] for m in msgs) + 2 * len(detail["customer"]["tags"])
+                 + 3 * (detail["customer"]["vip_level"] > 0) + 2 * min(len(detail["history"]), 3))
+        if score > best_score:
+            best, best_score = conv, score
+    if best is None:
+        raise SystemExit("the demo has no assigned open conversation to show")
+    return best, agents[best["assignee_id"]]
+
+
+def settle(page: Page) -> None:
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(400)
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/agent/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/agent*")
+
+
+def shoot(base: str, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    boss = AgentApi(base, "laowang")
+    conv, holder = best_conversation(boss)
+    seller = next(a for a in boss.get("/api/agents")["agents"] if a["group"] == "售前" and a["role"] == "agent")
+    answerer = AgentApi(base, seller["username"])
+    shots = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # 1. The buyer asks about sizes on the product page; an agent answers.
+            buyer = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            buyer.goto(f"{base}/shop/{SHOP}")
+            buyer.locator("#kefu-widget .launcher").click()
+            chat = buyer.frame_locator("#kefu-widget iframe")
+            conv_id = None
+            for who, text in BUYER_CHAT:
+                if who == "b":
+                    chat.locator("#wg-input").fill(text)
+                    chat.locator("#wg-input").press("Enter")
+                    expect(chat.locator(".msg--buyer .msg-status").last).to_have_text("已送达")
+                    if conv_id is None:
+                        waiting = answerer.get("/api/conversations?status=waiting")["conversations"]
+                        conv_id = next(c["id"] for c in waiting if c["last_preview"] == text)
+                else:
+                    last = answerer.get(f"/api/conversations/{conv_id}")["conversation"]["last_seq"]
+                    answerer.post(f"/api/conversations/{conv_id}/read", {"seq": last})
+                    answerer.post(f"/api/conversations/{conv_id}/messages", {"text": text})
+                    expect(chat.locator(".msg--agent .msg-bubble").last).to_have_text(text)
+            expect(chat.locator(".msg--buyer .msg-status").last).to_have_text("已读", timeout=5000)
+            chat.locator("#wg-input").fill("那我拍 M 码")
+            settle(buyer)
+            shots.append(out / "widget.png")
+            buyer.screenshot(path=shots[-1])
+
+            # 2. The workspace of the agent holding the richest conversation, with it open.
+            agent = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            log_in(agent, base, holder["username"])
+            agent.locator("[data-tab=mine]").click()
+            agent.goto(f"{base}/agent#c{conv['id']}")
+            expect(agent.locator("#chat-log .m").first).to_be_visible()
+            expect(agent.locator("#side-body .profile")).to_be_visible()
+            settle(agent)
+            shots.append(out / "workspace.png")
+            agent.screenshot(path=shots[-1])
+
+            # 3. The supervisor's floor view.
+            sup = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            log_in(sup, base, "laowang")
+            sup.goto(f"{base}/supervisor")
+            expect(sup.locator("#sv-rows tr").first).to_be_visible()
+            expect(sup.locator("#sv-agents li").first).to_be_visible()
+            settle(sup)
+            shots.append(out / "supervisor.png")
+            sup.screenshot(path=shots[-1])
+        finally:
+            browser.close()
+    return shots
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", help="URL of a running `kefu demo` (default: start one)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
+    if args.base:
+        shots = shoot(args.base.rstrip("/"), args.out)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kefu-shots-") as tmp:
+            proc, base = start_demo(Path(tmp))
+            try:
+                shots = shoot(base, args.out)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+    for path in shots:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+if __name__ == "__main__":
+    main()

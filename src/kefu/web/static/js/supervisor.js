@@ -1,0 +1,201 @@
+// The supervisor view (/supervisor): every live conversation, every agent's presence and load,
+// and reassigning a conversation to another agent. Live over /ws/agent.
+
+import { moodChip, statusChip, vipBadge } from './chat-view.js';
+import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
+import { Realtime } from './realtime.js';
+
+const body = document.body;
+const els = {
+  stats: $('#stats'), rows: $('#sv-rows'), empty: $('#sv-empty'), agents: $('#sv-agents'), conn: $('#conn'),
+  dialog: $('#assign-dialog'), dialogTitle: $('#assign-title'), dialogList: $('#assign-list'), filter: $('#sv-filter'),
+};
+const convs = new Map();
+const agents = new Map();
+const PRESENCE_ORDER = { online: 0, away: 1, break: 2, offline: 3 };
+let assigning = null;
+
+function loads() {
+  const out = new Map();
+  for (const c of convs.values()) {
+    if (c.status === 'assigned' && c.assignee_id) out.set(c.assignee_id, (out.get(c.assignee_id) || 0) + 1);
+  }
+  return out;
+}
+
+function stat(label, value, kind = '') {
+  return h('div', { class: `stat ${kind}` }, h('div', { class: 'stat-value', text: value }),
+    h('div', { class: 'stat-label', text: label }));
+}
+
+function renderStats() {
+  const all = [...convs.values()];
+  const waiting = all.filter((c) => c.status === 'waiting');
+  const longest = waiting.reduce((m, c) => Math.max(m, secondsSince(c.waiting_since)), 0);
+  const online = [...agents.values()].filter((a) => a.presence === 'online').length;
+  els.stats.replaceChildren(
+    stat(t('stat_waiting'), String(waiting.length), waiting.length ? 'is-alert' : ''),
+    stat(t('stat_serving'), String(all.length - waiting.length)),
+    stat(t('stat_online'), `${online} / ${agents.size}`),
+    stat(t('stat_longest_wait'), waiting.length ? duration(longest) : '—', longest > 120 ? 'is-alert' : ''));
+}
+
+function renderConversations() {
+  const filter = els.filter.value;
+  const items = [...convs.values()].filter((c) => filter === 'all' || c.status === filter).sort((a, b) => {
+    if (a.status !== b.status) return a.status === 'waiting' ? -1 : 1;
+    if (a.status === 'waiting') return (a.waiting_since || '').localeCompare(b.waiting_since || '');
+    return (b.last_message_at || '').localeCompare(a.last_message_at || '');
+  });
+  els.rows.replaceChildren(...items.map((c) => {
+    const cu = c.customer || {};
+    const timeCell = c.status === 'waiting'
+      ? h('span', { class: 'wait', dataset: { wait: c.id }, text: duration(secondsSince(c.waiting_since)) })
+      : h('span', { class: 'muted', text: duration(secondsSince(c.first_message_at || c.created_at)) });
+    return h('tr', { class: c.status === 'waiting' ? 'is-waiting' : '' },
+      h('td', null, h('div', { class: 'sv-buyer' },
+        h('span', { class: `avatar avatar--sm avatar--${(cu.id || 0) % 6}`, text: initials(cu.display_name) }),
+        h('span', { text: cu.display_name || t('buyer_generic') }), vipBadge(cu.vip_level))),
+      h('td', null, h('div', { class: 'sv-status' }, statusChip(c.status), moodChip(c))),
+      h('td', null, timeCell),
+      h('td', null, c.assignee_name ? h('span', { text: c.assignee_name }) : h('span', { class: 'muted', text: '—' })),
+      h('td', { class: 'sv-preview' }, h('span', { text: c.last_preview || t('no_messages') }),
+        h('time', { class: 'muted', text: clock(c.last_message_at) })),
+      h('td', { class: 'sv-unread' }, c.agent_unread ? h('span', { class: 'count-badge', text: c.agent_unread }) : null),
+      h('td', { class: 'sv-action' }, h('button', {
+        type: 'button', class: 'btn btn-small', text: c.assignee_id ? t('reassign') : t('assign'),
+        onclick: () => openAssign(c.id),
+      })));
+  }));
+  els.empty.hidden = items.length > 0;
+}
+
+function agentCard(a, load) {
+  const pct = Math.min(100, Math.round((load / Math.max(1, a.max_chats)) * 100));
+  return h('li', { class: `agent-card is-${a.presence}` },
+    h('span', { class: `avatar avatar--${a.id % 6}`, text: initials(a.display_name) }),
+    h('div', { class: 'agent-main' },
+      h('div', { class: 'agent-top' }, h('strong', { text: a.display_name }),
+        h('span', { class: `presence presence--${a.presence}`, text: t(`presence_${a.presence}`) })),
+      h('div', { class: 'muted small', text: `${t(`group_${a.group}`)} · ${t(`role_${a.role}`)}` }),
+      h('div', { class: 'load' },
+        h('div', { class: 'load-bar' }, h('span', {
+          class: pct >= 100 ? 'is-full' : pct >= 60 ? 'is-busy' : '', dataset: { pct },
+        })),
+        h('span', { class: 'load-text', text: t('load_of', { n: load, max: a.max_chats }) }))));
+}
+
+function sortedAgents() {
+  return [...agents.values()].sort((a, b) => (PRESENCE_ORDER[a.presence] ?? 9) - (PRESENCE_ORDER[b.presence] ?? 9)
+    || a.group.localeCompare(b.group) || a.id - b.id);
+}
+
+function renderAgents() {
+  const load = loads();
+  els.agents.replaceChildren(...sortedAgents().map((a) => agentCard(a, load.get(a.id) || 0)));
+  // widths go through CSSOM (not a style attribute) so they pass a strict CSP
+  for (const bar of els.agents.querySelectorAll('[data-pct]')) bar.style.width = `${bar.dataset.pct}%`;
+}
+
+function render() {
+  renderStats();
+  renderConversations();
+  renderAgents();
+  if (assigning) renderAssignList();
+}
+
+// ---- reassigning --------------------------------------------------------------------------------
+
+function openAssign(id) {
+  assigning = id;
+  const c = convs.get(id);
+  els.dialogTitle.textContent = t('assign_title', { name: c?.customer?.display_name || t('buyer_generic') });
+  renderAssignList();
+  if (!els.dialog.open) els.dialog.showModal();
+}
+
+function renderAssignList() {
+  const c = convs.get(assigning);
+  if (!c) {
+    els.dialog.close();
+    return;
+  }
+  const load = loads();
+  els.dialogList.replaceChildren(...sortedAgents().map((a) => {
+    const n = load.get(a.id) || 0;
+    const current = a.id === c.assignee_id;
+    return h('li', null, h('button', {
+      type: 'button', class: `assign-option${current ? ' is-current' : ''}`, disabled: current,
+      onclick: () => assign(c.id, a.id),
+    },
+    h('span', { class: `avatar avatar--sm avatar--${a.id % 6}`, text: initials(a.display_name) }),
+    h('span', { class: 'assign-name' }, h('strong', { text: a.display_name }),
+      h('span', { class: 'muted small', text: `${t(`group_${a.group}`)} · ${t('load_of', { n, max: a.max_chats })}` })),
+    h('span', { class: `presence presence--${a.presence}`, text: current ? t('current_assignee')
+      : t(`presence_${a.presence}`) })));
+  }));
+}
+
+async function assign(convId, agentId) {
+  try {
+    const r = await api('POST', `/api/conversations/${convId}/assign`, { agent_id: agentId });
+    upsert(r.conversation);
+    els.dialog.close();
+    toast(t('assigned_ok', { name: r.conversation.assignee_name }), 'ok');
+    render();
+  } catch (e) {
+    toast(errorText(e), 'error');
+  }
+}
+
+els.dialog.addEventListener('close', () => { assigning = null; });
+$('#assign-cancel').addEventListener('click', () => els.dialog.close());
+els.filter.addEventListener('change', renderConversations);
+
+// ---- data ---------------------------------------------------------------------------------------
+
+function upsert(c) {
+  if (!c || !c.id) return;
+  if (c.status === 'closed') convs.delete(c.id);
+  else convs.set(c.id, { ...(convs.get(c.id) || {}), ...c });
+}
+
+async function load() {
+  try {
+    const data = await api('GET', '/api/supervisor/overview');
+    convs.clear();
+    agents.clear();
+    for (const c of data.conversations) upsert(c);
+    for (const a of data.agents) agents.set(a.id, a);
+  } catch (e) {
+    if (e.status === 401) location.href = '/agent/login?next=/supervisor';
+    else toast(errorText(e), 'error');
+  }
+  render();
+}
+
+const rt = new Realtime({
+  url: (id) => wsUrl(`/ws/agent?last_event_id=${id}`),
+  lastEventId: Number(body.dataset.lastEventId) || 0,
+  onEvent: (ev) => {
+    const data = ev.data || {};
+    if (ev.type === 'agent.updated') agents.set(data.id, { ...(agents.get(data.id) || {}), ...data });
+    else if (data.conversation) upsert(data.conversation);
+    else return;
+    render();
+  },
+  onStatus: (s) => {
+    els.conn.className = `conn is-${s}`;
+    els.conn.textContent = t(`conn_${s}`);
+  },
+});
+
+rt.start();
+await load();
+setInterval(() => {
+  for (const el of document.querySelectorAll('[data-wait]')) {
+    const c = convs.get(Number(el.dataset.wait));
+    if (c) el.textContent = duration(secondsSince(c.waiting_since));
+  }
+  renderStats();
+}, 1000);

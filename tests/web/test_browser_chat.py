@@ -1,0 +1,261 @@
+"""End to end in Debian's Chromium: a buyer and an agent chat live through the real server.
+
+The server runs in a subprocess (`python -m kefu serve`) on its own port; the shop and the agent are
+made with the CLI. With KEFU_DATABASE_URL=postgres… the database is shared with the other tests,
+which is fine: this test makes its own shop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "browser-pass-2026"
+FIRST = "你好，我的快递三天没动了"
+REPLY = "您好，我马上帮您查一下物流"
+XSS = "<img src=x onerror=alert(1)>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kefu(env: dict, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "kefu", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": "browser-test-" + "k" * 40,
+           "KEFU_LOG_LEVEL": "warning"}
+    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
+        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    slug = f"deer-{uuid.uuid4().hex[:8]}"
+    username = f"xiaowang-{uuid.uuid4().hex[:6]}"
+    kefu(env, "shop", "add", slug, "小鹿优选旗舰店")
+    kefu(env, "agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小王")
+    port = free_port()
+    log = (data / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
+        time.sleep(0.1)
+    yield SimpleNamespace(base=base, slug=slug, username=username)
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def watch(page, who):
+        page.on("dialog", lambda d: (dialogs.append(f"{who}: {d.message}"), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(f"{who}: {e}"))
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # The buyer opens the shop page and the widget, and asks.
+            buyer = browser.new_context(locale="zh-CN").new_page()
+            watch(buyer, "buyer")
+            buyer.goto(f"{server.base}/shop/{server.slug}")
+            buyer.locator("#kefu-widget .launcher").click()
+            chat = buyer.frame_locator("#kefu-widget iframe")
+            chat.locator("#wg-input").fill(FIRST)
+            chat.locator("#wg-input").press("Enter")
+            expect(chat.locator(".msg--buyer .msg-bubble")).to_have_text([FIRST])
+            expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["已送达"])
+            expect(chat.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
+
+            # The agent logs in elsewhere, finds it waiting, opens it and replies.
+            agent = browser.new_context(locale="zh-CN").new_page()
+            watch(agent, "agent")
+            agent.goto(f"{server.base}/agent")
+            agent.fill("input[name=username]", server.username)
+            agent.fill("input[name=password]", PASSWORD)
+            agent.click("button[type=submit]")
+            agent.wait_for_url(f"{server.base}/agent")
+            row = agent.locator(".conv-item", has_text=FIRST)
+            expect(row).to_be_visible()
+            expect(row.locator(".count-badge")).to_have_text("1")
+            row.click()
+            expect(agent.locator("#chat-log .m--buyer .m-bubble")).to_have_text([FIRST])
+            expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["已读"])  # agent_read_seq reached it
+
+            agent.locator("#reply").fill("稍等")
+            expect(chat.locator("#wg-typing")).to_be_visible()
+            agent.locator("#reply").fill(REPLY)
+            agent.locator("#reply").press("Enter")
+
+            # The buyer sees the reply live, and who is serving them.
+            expect(chat.locator(".msg--agent .msg-bubble")).to_have_text([REPLY])
+            expect(chat.locator("#wg-sub")).to_have_text("客服 小王 为您服务")
+            expect(agent.locator("#chat-log .m--agent .m-receipt")).to_have_text(["已读"])
+
+            # Markup in messages stays text on both sides, and nothing runs.
+            chat.locator("#wg-input").fill(XSS)
+            chat.locator("#wg-input").press("Enter")
+            expect(chat.locator(".msg--buyer .msg-bubble").last).to_have_text(XSS)
+            expect(agent.locator("#chat-log .m--buyer .m-bubble").last).to_have_text(XSS)
+            expect(agent.locator(".conv-item.is-active .ci-preview")).to_have_text(XSS)
+            agent.locator("#reply").fill(XSS)
+            agent.locator("#reply").press("Enter")
+            expect(chat.locator(".msg--agent .msg-bubble").last).to_have_text(XSS)
+            assert chat.locator("#wg-log img").count() == 0
+            assert agent.locator("#chat-log img, #conv-list img").count() == 0
+
+            # Reloading either side shows the whole history.
+            buyer.reload()
+            buyer.locator("#kefu-widget .launcher").click()
+            chat = buyer.frame_locator("#kefu-widget iframe")
+            expect(chat.locator(".msg--buyer .msg-bubble")).to_have_text([FIRST, XSS])
+            expect(chat.locator(".msg--agent .msg-bubble")).to_have_text([REPLY, XSS])
+            agent.reload()
+            expect(agent.locator("#chat-log .m-bubble")).to_have_text([FIRST, REPLY, XSS, XSS])
+            expect(agent.locator("#chat-head")).to_contain_text("我接待中")
+        finally:
+            browser.close()
+    assert dialogs == [], dialogs
+    assert errors == [], errors
+
+
+def test_widget_falls_back_to_http_and_catches_up_after_reconnect(server):
+    """With the buyer's socket refused, a message still goes out (HTTP, same client_msg_id); a reply sent
+    meanwhile arrives once the socket reconnects with last_event_id, and nothing shows twice."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    text = "在吗？我的网络不太好"
+    socket_allowed = {"buyer": False}
+
+    def route_buyer_socket(ws):
+        if socket_allowed["buyer"]:
+            ws.connect_to_server()
+        else:
+            ws.close()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN")
+            context.route_web_socket(re.compile(r"/ws/buyer"), route_buyer_socket)
+            page = context.new_page()
+            page.goto(f"{server.base}/widget/{server.slug}")  # the widget page on its own, not embedded
+            expect(page.locator("#wg-conn")).to_have_class(re.compile(r"is-offline"))
+            page.locator("#wg-input").fill(text)
+            page.locator("#wg-send").click()
+            expect(page.locator(".msg--buyer .msg-status")).to_have_text(["已送达"])
+
+            with httpx.Client(base_url=server.base) as http:  # the agent answers through the API
+                login = http.post("/api/auth/login", json={"username": server.username, "password": PASSWORD})
+                assert login.status_code == 200, login.text
+                csrf = "c" * 40
+                http.cookies.set("kefu_csrf", csrf)
+                waiting = http.get("/api/conversations?status=waiting").json()["conversations"]
+                conv = next(c for c in waiting if c["last_preview"] == text)
+                r = http.post(f"/api/conversations/{conv['id']}/messages", json={"text": "网络恢复后能看到我"},
+                              headers={"x-csrf-token": csrf})
+                assert r.status_code == 201, r.text
+                read = http.post(f"/api/conversations/{conv['id']}/read", json={"seq": 1},
+                                 headers={"x-csrf-token": csrf})
+                assert read.status_code == 200, read.text
+
+            socket_allowed["buyer"] = True
+            page.evaluate("window.dispatchEvent(new Event('online'))")  # skip the backoff wait
+            expect(page.locator("#wg-conn")).to_have_class(re.compile(r"is-online"))
+            expect(page.locator(".msg--agent .msg-bubble")).to_have_text(["网络恢复后能看到我"])
+            expect(page.locator(".msg--buyer .msg-bubble")).to_have_text([text])
+            expect(page.locator(".msg--buyer .msg-status")).to_have_text(["已读"])
+        finally:
+            browser.close()
+
+
+def test_snippet_works_on_another_site(server):
+    """The loader takes the kefu origin from its own src, so the snippet works on any shop's domain."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    shop_page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another shop</title></head>'
+                 f'<body><h1>Another shop</h1><script src="{server.base}/static/widget.js" '
+                 f'data-shop="{server.slug}" async></script></body></html>')
+    class ShopSite(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = shop_page.encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    # Another origin (same host, other port): Chromium only lets a page on a private address load
+    # scripts from loopback, so the "other shop" is a real little server rather than a routed URL.
+    site = ThreadingHTTPServer(("127.0.0.1", 0), ShopSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    other_site = f"http://127.0.0.1:{site.server_address[1]}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(f"{other_site}/item/42")
+            launcher = page.locator("#kefu-widget .launcher")
+            expect(launcher).to_have_text("Chat with us")  # the page's <html lang="en">
+            launcher.click()
+            frame = page.locator("#kefu-widget iframe")
+            expect(frame).to_have_attribute("src", f"{server.base}/widget/{server.slug}?lang=en&embed=1")
+            chat = page.frame_locator("#kefu-widget iframe")
+            chat.locator("#wg-input").fill("Do you ship abroad?")
+            chat.locator("#wg-input").press("Enter")
+            expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["Delivered"])
+            chat.locator("#wg-close").click()  # the widget's own minimize button closes the panel
+            expect(page.locator("#kefu-widget .panel")).not_to_have_class("panel is-open")
+            expect(launcher).to_have_attribute("aria-expanded", "false")
+        finally:
+            browser.close()
+            site.shutdown()
