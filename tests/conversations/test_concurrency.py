@@ -42,3 +42,20 @@ def test_concurrent_senders_get_unique_contiguous_seqs(world, client):
     assert sorted(seqs) == list(range(2, 22))
     assert again == seqs[:10]  # resends return the original message
     assert [m["seq"] for m in stored] == list(range(1, 22))
+
+
+def test_concurrent_first_messages_open_one_conversation(world, client):
+    shop = world.shop()
+    tokens = client.app.state.visitor_tokens
+
+    async def go():
+        async with world.db.transaction() as s:
+            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
+
+        async def first(i):
+            async with world.db.transaction() as s:
+                return (await service.post_buyer_message(s, customer, f"第{i}个标签页", f"tab{i}"))[1].id
+
+        return set(await asyncio.gather(*[first(i) for i in range(8)]))
+
+    assert len(world.run(go)) == 1

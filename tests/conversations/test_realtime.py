@@ -170,3 +170,26 @@ def test_agent_socket_only_sees_own_shop(world):
         buyer_a.send("A 店的消息")
         ev = until(ws, is_event("message.created"))["event"]
         assert ev["data"]["message"]["text"] == "A 店的消息"
+
+
+def test_socket_without_last_event_id_starts_live_not_from_the_beginning(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    buyer.send("很早以前的消息")
+    with agent.client.websocket_connect("/ws/agent", headers={"cookie": agent.cookie}) as ws:
+        ready = ws.receive_json()
+        assert ready["type"] == "ready" and ready["last_event_id"] > 0
+        buyer.send("现在的消息")
+        ev = until(ws, is_event("message.created"))["event"]
+        assert ev["data"]["message"]["text"] == "现在的消息"
+
+
+def test_reply_marks_the_conversation_read(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    conv_id = buyer.send("一").json()["conversation_id"]
+    buyer.send("二")
+    conv = agent.post(f"/api/conversations/{conv_id}/messages", {"text": "您好"}).json()["conversation"]
+    assert conv["agent_unread"] == 0 and conv["agent_read_seq"] == 3

@@ -43,3 +43,32 @@ def test_test_database_was_migrated_from_empty_and_matches_models(world):
     tables, diff = world.run(lambda: schema_diff(world.db))
     assert TABLES | {"alembic_version"} <= tables
     assert diff == []
+
+
+def test_upgrading_sqlite_with_data_keeps_every_row(tmp_path):
+    """Batch migrations rebuild tables on SQLite; rows in child tables must survive (no FK cascade)."""
+    from sqlalchemy import text
+
+    async def go():
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        await db.migrate("0002")
+        async with db.transaction() as s:
+            for sql in ("INSERT INTO shops (id, slug, name, created_at) VALUES (1, 'old', '老店', '2026-01-01')",
+                        "INSERT INTO customers (id, shop_id, visitor_id, display_name, vip_level, tags, created_at)"
+                        " VALUES (1, 1, 'v1', '老顾客', 0, '[]', '2026-01-01')",
+                        "INSERT INTO conversations (id, shop_id, customer_id, status, channel, last_seq, agent_unread,"
+                        " agent_read_seq, buyer_read_seq, last_preview, created_at)"
+                        " VALUES (1, 1, 1, 'waiting', 'widget', 1, 1, 0, 0, '在吗', '2026-01-01')",
+                        "INSERT INTO messages (shop_id, conversation_id, seq, sender, text, private, created_at)"
+                        " VALUES (1, 1, 1, 'buyer', '在吗', 0, '2026-01-01')"):
+                await s.execute(text(sql))
+        await db.migrate()
+        async with db.transaction() as s:
+            counts = [await s.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("conversations", "messages")]
+            fk_on = await s.scalar(text("PRAGMA foreign_keys"))
+        await db.dispose()
+        return counts, fk_on
+
+    counts, fk_on = asyncio.run(go())
+    assert counts == [1, 1]
+    assert fk_on == 1

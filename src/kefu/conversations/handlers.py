@@ -13,7 +13,7 @@ from kefu.conversations.schemas import message_out
 from kefu.core import realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.core.errors import KefuError
-from kefu.core.events import bus, events_after
+from kefu.core.events import bus, events_after, last_event_id
 from kefu.customers.service import customer_for_claims
 
 router = APIRouter()
@@ -21,11 +21,16 @@ BUYER_FRAMES = {"message", "typing", "read"}
 AGENT_FRAMES = {"message", "typing", "read"}
 
 
-def _after(ws: WebSocket) -> int:
-    try:
-        return max(0, int(ws.query_params.get("last_event_id") or 0))
-    except ValueError:
-        return 0
+async def _after(ws: WebSocket, shop_id: int) -> int:
+    """Replay from the client's last seen event; a client that names none starts from now."""
+    raw = ws.query_params.get("last_event_id")
+    if raw is not None:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            pass
+    async with ws.app.state.db.transaction() as s:
+        return await last_event_id(s, shop_id)
 
 
 def _int(frame: dict, key: str) -> int:
@@ -82,7 +87,7 @@ async def buyer_socket(ws: WebSocket) -> None:
         return None
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id))
-    await realtime.serve(conn, _replay(db, claims.shop_id), _after(ws), BUYER_FRAMES, handle)
+    await realtime.serve(conn, _replay(db, claims.shop_id), await _after(ws, claims.shop_id), BUYER_FRAMES, handle)
 
 
 @router.websocket("/ws/agent")
@@ -113,4 +118,4 @@ async def agent_socket(ws: WebSocket) -> None:
         return None
 
     conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev)
-    await realtime.serve(conn, _replay(db, agent.shop_id), _after(ws), AGENT_FRAMES, handle)
+    await realtime.serve(conn, _replay(db, agent.shop_id), await _after(ws, agent.shop_id), AGENT_FRAMES, handle)

@@ -97,6 +97,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     when client_msg_id was seen before, so a resend is acknowledged without storing twice."""
     text = rules.clean_text(text)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
+    await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
         conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
@@ -133,6 +134,13 @@ async def _understand(session: AsyncSession, conv: Conversation, text: str) -> d
     return analysis
 
 
+async def _lock_customer(session: AsyncSession, customer: Customer) -> None:
+    """Serialize one buyer's writers (two tabs, a socket and an HTTP retry) so that "no open conversation,
+    open one" happens once. A no-op UPDATE row-locks on PostgreSQL and takes the write lock on SQLite."""
+    table = Customer.__table__
+    await session.execute(update(table).where(table.c.id == customer.id).values(visitor_id=table.c.visitor_id))
+
+
 async def post_agent_message(session: AsyncSession, agent: Agent, conversation_id: int, text: str, *,
                              private: bool = False, client_msg_id: str | None = None
                              ) -> tuple[Message, Conversation, bool]:
@@ -151,6 +159,8 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
             conv.first_response_at = now()
     msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
                         client_msg_id=client_msg_id)
+    if not private:  # whoever answers has read what came before
+        conv.agent_read_seq, conv.agent_unread = msg.seq, 0
     return msg, conv, True
 
 

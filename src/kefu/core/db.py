@@ -77,8 +77,18 @@ class Database:
                 raise
 
     async def migrate(self, revision: str = "head") -> None:
-        async with self.engine.begin() as conn:
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                # Batch mode rebuilds a table by copy, drop and rename; with foreign keys on, dropping a
+                # parent would cascade into its children. The pragma only works outside a transaction.
+                await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await conn.run_sync(run_alembic_upgrade, revision)
+            await conn.commit()
+            if self.is_sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} rows with dangling foreign keys")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

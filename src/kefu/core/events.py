@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -53,12 +53,34 @@ def event_dict(ev: Event) -> dict[str, Any]:
 async def record(session: AsyncSession, shop_id: int, type_: str, data: dict[str, Any], *,
                  conversation_id: int | None = None, customer_id: int | None = None,
                  private: bool = False) -> Event:
+    await _serialize_shop_events(session, shop_id)
     ev = Event(shop_id=shop_id, type=type_, payload=data, conversation_id=conversation_id,
                customer_id=customer_id, private=private, created_at=utcnow())
     session.add(ev)
     await session.flush()
     session.sync_session.info.setdefault(PENDING, []).append(event_dict(ev))
     return ev
+
+
+EVENT_LOCK_SPACE = 0x6B656675  # "kefu"
+
+
+async def _serialize_shop_events(session: AsyncSession, shop_id: int) -> None:
+    """Make a shop's event ids commit in id order, so "everything after id N" never skips one.
+
+    On PostgreSQL a transaction takes a per-shop advisory lock before its first event and holds it to
+    commit; SQLite serializes all writers anyway.
+    """
+    held = session.sync_session.info.setdefault("kefu_event_locks", set())
+    if shop_id in held or session.bind.dialect.name != "postgresql":
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:space, :shop)"),
+                          {"space": EVENT_LOCK_SPACE, "shop": shop_id})
+    held.add(shop_id)
+
+
+async def last_event_id(session: AsyncSession, shop_id: int) -> int:
+    return await session.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id)) or 0
 
 
 async def events_after(session: AsyncSession, shop_id: int, after_id: int, limit: int = 1000) -> list[dict]:
@@ -69,6 +91,7 @@ async def events_after(session: AsyncSession, shop_id: int, after_id: int, limit
 
 @event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
+    session.info.pop("kefu_event_locks", None)
     pending = session.info.pop(PENDING, None)
     if pending:
         for ev in pending:
@@ -78,6 +101,7 @@ def _publish_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_on_rollback(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop("kefu_event_locks", None)
 
 
 @dataclass(eq=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kefu.conversations import service as conversations
 from kefu.conversations.events import for_buyer
@@ -12,7 +12,7 @@ from kefu.conversations.models import Conversation
 from kefu.conversations.schemas import MessageIn, ReadIn, buyer_conversation_out, message_out
 from kefu.core.auth import current_visitor, get_db, get_tokens, visitor_token_of
 from kefu.core.db import Database
-from kefu.core.events import Event, events_after
+from kefu.core.events import events_after, last_event_id
 from kefu.core.security import VisitorClaims
 from kefu.customers import service
 from kefu.shops.service import get_shop_by_slug
@@ -46,7 +46,7 @@ async def start_session(shop_slug: str, body: SessionIn, request: Request, db: D
         shop = await get_shop_by_slug(s, shop_slug)
         customer, token = await service.start_visitor(s, get_tokens(request), shop,
                                                       body.token or visitor_token_of(request), body.display_name)
-        last_id = await s.scalar(select(func.max(Event.id)).where(Event.shop_id == shop.id)) or 0
+        last_id = await last_event_id(s, shop.id)
         snap = await _snapshot(s, customer, await _latest(s, customer))
         return {"token": token, "shop": {"slug": shop.slug, "name": shop.name},
                 "customer": {"id": customer.id, "display_name": customer.display_name},

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kefu.agents import rules as agent_rules
 from kefu.agents import service as agents
@@ -25,7 +25,7 @@ from kefu.core.auth import (
 )
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
-from kefu.core.events import Event
+from kefu.core.events import last_event_id as events_last_id
 from kefu.shops.models import Shop
 from kefu.shops.service import get_shop_by_slug
 from kefu.web.i18n import LANGS, pick_lang, strings
@@ -53,7 +53,15 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
 async def last_event_id(request: Request, shop_id: int) -> int:
     """Where a page's live socket starts: events after this id are replayed, older ones are not."""
     async with get_db(request).transaction() as s:
-        return await s.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id)) or 0
+        return await events_last_id(s, shop_id)
+
+
+def _int_or_zero(value: str) -> int:
+    """A form number; anything unparsable becomes 0, which the agent rules reject with a clear message."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 0
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -98,14 +106,11 @@ async def login_submit(request: Request, username: str = Form(""), password: str
     try:
         check_csrf(request, csrf_token)
         async with db.transaction() as s:
-            agent, token = await agents.login(s, username, password, request.app.state.settings.session_hours)
+            _agent, token = await agents.login(s, username, password, request.app.state.settings.session_hours)
     except KefuError as exc:
         return render(request, "login.html", status=exc.status, next=_safe_next(next), error=exc,
                       username=username)
-    target = _safe_next(next)
-    if target == "/agent" and agent_rules.may(agent.role, agent_rules.SUPERVISE_ROLES) and next == "/supervisor":
-        target = "/supervisor"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(request, response, token)
     return response
 
@@ -158,7 +163,7 @@ async def admin_agents(request: Request, db: Database = Depends(get_db)) -> Resp
 @router.post("/admin/agents")
 async def admin_agents_create(request: Request, username: str = Form(""), password: str = Form(""),
                               display_name: str = Form(""), role: str = Form("agent"), group: str = Form("售前"),
-                              skills: str = Form(""), max_chats: int = Form(5), csrf_token: str = Form(""),
+                              skills: str = Form(""), max_chats: str = Form("5"), csrf_token: str = Form(""),
                               db: Database = Depends(get_db)) -> Response:
     agent = await agent_from_request(request)
     if agent is None:
@@ -170,7 +175,7 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
         async with db.transaction() as s:
             created = await agents.create_agent(s, agent.shop_id, username=username, password=password,
                                                 display_name=display_name, role=role, group=group, skills=skills,
-                                                max_chats=max_chats)
+                                                max_chats=_int_or_zero(max_chats))
     except KefuError as exc:
         async with db.transaction() as s:
             team = await agents.list_agents(s, agent.shop_id)
