@@ -124,6 +124,9 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             expect(row.locator(".count-badge")).to_have_text("1")
             row.click()
             expect(agent.locator("#chat-log .m--buyer .m-bubble")).to_have_text([FIRST])
+            # message understanding tags the buyer's message and the conversation with its intent
+            expect(agent.locator("#chat-log .m--buyer .m-tags .chip--intent")).to_have_text(["物流查询"])
+            expect(row.locator(".chip--intent")).to_have_text("物流查询")
             expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["已读"])  # agent_read_seq reached it
 
             agent.locator("#reply").fill("稍等")

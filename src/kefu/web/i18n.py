@@ -97,6 +97,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "intent": ("咨询意图", "Intent"),
     "intent_presale": ("售前咨询", "Pre-sales question"),
     "intent_logistics": ("物流查询", "Shipping"),
+    "wants_human": ("要求人工", "Asks for a human"),
     "intent_order_change": ("修改订单", "Order change"),
     "intent_cancel": ("取消订单", "Cancel order"),
     "intent_return": ("退货", "Return"),

@@ -24,6 +24,19 @@ function intentText(intent) {
   return text === key ? intent : text;
 }
 
+export function intentChip(intent) {
+  return intent ? h('span', { class: 'chip chip--intent', text: intentText(intent) }) : null;
+}
+
+/** The tags under one buyer message: what it asks about and, when not calm, how the buyer sounds. */
+function analysisTags(m) {
+  const a = m.sender === 'buyer' && m.analysis;
+  if (!a) return null;
+  const mood = moodChip({ emotion: a.emotion && a.emotion.label, abusive: a.emotion && a.emotion.abusive });
+  const human = a.wants_human ? h('span', { class: 'chip chip--human', text: t('wants_human') }) : null;
+  return h('div', { class: 'm-tags' }, intentChip(a.intent && a.intent.label), mood, human);
+}
+
 export function waitingText(c) {
   if (c.status === 'waiting' && c.waiting_since) return t('waiting_for', { d: duration(secondsSince(c.waiting_since)) });
   return '';
@@ -33,7 +46,7 @@ export function waitingText(c) {
 export function conversationRow(c, { active, me, typing, onOpen }) {
   const cu = c.customer || {};
   const unread = c.agent_unread || 0;
-  const meta = [statusChip(c.status), moodChip(c)];
+  const meta = [statusChip(c.status), moodChip(c), intentChip(c.intent)];
   if (c.status === 'waiting') {
     meta.push(h('span', { class: 'ci-wait', dataset: { since: c.waiting_since || '' }, text: waitingText(c) }));
   } else if (c.assignee_name) {
@@ -94,7 +107,8 @@ export function messageRow(m, conv, customer, onRetry) {
     : null;
   return h('div', { class: classes.join(' '), dataset: { seq: m.seq ?? '' } },
     m.sender === 'buyer' ? h('span', { class: 'm-avatar', text: initials(senderName(m, customer)) }) : null,
-    h('div', { class: 'm-body' }, meta, h('div', { class: 'm-bubble', text: m.text }), receipt(m, conv), failed));
+    h('div', { class: 'm-body' }, meta, h('div', { class: 'm-bubble', text: m.text }), analysisTags(m), receipt(m, conv),
+      failed));
 }
 
 /** The whole log, with a divider whenever the day changes. */
