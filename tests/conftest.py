@@ -35,8 +35,9 @@ async def reset_postgres(url: str) -> None:
 
     db = Database(url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        # CASCADE: tables a newer branch added may still reference ours; their constraints go, not their rows
+        for table in [*reversed(Base.metadata.sorted_tables), "alembic_version"]:
+            await conn.execute(text(f'DROP TABLE IF EXISTS "{getattr(table, "name", table)}" CASCADE'))
     await db.dispose()
 
 
