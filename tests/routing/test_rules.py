@@ -1,0 +1,100 @@
+"""Routing policy, table-driven: queue order, group choice, agent choice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kefu.routing import rules
+from kefu.routing.rules import AgentState, Waiting
+
+NOW = datetime(2026, 11, 11, 20, 0, tzinfo=UTC)
+
+
+def ago(seconds: float) -> datetime:
+    return NOW - timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("intent,abusive,entry,group", [
+    ("presale", False, None, "售前"), ("refund", False, None, "售后"), ("logistics", False, None, "售后"),
+    ("complaint", False, None, "投诉"), (None, False, None, "售前"), ("refund", True, None, "投诉"),
+    ("refund", False, "售前", "售前"),
+])
+def test_group_for(intent, abusive, entry, group):
+    assert rules.group_for(intent, abusive, entry) == group
+
+
+def test_angry_buyer_jumps_ahead_of_calm_buyers_who_waited_less_than_the_boost():
+    calm_long = Waiting(1, ago(250), "logistics")
+    calm_short = Waiting(2, ago(90), "logistics")
+    angry_new = Waiting(3, ago(5), "logistics", anger=0.9)
+    order = [r.conversation.id for r in rules.rank([calm_long, calm_short, angry_new], NOW)]
+    assert order == [1, 3, 2]  # 250 s of waiting still beats 5 + 216; aging means nobody starves
+
+
+def test_every_buyer_is_eventually_first():
+    angry = [Waiting(i, ago(10), "refund", anger=1.0) for i in range(10, 20)]
+    calm = Waiting(1, ago(10 + rules.DEFAULT.anger_boost + 1), "refund")
+    assert rules.rank([*angry, calm], NOW)[0].conversation.id == 1
+
+
+@pytest.mark.parametrize("w,reason", [
+    (Waiting(1, ago(10), anger=0.8), "angry:0.80"), (Waiting(1, ago(10), abusive=True), "abusive"),
+    (Waiting(1, ago(10), vip_level=2), "vip:2"), (Waiting(1, ago(10), intent="complaint"), "complaint"),
+    (Waiting(1, ago(10), escalated=True), "escalated"), (Waiting(1, ago(10), anger=0.3), "waited:10"),
+])
+def test_reasons_explain_the_place_in_the_queue(w, reason):
+    assert reason in rules.priority(w, NOW).reasons
+
+
+def test_priority_order_of_boosts():
+    vip = rules.priority(Waiting(1, ago(0), vip_level=3), NOW).priority
+    angry = rules.priority(Waiting(2, ago(0), anger=1.0), NOW).priority
+    escalated = rules.priority(Waiting(3, ago(0), escalated=True), NOW).priority
+    assert 0 < vip < angry < escalated
+
+
+def agent(id_, group="售后", load=0, max_chats=5, presence="online", role="agent", skills=(), idle=None):
+    return AgentState(id_, group, role, frozenset(skills), presence, load, max_chats, idle)
+
+
+def test_pick_prefers_previous_agent_within_three_days_then_skill_then_least_loaded():
+    team = [agent(1, load=3), agent(2, load=1), agent(3, load=2, skills=["退款"]), agent(4, load=0, presence="away")]
+    recent = Waiting(9, ago(5), "refund", previous_agent_id=1, previous_agent_at=NOW - timedelta(days=2))
+    stale = Waiting(9, ago(5), "refund", previous_agent_id=1, previous_agent_at=NOW - timedelta(days=4))
+    assert rules.pick_agent(recent, team, NOW).id == 1
+    assert rules.pick_agent(stale, team, NOW).id == 3       # skill 退款 wins over lower load
+    assert rules.pick_agent(Waiting(9, ago(5), "logistics"), team, NOW).id == 2  # least loaded
+
+
+@pytest.mark.parametrize("team,expected", [
+    ([agent(1, load=5)], None),                                     # full
+    ([agent(1, presence="break")], None),                           # on a protected break
+    ([agent(1, group="售前")], 1),                                   # wrong group, but nobody else: fallback
+    ([agent(1, group="售前"), agent(2)], 2),                         # right group first
+    ([agent(1, group="售前", role="trainer")], None),                # trainers are never a fallback
+])
+def test_pick_capacity_presence_and_group(team, expected):
+    chosen = rules.pick_agent(Waiting(1, ago(5), "refund"), team, NOW)
+    assert (chosen.id if chosen else None) == expected
+
+
+def test_abusive_buyers_go_only_to_emotion_support():
+    team = [agent(1, group="投诉"), agent(2, group="投诉", role="emotion_support", load=2)]
+    assert rules.pick_agent(Waiting(1, ago(5), "complaint", abusive=True), team, NOW).id == 2
+    assert rules.pick_agent(Waiting(1, ago(5), "complaint", abusive=True), team[:1], NOW) is None
+
+
+def test_plan_fills_seats_in_priority_order_and_respects_capacity():
+    waiting = [Waiting(1, ago(100), "refund"), Waiting(2, ago(20), "refund", anger=0.9),
+               Waiting(3, ago(50), "refund")]
+    team = [agent(1, max_chats=1, load=0), agent(2, max_chats=2, load=1)]
+    assert rules.plan(waiting, team, NOW) == [(2, 1), (1, 2)]
+    assert rules.plan(waiting, team, NOW, order="fifo") == [(1, 1), (3, 2)]
+
+
+def test_estimated_wait():
+    assert rules.estimated_wait(1, 4) == 0
+    assert rules.estimated_wait(5, 4, 240) == 240
+    assert rules.estimated_wait(3, 0, 100) == 300
