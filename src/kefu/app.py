@@ -20,6 +20,7 @@ from kefu.core.events import EventBus, bus
 from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
 from kefu.nlu import service as nlu
+from kefu.routing.handlers import Router
 
 log = logging.getLogger("kefu")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -49,9 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheduler = Scheduler(db, settings.scheduler_interval)
         if settings.scheduler_interval > 0:
             await scheduler.start()
+        router = Router(db, settings.routing_sweep_seconds)
+        if settings.routing_auto:
+            await router.start()
+        app.state.router = router
         try:
             yield
         finally:
+            await router.stop()
             await scheduler.stop()
             await event_bus.stop()
             await db.dispose()
@@ -65,9 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.conversations.handlers import router as ws_router
     from kefu.conversations.routes import router as conversations_router
     from kefu.customers.routes import router as widget_router
+    from kefu.handoffs import jobs as _handoff_timers  # noqa: F401  (registers timer handlers)
+    from kefu.handoffs.routes import router as handoffs_router
+    from kefu.routing import jobs as _routing_timers  # noqa: F401
+    from kefu.routing.routes import router as routing_router
     from kefu.web.routes import router as web_router
 
-    for router in (agents_router, conversations_router, widget_router, ws_router, web_router):
+    for router in (agents_router, conversations_router, widget_router, ws_router, routing_router, handoffs_router,
+                   web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -5,6 +5,7 @@ from kefu.conversations.models import Conversation, Message
 from kefu.core.events import Event
 from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
+from kefu.handoffs.models import Handoff
 from kefu.shops.models import Shop
 
-__all__ = ["Agent", "AgentSession", "Conversation", "Customer", "Event", "Message", "Shop", "Timer"]
+__all__ = ["Agent", "AgentSession", "Conversation", "Customer", "Event", "Handoff", "Message", "Shop", "Timer"]

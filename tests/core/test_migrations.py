@@ -11,7 +11,8 @@ from sqlalchemy import inspect
 import kefu.models  # noqa: F401
 from kefu.core.db import Base, Database
 
-TABLES = {"shops", "agents", "agent_sessions", "customers", "conversations", "messages", "events", "timers"}
+TABLES = {"shops", "agents", "agent_sessions", "customers", "conversations", "messages", "events", "timers",
+          "handoffs"}
 
 
 def schema_diff(db: Database) -> tuple[set[str], list]:

@@ -98,3 +98,8 @@ def test_estimated_wait():
     assert rules.estimated_wait(1, 4) == 0
     assert rules.estimated_wait(5, 4, 240) == 240
     assert rules.estimated_wait(3, 0, 100) == 300
+
+
+def test_greeting_tells_position_and_wait():
+    assert "第 3 位" in rules.greeting_text("小鹿", 3, 200) and "约 3 分钟" in rules.greeting_text("小鹿", 3, 200)
+    assert "马上" in rules.greeting_text("小鹿", 1, 0)

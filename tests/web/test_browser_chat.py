@@ -111,7 +111,8 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["已送达"])
             expect(chat.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
 
-            # The agent logs in elsewhere, finds it waiting, opens it and replies.
+            # The agent logs in elsewhere; the router assigns the waiting buyer to them as soon as they are
+            # online, so it is in 我的 (the default tab); they open it and reply.
             agent = browser.new_context(locale="zh-CN").new_page()
             watch(agent, "agent")
             agent.goto(f"{server.base}/agent")
@@ -121,6 +122,8 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             agent.wait_for_url(f"{server.base}/agent")
             row = agent.locator(".conv-item", has_text=FIRST)
             expect(row).to_be_visible()
+            expect(agent.locator("[data-tab=mine]")).to_have_attribute("aria-selected", "true")
+            expect(chat.locator("#wg-sub")).to_contain_text("小王")  # the buyer is told who serves them
             expect(row.locator(".count-badge")).to_have_text("1")
             row.click()
             expect(agent.locator("#chat-log .m--buyer .m-bubble")).to_have_text([FIRST])
@@ -198,7 +201,7 @@ def test_widget_falls_back_to_http_and_catches_up_after_reconnect(server):
                 assert login.status_code == 200, login.text
                 csrf = "c" * 40
                 http.cookies.set("kefu_csrf", csrf)
-                waiting = http.get("/api/conversations?status=waiting").json()["conversations"]
+                waiting = http.get("/api/conversations?status=open").json()["conversations"]  # routed or not
                 conv = next(c for c in waiting if c["last_preview"] == text)
                 r = http.post(f"/api/conversations/{conv['id']}/messages", json={"text": "网络恢复后能看到我"},
                               headers={"x-csrf-token": csrf})

@@ -26,6 +26,7 @@ class Agent(TimestampMixin, Base):
     max_chats: Mapped[int] = mapped_column(Integer, default=5)
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    presence_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -39,6 +39,9 @@ class Conversation(TimestampMixin, Base):
     emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
     anger: Mapped[float] = mapped_column(Float, default=0.0)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Routing: when the automatic greeting went out, and whether the chat is escalated.
+    greeted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Message(TimestampMixin, Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -11,11 +13,14 @@ from kefu.conversations import events as names
 from kefu.conversations import rules
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.schemas import conversation_out, message_out
-from kefu.core import events
+from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
 from kefu.core.errors import Forbidden, NotFound
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
+from kefu.routing.rules import DEFAULT as ROUTING
+
+GREET_TIMER = "routing.greet"
 
 
 async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
@@ -78,7 +83,8 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     session.add(msg)
     if not private:
         conv.last_message_at = at
-        conv.last_preview = rules.preview(text)
+        if sender in ("buyer", "agent"):  # kefu's own lines (greetings, "X serves you") say little in a list
+            conv.last_preview = rules.preview(text)
     await session.flush()
     data = {"message": message_out(msg, agent.display_name if agent else None)}
     await _emit_conversation_message(session, conv, data, private)
@@ -111,6 +117,10 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
                             last_preview="", created_at=at)
         session.add(conv)
         await session.flush()
+        # The routing engine greets a buyer no human has answered within the greeting delay.
+        greet_at = at + timedelta(seconds=ROUTING.greet_after_seconds)
+        await scheduler.schedule(session, conv.shop_id, GREET_TIMER, greet_at, key=f"greet:{conv.id}",
+                                 payload={"conversation_id": conv.id})
         await _emit_conversation(session, conv, names.CONVERSATION_CREATED)
     if conv.first_message_at is None:
         conv.first_message_at = now()
@@ -164,11 +174,13 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
     return msg, conv, True
 
 
-async def post_system_message(session: AsyncSession, conv: Conversation, text: str, sender: str = "system") -> Message:
-    return await _append(session, conv, sender=sender, text=rules.clean_text(text))
+async def post_system_message(session: AsyncSession, conv: Conversation, text: str, sender: str = "system",
+                              *, private: bool = False) -> Message:
+    """A line from kefu itself (sender system or bot); private ones are for agents only."""
+    return await _append(session, conv, sender=sender, text=rules.clean_text(text), private=private)
 
 
-async def _updated(session: AsyncSession, conv: Conversation, action: str, by: int) -> Conversation:
+async def _updated(session: AsyncSession, conv: Conversation, action: str, by: int | None) -> Conversation:
     await session.flush()
     await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action=action, by=by)
     return conv
@@ -179,6 +191,27 @@ def _assign(conv: Conversation, agent: Agent) -> None:
     conv.assignee_id = agent.id
     conv.group = conv.group or agent.group
     conv.waiting_since = None
+
+
+async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Agent) -> bool:
+    """The router's assignment: only a conversation still waiting is taken (a conditional UPDATE, so two
+    routers or a router and a person can never both assign it)."""
+    table = Conversation.__table__
+    result = await session.execute(
+        update(table).where(table.c.id == conv.id, table.c.status == "waiting")
+        .values(status="assigned", assignee_id=agent.id, group_name=conv.group or agent.group, waiting_since=None))
+    if result.rowcount != 1:
+        return False
+    await session.refresh(conv)
+    await _updated(session, conv, "routed", agent.id)
+    return True
+
+
+async def requeue(session: AsyncSession, conv: Conversation, group: str | None, by: int | None) -> Conversation:
+    """Back to the waiting queue (a transfer to a group, or an assignee who went away)."""
+    conv.status, conv.assignee_id, conv.waiting_since = "waiting", None, now()
+    conv.group = group or conv.group
+    return await _updated(session, conv, "requeued", by)
 
 
 async def take(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:

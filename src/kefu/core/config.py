@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     max_message_chars: int = 5000
     auto_migrate: bool = True
     scheduler_interval: float = Field(default=1.0, description="seconds between timer passes; 0 disables")
+    routing_auto: bool = Field(default=True, description="assign waiting buyers to agents automatically")
+    routing_sweep_seconds: float = Field(default=5.0, description="safety-net routing pass interval")
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()

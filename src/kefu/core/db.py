@@ -94,6 +94,15 @@ class Database:
         await self.engine.dispose()
 
 
+async def advisory_xact_lock(session, space: int, key: int) -> None:
+    """Hold a PostgreSQL advisory lock until the transaction ends (a no-op on SQLite, which serializes
+    writers by itself)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        await session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key})
+
+
 def alembic_config():
     from alembic.config import Config
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event, func, select, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kefu.core.db import Base, BigId, utcnow
+from kefu.core.db import Base, BigId, advisory_xact_lock, utcnow
 
 log = logging.getLogger(__name__)
 PENDING = "kefu_pending_events"
@@ -72,11 +72,9 @@ async def _serialize_shop_events(session: AsyncSession, shop_id: int) -> None:
     commit; SQLite serializes all writers anyway.
     """
     held = session.sync_session.info.setdefault("kefu_event_locks", set())
-    if shop_id in held or session.bind.dialect.name != "postgresql":
-        return
-    await session.execute(text("SELECT pg_advisory_xact_lock(:space, :shop)"),
-                          {"space": EVENT_LOCK_SPACE, "shop": shop_id})
-    held.add(shop_id)
+    if shop_id not in held:
+        await advisory_xact_lock(session, EVENT_LOCK_SPACE, shop_id)
+        held.add(shop_id)
 
 
 async def last_event_id(session: AsyncSession, shop_id: int) -> int:
@@ -106,7 +104,7 @@ def _drop_on_rollback(session: Session) -> None:
 
 @dataclass(eq=False)
 class Subscription:
-    shop_id: int
+    shop_id: int | None  # None: every shop (the router)
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
     overflowed: bool = False
 
@@ -124,8 +122,8 @@ class EventBus:
     def __init__(self) -> None:
         self._subs: set[Subscription] = set()
 
-    def subscribe(self, shop_id: int) -> Subscription:
-        sub = Subscription(shop_id)
+    def subscribe(self, shop_id: int | None, maxsize: int = 1000) -> Subscription:
+        sub = Subscription(shop_id, asyncio.Queue(maxsize=maxsize))
         self._subs.add(sub)
         return sub
 
@@ -137,7 +135,7 @@ class EventBus:
 
     def deliver(self, ev: dict[str, Any]) -> None:
         for sub in list(self._subs):
-            if sub.shop_id != ev["shop_id"]:
+            if sub.shop_id is not None and sub.shop_id != ev["shop_id"]:
                 continue
             try:
                 sub.queue.put_nowait(ev)

@@ -72,13 +72,15 @@ async def cancel(session: AsyncSession, kind: str, key: str) -> int:
     return count
 
 
-async def run_due(db: Database, limit: int = 100) -> int:
-    """Claim and run every timer due by now (up to ``limit``); returns how many ran."""
+async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None) -> int:
+    """Claim and run every timer due by now (up to ``limit``, only ``kinds`` if given); returns how many ran."""
     ran = 0
     while ran < limit:
         async with db.transaction() as s:
-            stmt = select(Timer).where(Timer.done_at.is_(None), Timer.due_at <= now()) \
-                .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True)
+            stmt = select(Timer).where(Timer.done_at.is_(None), Timer.due_at <= now())
+            if kinds:
+                stmt = stmt.where(Timer.kind.in_(kinds))
+            stmt = stmt.order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True)
             timer = await s.scalar(stmt)
             if timer is None:
                 return ran

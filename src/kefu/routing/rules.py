@@ -193,3 +193,10 @@ def estimated_wait(position: int, online_seats: int, mean_handle_seconds: float 
     if online_seats <= 0:
         return float(position) * mean_handle_seconds
     return max(0.0, (position - 1) * mean_handle_seconds / online_seats)
+
+
+def greeting_text(shop_name: str, position: int, eta_seconds: float) -> str:
+    minutes = max(1, round(eta_seconds / 60)) if eta_seconds >= 30 else 0
+    wait = f"预计等待约 {minutes} 分钟" if minutes else "马上就轮到您"
+    return (f"您好，欢迎光临{shop_name}！当前排队第 {position} 位，{wait}，客服会尽快为您服务。"
+            "您也可以先描述问题，方便我们更快处理。")

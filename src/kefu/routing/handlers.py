@@ -1,0 +1,124 @@
+"""The router: a background task that re-runs assignment when something changes.
+
+It listens on the event bus (after commit, so it sees only what really happened) for new buyers,
+messages that change a buyer's mood, closed or requeued conversations and presence changes, and runs a
+routing pass for that shop. A periodic sweep covers anything missed (say, events of another process
+when no Redis is configured). Several processes may run routers at once: passes take turns per shop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from kefu.agents.models import Agent
+from kefu.conversations.models import Conversation
+from kefu.core.db import Database
+from kefu.core.events import Subscription, bus
+from kefu.handoffs.service import flag_abuse
+from kefu.routing import service
+
+log = logging.getLogger(__name__)
+TRIGGERS = {"conversation.created", "conversation.updated", "message.created", "agent.updated"}
+
+
+def wants_pass(ev: dict) -> bool:
+    if ev.get("type") not in TRIGGERS:
+        return False
+    data = ev.get("data") or {}
+    if ev["type"] == "message.created":
+        return (data.get("message") or {}).get("sender") == "buyer"
+    return not (ev["type"] == "conversation.updated" and data.get("action") == "routed")
+
+
+def abuse_to_hand_over(ev: dict) -> bool:
+    """A buyer message read as abusive, in a chat whose agent is not an emotion-support agent."""
+    if ev.get("type") != "message.created":
+        return False
+    msg = (ev.get("data") or {}).get("message") or {}
+    return msg.get("sender") == "buyer" and bool(((msg.get("analysis") or {}).get("emotion") or {}).get("abusive"))
+
+
+class Router:
+    def __init__(self, db: Database, sweep_seconds: float = 5.0) -> None:
+        self.db = db
+        self.sweep_seconds = sweep_seconds
+        self.sub: Subscription | None = None
+        self._task: asyncio.Task | None = None
+        self._positions: dict[int, tuple[int, int]] = {}
+
+    async def start(self) -> None:
+        self.sub = bus.subscribe(None, maxsize=10000)
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self.sub:
+            bus.unsubscribe(self.sub)
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                batch = await self._next_batch()
+                shops = {ev["shop_id"] for ev in batch if wants_pass(ev)}
+                for ev in batch:
+                    if abuse_to_hand_over(ev):
+                        await self.hand_over_abuse(ev["shop_id"], ev["conversation_id"])
+                if not batch:
+                    async with self.db.transaction() as s:
+                        shops = set(await service.shops_with_waiting(s))
+                for shop_id in shops:
+                    await self.run_shop(shop_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("routing pass failed")
+                await asyncio.sleep(1)
+
+    async def _next_batch(self) -> list[dict]:
+        assert self.sub is not None
+        if self.sub.overflowed:  # fell behind: start afresh and let the sweep catch up
+            bus.unsubscribe(self.sub)
+            self.sub = bus.subscribe(None, maxsize=10000)
+            return []
+        try:
+            first = await asyncio.wait_for(self.sub.get(), timeout=self.sweep_seconds)
+        except TimeoutError:
+            return []
+        batch = [first]
+        while not self.sub.queue.empty():
+            batch.append(self.sub.queue.get_nowait())
+        return batch
+
+    async def hand_over_abuse(self, shop_id: int, conversation_id: int) -> None:
+        async with self.db.transaction() as s:
+            conv = await s.get(Conversation, conversation_id)
+            if conv is None or conv.status != "assigned" or conv.assignee_id is None:
+                return
+            agent = await s.get(Agent, conv.assignee_id)
+            if agent is None or agent.role == "emotion_support":
+                return
+            await flag_abuse(s, None, shop_id, conversation_id, note="系统识别到辱骂言语")
+
+    async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
+        async with self.db.transaction() as s:
+            made = await service.route_shop(s, shop_id)
+        async with self.db.transaction() as s:
+            places = await service.queue(s, shop_id)
+        self.publish_positions(shop_id, places)
+        return made
+
+    def publish_positions(self, shop_id: int, places: list[dict]) -> None:
+        """Tell each waiting buyer their place and expected wait (ephemeral: the widget asks on reconnect)."""
+        for p in places:
+            key = (p["position"], p["eta_seconds"] // 30)
+            if self._positions.get(p["conversation_id"]) == key:
+                continue
+            self._positions[p["conversation_id"]] = key
+            bus.publish({"id": None, "shop_id": shop_id, "type": "queue.position",
+                         "conversation_id": p["conversation_id"], "customer_id": p["customer_id"], "private": False,
+                         "data": {k: p[k] for k in ("conversation_id", "position", "eta_seconds")}})

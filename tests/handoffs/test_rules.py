@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from kefu.handoffs import rules
+
+
+def test_summary_carries_what_the_receiver_needs():
+    text = rules.summarize(intent="refund", emotion="angry", anger=0.82, abusive=False, orders=["3907", "3907"],
+                           buyer_lines=["退款怎么还没到账", "都两天了"], agent_lines=["您好", "已为您加急退款"],
+                           waited_seconds=130, note="买家第二次来问")
+    for piece in ("退款", "怒气 82%", "订单 3907", "已等待 2 分钟", "「退款怎么还没到账」", "「已为您加急退款」",
+                  "备注：买家第二次来问"):
+        assert piece in text
+    assert text.count("3907") == 1
+    calm = rules.summarize(intent=None, emotion="calm", anger=0.0, abusive=False, orders=[], buyer_lines=[],
+                           agent_lines=[], waited_seconds=20)
+    assert "问题未明" in calm and "已等待 20 秒" in calm and "尚未提供方案" in calm
+
+
+def test_pick_receiver_prefers_free_seniors_then_supervisors():
+    team = [(1, "agent", "online", 0, 5), (2, "senior", "online", 4, 5), (3, "senior", "online", 1, 5),
+            (4, "supervisor", "online", 0, 5), (5, "senior", "break", 0, 5), (6, "senior", "online", 5, 5)]
+    assert rules.pick_receiver(team, set()) == 3
+    assert rules.pick_receiver(team, {3}) == 2
+    assert rules.pick_receiver(team, {2, 3}) == 4
+    assert rules.pick_receiver(team, {2, 3, 4}) is None
+
+
+def test_tried_ids_round_trip():
+    assert rules.tried(rules.with_tried(rules.with_tried("", 5), 2)) == {2, 5}
+    assert rules.with_tried("3", None) == "3"

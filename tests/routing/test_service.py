@@ -1,0 +1,202 @@
+"""The routing engine against the database, on a frozen clock: assignment order, greeting at 15 s,
+escalation timeout at 1 min, protected breaks of 10 min, abuse hand-over, transfers with context."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from kefu.conversations.service import GREET_TIMER
+from kefu.core.scheduler import run_due
+from kefu.handoffs.service import ESCALATION_TIMER
+from kefu.routing import service
+from kefu.routing.handlers import Router
+from kefu.routing.service import BREAK_TIMER
+
+ANGRY = "你们什么破快递，三天了还不到！！！气死我了"
+
+
+def route(world, shop):
+    async def go():
+        async with world.db.transaction() as s:
+            return await service.route_shop(s, shop.id)
+    return world.run(go)
+
+
+def timers(world, kind):
+    return world.run(lambda: run_due(world.db, 500, {kind}))
+
+
+def conv_of(agent, conv_id):
+    return agent.get(f"/api/conversations/{conv_id}").json()
+
+
+def test_angry_buyer_is_served_first_and_capacity_is_respected(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop, group="售后", max_chats=1)
+    calm = world.buyer(shop).send("我的快递到哪了").json()["conversation_id"]
+    frozen.advance(seconds=30)
+    angry = world.buyer(shop).send(ANGRY).json()["conversation_id"]
+    queue = agent.get("/api/routing/queue").json()["queue"]
+    assert [q["conversation_id"] for q in queue] == [angry, calm]
+    assert any(r.startswith("angry") for r in queue[0]["reasons"]) and queue[0]["group"] == "售后"
+    assert route(world, shop) == [(angry, agent.id)]
+    assert conv_of(agent, calm)["conversation"]["status"] == "waiting"  # one seat only
+    texts = [m["text"] for m in conv_of(agent, angry)["messages"]]
+    assert "客服小李为您服务" in texts
+    agent.post(f"/api/conversations/{angry}/close")
+    assert route(world, shop) == [(calm, agent.id)]
+
+
+def test_group_choice_and_offline_agents(world):
+    shop = world.shop()
+    presale = world.agent(shop, group="售前", name="售前小王")
+    aftersale = world.agent(shop, group="售后", name="售后小张")
+    aftersale.put("/api/me/presence", {"presence": "away"})
+    conv = world.buyer(shop).send("退款怎么还没到账").json()["conversation_id"]
+    # the after-sale agent is away: rather than leave the buyer waiting, a free agent of another group helps
+    assert route(world, shop) == [(conv, presale.id)]
+    aftersale.put("/api/me/presence", {"presence": "online"})
+    conv2 = world.buyer(shop).send("我要退货，怎么寄回").json()["conversation_id"]
+    assert route(world, shop) == [(conv2, aftersale.id)]
+
+
+def test_greeting_at_15_seconds_tells_the_queue_position(world, frozen):
+    shop = world.shop(name="小鹿优选")
+    buyer = world.buyer(shop)
+    first = world.buyer(shop)
+    first.send("在吗")
+    frozen.advance(seconds=2)
+    buyer.send("这件羽绒服有黑色吗")
+    frozen.advance(seconds=14)
+    timers(world, GREET_TIMER)
+    assert [m["sender"] for m in buyer.get("/api/widget/conversation").json()["messages"]] == ["buyer"]
+    frozen.advance(seconds=1)
+    timers(world, GREET_TIMER)
+    msgs = buyer.get("/api/widget/conversation").json()["messages"]
+    assert msgs[-1]["sender"] == "bot" and "小鹿优选" in msgs[-1]["text"] and "第 2 位" in msgs[-1]["text"]
+    place = buyer.get("/api/widget/queue").json()
+    assert place["position"] == 2 and place["waiting"] == 2
+
+
+def test_no_greeting_when_an_agent_answered_in_time(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    conv = buyer.send("你好").json()["conversation_id"]
+    frozen.advance(seconds=8)
+    agent.post(f"/api/conversations/{conv}/messages", {"text": "您好，在的"})
+    frozen.advance(seconds=10)
+    timers(world, GREET_TIMER)
+    assert [m["sender"] for m in buyer.get("/api/widget/conversation").json()["messages"]] == ["buyer", "agent"]
+    sup = world.agent(shop, role="supervisor")
+    greeting = sup.get("/api/routing/stats").json()["greeting"]
+    assert greeting == {"conversations": 1, "greeted_in_time": 1, "rate": 1.0}
+
+
+def test_escalation_moves_on_after_one_minute_and_alerts_the_supervisor(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop, group="售后")
+    first = world.agent(shop, role="senior", group="投诉", name="陈姐")
+    second = world.agent(shop, role="senior", group="投诉", name="老周")
+    sup = world.agent(shop, role="supervisor")
+    buyer = world.buyer(shop)
+    conv = buyer.send("订单号1234567890123退款两天了还没到").json()["conversation_id"]
+    agent.post(f"/api/conversations/{conv}/messages", {"text": "已为您加急退款"})
+    frozen.advance(seconds=120)
+    h = agent.post(f"/api/conversations/{conv}/escalate", {"note": "超出权限的补偿"}).json()["handoff"]
+    assert h["status"] == "pending" and h["to_agent_id"] == first.id  # equally free: the first senior
+    for piece in ("退款", "1234567890123", "已等待 2 分钟", "已为您加急退款", "超出权限的补偿"):
+        assert piece in h["summary"]
+    notes = [m for m in conv_of(first, conv)["messages"] if m["private"]]
+    assert notes and h["summary"] in notes[-1]["text"]  # the receiver reads the context first
+    assert buyer.get("/api/widget/conversation").json()["messages"][-1]["sender"] == "agent"  # note is hidden
+    frozen.advance(seconds=59)
+    timers(world, ESCALATION_TIMER)
+    assert first.get("/api/handoffs/pending").json()["handoffs"][0]["id"] == h["id"]
+    frozen.advance(seconds=1)
+    timers(world, ESCALATION_TIMER)
+    assert first.get("/api/handoffs/pending").json()["handoffs"] == []
+    assert second.get("/api/handoffs/pending").json()["handoffs"][0]["id"] == h["id"]
+    alerts = [e for e in sup.get("/api/events").json()["events"] if e["type"] == "supervisor.alert"]
+    assert alerts[-1]["data"]["kind"] == "escalation_not_accepted" and alerts[-1]["data"]["agent_id"] == first.id
+    assert first.post(f"/api/handoffs/{h['id']}/accept").status_code == 403
+    accepted = second.post(f"/api/handoffs/{h['id']}/accept").json()
+    assert accepted["conversation"]["assignee_id"] == second.id and accepted["handoff"]["status"] == "accepted"
+
+
+def test_abuse_goes_to_emotion_support_and_the_agent_gets_a_10_minute_break(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop, group="售后")
+    helper = world.agent(shop, role="emotion_support", group="投诉", name="阿琳")
+    sup = world.agent(shop, role="supervisor")
+    buyer = world.buyer(shop)
+    conv = buyer.send("我的退款呢").json()["conversation_id"]
+    agent.post(f"/api/conversations/{conv}/take")
+    buyer.send("你们这帮傻逼客服，垃圾")
+    world.run(Router(world.db).hand_over_abuse, shop.id, conv)
+    view = conv_of(helper, conv)["conversation"]
+    assert view["assignee_id"] == helper.id and view["abusive"]
+    team = {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}
+    assert team[agent.id]["presence"] == "break"
+    other = world.buyer(shop).send("退货地址是哪里").json()["conversation_id"]
+    assert route(world, shop) == []  # nothing is routed to the agent on a break (others are not 售后)
+    frozen.advance(minutes=9, seconds=59)
+    timers(world, BREAK_TIMER)
+    assert sup.get("/api/agents").json()["agents"][0]["presence"] in ("break", "online")
+    assert {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}[agent.id]["presence"] == "break"
+    frozen.advance(seconds=1)
+    timers(world, BREAK_TIMER)
+    assert {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}[agent.id]["presence"] == "online"
+    assert (other, agent.id) in route(world, shop)
+
+
+def test_transfer_to_colleague_and_to_group(world):
+    shop = world.shop()
+    first = world.agent(shop)
+    second = world.agent(shop, name="小张")
+    conv = world.buyer(shop).send("发票怎么开").json()["conversation_id"]
+    first.post(f"/api/conversations/{conv}/take")
+    r = first.post(f"/api/conversations/{conv}/transfer", {"agent_id": second.id, "note": "需要开专票"})
+    assert r.status_code == 200 and r.json()["conversation"]["assignee_id"] == second.id
+    assert "需要开专票" in second.get(f"/api/conversations/{conv}/handoffs").json()["handoffs"][0]["summary"]
+    r = second.post(f"/api/conversations/{conv}/transfer", {"group": "投诉"})
+    assert r.json()["conversation"]["status"] == "waiting" and r.json()["conversation"]["group"] == "投诉"
+    assert second.post(f"/api/conversations/{conv}/transfer", {}).status_code == 422
+    assert second.post(f"/api/conversations/{conv}/transfer", {"group": "财务"}).status_code == 422
+
+
+def test_parallel_routing_passes_never_double_assign_or_overfill(world):
+    shop = world.shop()
+    agents = [world.agent(shop, group="售后", max_chats=2) for _ in range(3)]
+    convs = [world.buyer(shop).send(f"快递到哪了 {i}").json()["conversation_id"] for i in range(10)]
+
+    async def passes():
+        async def one():
+            async with world.db.transaction() as s:
+                return await service.route_shop(s, shop.id)
+        return await asyncio.gather(*[one() for _ in range(5)])
+
+    made = [pair for batch in world.run(passes) for pair in batch]
+    assert len(made) == 6 and len({c for c, _ in made}) == 6
+    loads = {a["id"]: a["load"] for a in world.agent(shop, role="supervisor").get("/api/agents").json()["agents"]}
+    assert all(loads[a.id] == 2 for a in agents)
+    assert {c for c, _ in made} <= set(convs)
+
+
+def test_router_assigns_on_its_own_when_a_buyer_arrives(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    router = Router(world.db, sweep_seconds=0.2)
+    world.run(router.start)
+    try:
+        conv = world.buyer(shop).send("在吗，想问下尺码").json()["conversation_id"]
+
+        for _ in range(100):
+            if conv_of(agent, conv)["conversation"]["assignee_id"] == agent.id:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the router never assigned the buyer")
+    finally:
+        world.run(router.stop)
