@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from kefu.app import create_app
 from kefu.core.config import Settings, normalize_database_url
-from kefu.core.db import Base, Database
+from kefu.core.db import Database
 
 PASSWORD = "correct-horse-1"
 _counter = itertools.count(1)
@@ -31,13 +31,12 @@ def pg_url() -> str | None:
 async def reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
-    import kefu.models  # noqa: F401
-
     db = Database(url)
     async with db.engine.begin() as conn:
-        # CASCADE: tables a newer branch added may still reference ours; their constraints go, not their rows
-        for table in [*reversed(Base.metadata.sorted_tables), "alembic_version"]:
-            await conn.execute(text(f'DROP TABLE IF EXISTS "{getattr(table, "name", table)}" CASCADE'))
+        # The test database is the suite's own: start from an empty schema so migrations run from nothing
+        # and nothing another branch left behind can interfere.
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
     await db.dispose()
 
 
