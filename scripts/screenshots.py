@@ -4,8 +4,10 @@
     python scripts/screenshots.py --base http://127.0.0.1:8000   # use a demo that is already running
 
 Writes docs/img/widget.png (the buyer widget open on the shop page), docs/img/workspace.png (the agent
-workspace with a conversation open) and docs/img/supervisor.png. It chats a little as a buyer first,
-so the widget shows a real exchange.
+workspace with a conversation open), docs/img/supervisor.png, docs/img/queue.png (the supervisor's queue
+in priority order, with the reasons) and docs/img/escalation.png (a senior offered an escalation, with its
+context summary). It chats a little as a buyer first, so the widget shows a real exchange; the
+escalation is made last, so the other pictures show the demo as it starts.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def free_port() -> int:
 def start_demo(data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("KEFU_DATABASE_URL", "KEFU_REDIS_URL")}
-    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="warning")
+    # Automatic routing would serve the demo's waiting buyers within seconds; off, the pictures show a queue.
+    env.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="warning", KEFU_ROUTING_AUTO="false")
     log = (data_dir / "demo.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "kefu", "demo", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, cwd=ROOT)
@@ -105,6 +108,16 @@ def best_conversation(boss: AgentApi) -> tuple[dict, dict]:
     return best, agents[best["assignee_id"]]
 
 
+def first_conversation_with(agent: AgentApi, text: str) -> int:
+    """The buyer's new conversation, waiting or already routed to someone (the router is quick)."""
+    for _ in range(50):
+        for c in agent.get("/api/conversations?status=open")["conversations"]:
+            if c["last_preview"] == text:
+                return c["id"]
+        time.sleep(0.1)
+    raise SystemExit(f"the buyer's conversation never showed up: {text}")
+
+
 def settle(page: Page) -> None:
     page.evaluate("document.fonts.ready")
     page.wait_for_timeout(400)
@@ -140,8 +153,7 @@ def shoot(base: str, out: Path) -> list[Path]:
                     chat.locator("#wg-input").press("Enter")
                     expect(chat.locator(".msg--buyer .msg-status").last).to_have_text("已送达")
                     if conv_id is None:
-                        waiting = answerer.get("/api/conversations?status=waiting")["conversations"]
-                        conv_id = next(c["id"] for c in waiting if c["last_preview"] == text)
+                        conv_id = first_conversation_with(answerer, text)
                 else:
                     last = answerer.get(f"/api/conversations/{conv_id}")["conversation"]["last_seq"]
                     answerer.post(f"/api/conversations/{conv_id}/read", {"seq": last})
@@ -170,9 +182,24 @@ def shoot(base: str, out: Path) -> list[Path]:
             sup.goto(f"{base}/supervisor")
             expect(sup.locator("#sv-rows tr").first).to_be_visible()
             expect(sup.locator("#sv-agents li").first).to_be_visible()
+            expect(sup.locator("#sv-queue tr, #sv-queue-empty:visible").first).to_be_visible()
             settle(sup)
             shots.append(out / "supervisor.png")
             sup.screenshot(path=shots[-1])
+            shots.append(out / "queue.png")
+            sup.locator("#sv-queue-panel").screenshot(path=shots[-1])
+
+            # 4. The holder escalates; the senior it is offered to sees the context and a countdown.
+            holder_api = AgentApi(base, holder["username"])
+            offered = holder_api.post(f"/api/conversations/{conv['id']}/escalate",
+                                      {"note": "买家要求补偿运费，超出我的权限"})["handoff"]
+            receiver = next(a for a in boss.get("/api/agents")["agents"] if a["id"] == offered["to_agent_id"])
+            senior = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            log_in(senior, base, receiver["username"])
+            expect(senior.locator(".offer")).to_be_visible()
+            settle(senior)
+            shots.append(out / "escalation.png")
+            senior.screenshot(path=shots[-1])
         finally:
             browser.close()
     return shots

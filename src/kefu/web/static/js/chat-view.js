@@ -88,8 +88,24 @@ function receipt(m, conv) {
   return h('span', { class: `m-receipt${read ? ' is-read' : ''}`, text: read ? t('msg_read') : t('msg_unread') });
 }
 
+/**
+ * A handoff's context summary (a private system note, "【升级说明】退款 · 买家情绪激动… · 诉求：…"), as a
+ * card the receiving agent reads first: one line per part, so nobody asks the buyer to repeat.
+ */
+export function contextCard(m) {
+  const match = /^【([^】]{1,20})】([\s\S]*)$/.exec(m.text || '');
+  const label = match ? match[1] : t('context_card');
+  const parts = (match ? match[2] : m.text || '').split(' · ').map((p) => p.trim()).filter(Boolean);
+  return h('div', { class: 'm m--context', dataset: { seq: m.seq ?? '' } },
+    h('section', { class: 'ctx-card', 'aria-label': t('context_card') },
+      h('div', { class: 'ctx-head' }, h('strong', { text: label }),
+        h('span', { class: 'ctx-tag', text: t('context_card_tag') }), h('time', { text: clock(m.created_at) })),
+      h('ul', { class: 'ctx-lines' }, ...parts.map((p) => h('li', { text: p })))));
+}
+
 /** One message in the agent's log. Buyer on the left; agents, notes on the right; system centered. */
 export function messageRow(m, conv, customer, onRetry) {
+  if (m.sender === 'system' && m.private) return contextCard(m);
   if (m.sender === 'system') {
     return h('div', { class: 'm m--system', dataset: { seq: m.seq } }, h('span', { text: m.text }));
   }

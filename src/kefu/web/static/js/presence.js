@@ -1,23 +1,78 @@
-// The agent's presence selector (在线 / 离开 / 小休 / 离线) in the top bar: PUT /api/me/presence.
+// The agent's presence in the top bar: 在线 / 离开 / 小休 / 离线 (PUT /api/me/presence) and the protected
+// 10-minute break (POST /api/me/break) with the time left; the break ends by itself on the server.
 
-import { api, errorText, t, toast } from './dom.js';
+import { api, errorText, parseTime, t, toast } from './dom.js';
 
-/** Wire the <select>; returns a function that shows a presence set elsewhere (another tab, an event). */
-export function presenceSelector(select) {
-  const show = (p) => {
-    select.value = p;
-    select.dataset.presence = p;
+export const BREAK_MINUTES = 10;
+
+/** When an agent's break ends: the server's presence_until, else 10 minutes after it started. */
+export function breakEnds(agent) {
+  if (!agent || agent.presence !== 'break') return NaN;
+  if (agent.presence_until) return parseTime(agent.presence_until);
+  return parseTime(agent.presence_changed_at) + BREAK_MINUTES * 60000;
+}
+
+/** 9:05 */
+export function mmss(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Wire the <select> and the 小休 button; returns a function that shows the agent's presence as set
+ * elsewhere (another tab, an event): show({presence, presence_until, presence_changed_at}).
+ */
+export function presenceSelector(select, breakButton) {
+  let until = NaN;
+  const show = (agent) => {
+    select.value = agent.presence;
+    select.dataset.presence = agent.presence;
+    until = breakEnds(agent);
+    if (agent.presence === 'break' && Number.isNaN(until)) until = Date.now() + BREAK_MINUTES * 60000;
+    renderBreak();
   };
+  function renderBreak() {
+    if (!breakButton) return;
+    const onBreak = select.value === 'break' && !Number.isNaN(until);
+    breakButton.disabled = onBreak;
+    breakButton.classList.toggle('is-on', onBreak);
+    breakButton.textContent = onBreak ? t('break_left', { t: mmss(until - Date.now()) }) : t('break_take');
+  }
+  async function takeBreak() {
+    const r = await api('POST', '/api/me/break');
+    show(r.agent);
+    toast(t('break_started'), 'ok');
+  }
   select.addEventListener('change', async () => {
     try {
+      if (select.value === 'break') return await takeBreak(); // every break is a protected one
       const r = await api('PUT', '/api/me/presence', { presence: select.value });
-      show(r.agent.presence);
+      show(r.agent);
       toast(t('presence_changed', { p: t(`presence_${r.agent.presence}`) }));
     } catch (e) {
       toast(errorText(e), 'error');
-      show(select.dataset.presence);
+      select.value = select.dataset.presence;
     }
   });
-  show(select.value);
+  if (breakButton) {
+    breakButton.addEventListener('click', async () => {
+      try {
+        await takeBreak();
+      } catch (e) {
+        toast(errorText(e), 'error');
+      }
+    });
+    let lastPoll = 0;
+    setInterval(() => {
+      const now = Date.now();
+      if (select.value === 'break' && until <= now - 5000 && now - lastPoll > 15000) {
+        lastPoll = now; // the agent.updated event normally says the break is over; ask if it did not come
+        api('GET', '/api/me').then((r) => show(r.agent)).catch(() => {});
+      }
+      renderBreak();
+    }, 1000);
+  }
+  const d = select.dataset;
+  show({ presence: select.value, presence_until: d.until || null, presence_changed_at: d.changedAt || null });
   return show;
 }

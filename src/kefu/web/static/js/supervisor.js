@@ -1,19 +1,31 @@
-// The supervisor view (/supervisor): every live conversation, every agent's presence and load,
-// and reassigning a conversation to another agent. Live over /ws/agent.
+// The supervisor view (/supervisor): the queue in priority order with reasons, every live conversation,
+// every agent's presence and load (and break), the greeting-within-15 s rate, alerts, taking over and
+// reassigning. Live over /ws/agent.
 
 import { moodChip, statusChip, vipBadge } from './chat-view.js';
 import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
+import { alertText } from './handoffs.js';
+import { breakEnds, mmss } from './presence.js';
 import { Realtime } from './realtime.js';
+import { initQueue } from './sv-queue.js';
 
 const body = document.body;
 const els = {
   stats: $('#stats'), rows: $('#sv-rows'), empty: $('#sv-empty'), agents: $('#sv-agents'), conn: $('#conn'),
+  alerts: $('#sv-alerts'), alertsEmpty: $('#sv-alerts-empty'),
   dialog: $('#assign-dialog'), dialogTitle: $('#assign-title'), dialogList: $('#assign-list'), filter: $('#sv-filter'),
 };
 const convs = new Map();
 const agents = new Map();
 const PRESENCE_ORDER = { online: 0, away: 1, break: 2, offline: 3 };
 let assigning = null;
+let greeting = null; // {conversations, greeted_in_time, rate} over the last 24 hours
+const alerts = []; // newest first
+const me = Number(body.dataset.agentId);
+const queue = initQueue({
+  rows: $('#sv-queue'), empty: $('#sv-queue-empty'), conversation: (id) => convs.get(id),
+  takeOver: (id, button) => takeOver(id, button), assign: (id) => openAssign(id),
+});
 
 function loads() {
   const out = new Map();
@@ -23,9 +35,9 @@ function loads() {
   return out;
 }
 
-function stat(label, value, kind = '') {
+function stat(label, value, kind = '', sub = '') {
   return h('div', { class: `stat ${kind}` }, h('div', { class: 'stat-value', text: value }),
-    h('div', { class: 'stat-label', text: label }));
+    h('div', { class: 'stat-label', text: label }), sub ? h('div', { class: 'stat-sub', text: sub }) : null);
 }
 
 function renderStats() {
@@ -37,7 +49,10 @@ function renderStats() {
     stat(t('stat_waiting'), String(waiting.length), waiting.length ? 'is-alert' : ''),
     stat(t('stat_serving'), String(all.length - waiting.length)),
     stat(t('stat_online'), `${online} / ${agents.size}`),
-    stat(t('stat_longest_wait'), waiting.length ? duration(longest) : '—', longest > 120 ? 'is-alert' : ''));
+    stat(t('stat_longest_wait'), waiting.length ? duration(longest) : '—', longest > 120 ? 'is-alert' : ''),
+    stat(t('stat_greeting'), greeting && greeting.rate != null ? `${Math.round(greeting.rate * 100)}%` : '—',
+      greeting && greeting.rate != null && greeting.rate < 0.9 ? 'is-alert' : '',
+      greeting ? t('stat_greeting_sub', { n: greeting.greeted_in_time, total: greeting.conversations }) : ''));
 }
 
 function renderConversations() {
@@ -62,10 +77,15 @@ function renderConversations() {
       h('td', { class: 'sv-preview' }, h('span', { text: c.last_preview || t('no_messages') }),
         h('time', { class: 'muted', text: clock(c.last_message_at) })),
       h('td', { class: 'sv-unread' }, c.agent_unread ? h('span', { class: 'count-badge', text: c.agent_unread }) : null),
-      h('td', { class: 'sv-action' }, h('button', {
-        type: 'button', class: 'btn btn-small', text: c.assignee_id ? t('reassign') : t('assign'),
-        onclick: () => openAssign(c.id),
-      })));
+      h('td', { class: 'sv-action' }, h('div', { class: 'row-actions' },
+        c.assignee_id === me ? null : h('button', {
+          type: 'button', class: 'btn btn-small btn-ghost', text: t('take_over'),
+          onclick: (e) => takeOver(c.id, e.currentTarget),
+        }),
+        h('button', {
+          type: 'button', class: 'btn btn-small', text: c.assignee_id ? t('reassign') : t('assign'),
+          onclick: () => openAssign(c.id),
+        }))));
   }));
   els.empty.hidden = items.length > 0;
 }
@@ -76,7 +96,8 @@ function agentCard(a, load) {
     h('span', { class: `avatar avatar--${a.id % 6}`, text: initials(a.display_name) }),
     h('div', { class: 'agent-main' },
       h('div', { class: 'agent-top' }, h('strong', { text: a.display_name }),
-        h('span', { class: `presence presence--${a.presence}`, text: t(`presence_${a.presence}`) })),
+        h('span', { class: `presence presence--${a.presence}`, text: t(`presence_${a.presence}`) },
+          a.presence === 'break' ? h('span', { class: 'break-left', dataset: { until: breakEnds(a) } }) : null)),
       h('div', { class: 'muted small', text: `${t(`group_${a.group}`)} · ${t(`role_${a.role}`)}` }),
       h('div', { class: 'load' },
         h('div', { class: 'load-bar' }, h('span', {
@@ -95,10 +116,86 @@ function renderAgents() {
   els.agents.replaceChildren(...sortedAgents().map((a) => agentCard(a, load.get(a.id) || 0)));
   // widths go through CSSOM (not a style attribute) so they pass a strict CSP
   for (const bar of els.agents.querySelectorAll('[data-pct]')) bar.style.width = `${bar.dataset.pct}%`;
+  tickBreaks();
 }
+
+function tickBreaks() {
+  for (const el of els.agents.querySelectorAll('[data-until]')) {
+    const until = Number(el.dataset.until);
+    el.textContent = Number.isNaN(until) ? '' : ` · ${t('break_left_short', { t: mmss(until - Date.now()) })}`;
+  }
+}
+
+// ---- alerts and taking over ---------------------------------------------------------------------
+
+function alertLine(ev) {
+  const data = ev.data || {};
+  const name = convs.get(data.conversation_id)?.customer?.display_name;
+  return alertText(data, name, agents.get(data.agent_id)?.display_name);
+}
+
+function renderAlerts() {
+  els.alerts.replaceChildren(...alerts.slice(0, 30).map((ev) => h('li', { class: 'alert-item' },
+    h('time', { text: clock(ev.created_at) }), h('span', { text: alertLine(ev) }))));
+  els.alertsEmpty.hidden = alerts.length > 0;
+}
+
+function addAlert(ev, live) {
+  alerts.unshift({ ...ev, created_at: ev.created_at || new Date().toISOString() });
+  renderAlerts();
+  if (live) toast(alertLine(ev), 'error');
+}
+
+/** Alerts raised shortly before the page was opened: the most recent events of the shop's log. */
+async function loadAlerts() {
+  const last = Number(body.dataset.lastEventId) || 0;
+  try {
+    const r = await api('GET', `/api/events?after=${Math.max(0, last - 1000)}`);
+    for (const ev of r.events) if (ev.type === 'supervisor.alert' && ev.id <= last) addAlert(ev, false);
+  } catch {
+    /* alerts from now on still arrive live */
+  }
+}
+
+async function takeOver(convId, button) {
+  if (button) button.disabled = true;
+  try {
+    const r = await api('POST', `/api/conversations/${convId}/assign`, { agent_id: me });
+    upsert(r.conversation);
+    toast(t('taken_over_ok'), 'ok');
+    render();
+    queue.changed();
+  } catch (e) {
+    toast(errorText(e), 'error');
+    if (button) button.disabled = false;
+  }
+}
+
+async function loadStats() {
+  try {
+    greeting = (await api('GET', '/api/routing/stats?hours=24')).greeting;
+    renderStats();
+  } catch {
+    /* the card shows — until the next try */
+  }
+}
+
+$('#sv-run').addEventListener('click', async (e) => {
+  e.currentTarget.disabled = true;
+  try {
+    const r = await api('POST', '/api/routing/run');
+    toast(t('routed_ok', { n: r.assigned.length }), 'ok');
+    queue.changed();
+  } catch (err) {
+    toast(errorText(err), 'error');
+  } finally {
+    $('#sv-run').disabled = false;
+  }
+});
 
 function render() {
   renderStats();
+  queue.render();
   renderConversations();
   renderAgents();
   if (assigning) renderAssignList();
@@ -140,6 +237,7 @@ async function assign(convId, agentId) {
   try {
     const r = await api('POST', `/api/conversations/${convId}/assign`, { agent_id: agentId });
     upsert(r.conversation);
+    queue.changed();
     els.dialog.close();
     toast(t('assigned_ok', { name: r.conversation.assignee_name }), 'ok');
     render();
@@ -179,11 +277,15 @@ const rt = new Realtime({
   lastEventId: Number(body.dataset.lastEventId) || 0,
   onEvent: (ev) => {
     const data = ev.data || {};
+    if (ev.type === 'supervisor.alert') return addAlert(ev, true);
     if (ev.type === 'agent.updated') agents.set(data.id, { ...(agents.get(data.id) || {}), ...data });
     else if (data.conversation) upsert(data.conversation);
     else return;
+    if (ev.type !== 'agent.updated' || data.presence) queue.changed(); // places and ETAs move
+    if (ev.type === 'conversation.created' || data.action === 'assigned' || data.action === 'routed') loadStats();
     render();
   },
+  onReady: () => queue.changed(),
   onStatus: (s) => {
     els.conn.className = `conn is-${s}`;
     els.conn.textContent = t(`conn_${s}`);
@@ -192,7 +294,13 @@ const rt = new Realtime({
 
 rt.start();
 await load();
+loadAlerts();
+loadStats();
+queue.load();
+setInterval(loadStats, 30000);
 setInterval(() => {
+  queue.tick();
+  tickBreaks();
   for (const el of document.querySelectorAll('[data-wait]')) {
     const c = convs.get(Number(el.dataset.wait));
     if (c) el.textContent = duration(secondsSince(c.waiting_since));

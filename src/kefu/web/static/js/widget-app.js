@@ -7,6 +7,7 @@
 import { $, api, errorText, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
 import { Realtime } from './realtime.js';
 import { MessageLog } from './widget-log.js';
+import { QueuePlace } from './widget-queue.js';
 
 const MAX_CHARS = 5000;
 const ACK_TIMEOUT_MS = 4000;
@@ -31,6 +32,7 @@ const els = {
   counter: $('#wg-counter'),
   send: $('#wg-send'),
   close: $('#wg-close'),
+  queue: $('#wg-queue'),
 };
 
 const state = {
@@ -43,6 +45,7 @@ const state = {
   typingTimer: null,
 };
 const log = new MessageLog(els.log);
+const place = new QueuePlace(els.queue, () => state.token);
 const outbox = new Map(); // client_msg_id -> {text, tries, timer, inflight, failed}
 let rt = null;
 
@@ -137,6 +140,7 @@ function setConversation(c) {
     state.lastReadSent = 0; // seqs start again in a new conversation
   }
   renderHeader();
+  place.follow(state.conv);
   log.refreshReceipts(state.conv);
 }
 
@@ -252,6 +256,10 @@ function onEvent(ev) {
     if (data.who === 'agent' && state.conv && data.conversation_id === state.conv.id) showTyping(data.name);
     return;
   }
+  if (ev.type === 'queue.position') {
+    place.update(data);
+    return;
+  }
   if (data.conversation) setConversation(data.conversation);
   if (ev.type === 'conversation.created') tellParent('active');
   if (ev.type === 'message.created' && data.message) {
@@ -274,6 +282,7 @@ function connect(lastEventId) {
     onReady: () => {
       flushOutbox();
       markRead();
+      place.refresh(); // positions are not replayed: ask where we are now
     },
     onAck: (f) => delivered(f.client_msg_id, f.message, f.conversation_id),
     onError: (f) => {

@@ -1,12 +1,12 @@
 // The agent workspace (/agent): conversation list, the open conversation, buyer sidebar, live updates.
 
 import { conversationRow, messageLog, moodChip, sidebar, statusChip, vipBadge, waitingText } from './chat-view.js';
-import { $, $$, api, errorText, h, onEnterSend, storage, t, toast, uuid, wsUrl } from './dom.js';
+import { initComposer } from './composer.js';
+import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
+import { initHandoffs } from './handoffs.js';
 import { presenceSelector } from './presence.js';
 import { Realtime } from './realtime.js';
 
-const MAX_CHARS = 5000;
-const TYPING_EVERY_MS = 2500;
 const body = document.body;
 const me = { id: Number(body.dataset.agentId), name: body.dataset.agentName, role: body.dataset.role };
 const session = storage('session');
@@ -17,7 +17,7 @@ const els = {
   workspace: $('.ws'), chatEmpty: $('#chat-empty'), chat: $('#chat'), head: $('#chat-head'), log: $('#chat-log'),
   typing: $('#chat-typing'), form: $('#composer'), reply: $('#reply'), counter: $('#reply-counter'),
   send: $('#reply-send'), note: $('#note-toggle'), hint: $('#composer-hint'), side: $('#side-body'),
-  presence: $('#presence'), conn: $('#conn'),
+  presence: $('#presence'), breakButton: $('#break'), conn: $('#conn'),
 };
 
 const TABS = {
@@ -33,7 +33,6 @@ const typingUntil = new Map(); // conversation id -> ms
 let tab = session.get('kefu.tab') in TABS ? session.get('kefu.tab') : 'mine';
 let current = null; // {id, conv, customer, history, messages: Map(id -> msg), pending: Map(cid -> msg)}
 const lastMarked = new Map();
-let lastTypingSent = 0;
 let rt = null;
 
 // ---- conversation list --------------------------------------------------------------------------
@@ -178,7 +177,7 @@ function renderChatHead() {
       h('div', { class: 'chat-name' }, h('span', { text: cu.display_name || t('buyer_generic') }),
         vipBadge(cu.vip_level), statusChip(c.status), moodChip(c)),
       h('div', { class: 'chat-sub', dataset: { since: c.status === 'waiting' ? c.waiting_since : '' }, text: who })),
-    h('div', { class: 'chat-actions' }, ...actions));
+    h('div', { class: 'chat-actions' }, ...handoffs.headButtons(c), ...actions));
   updateComposer();
 }
 
@@ -245,104 +244,23 @@ async function markRead() {
 
 document.addEventListener('visibilitychange', markRead);
 
-// ---- replying -----------------------------------------------------------------------------------
+// ---- replying (composer.js) and handing over (handoffs.js) ---------------------------------------
 
-function updateComposer() {
-  if (!current || !current.conv) return;
-  const isNote = els.note.checked;
-  const closed = current.conv.status === 'closed';
-  const len = els.reply.value.length;
-  els.form.classList.toggle('is-note', isNote);
-  els.reply.placeholder = isNote ? t('note_placeholder') : t('reply_placeholder');
-  els.counter.textContent = `${len}/${MAX_CHARS}`;
-  els.counter.classList.toggle('is-over', len > MAX_CHARS);
-  els.hint.textContent = closed && !isNote ? t('closed_hint') : t('enter_hint');
-  els.hint.classList.toggle('is-warning', closed && !isNote);
-  els.send.textContent = isNote ? t('add_note') : t('send');
-  els.send.disabled = !els.reply.value.trim() || len > MAX_CHARS || (closed && !isNote);
-}
-
-async function deliver(m, convId, attempt = 0) {
-  const started = Date.now();
-  const wasWaiting = convs.get(convId)?.status === 'waiting';
-  try {
-    const r = await api('POST', `/api/conversations/${convId}/messages`,
-      { text: m.text, private: m.private, client_msg_id: m.client_msg_id });
-    applyResponse(r.conversation, started);
-    // Replying to a waiting buyer takes the conversation: follow it to 我的.
-    if (wasWaiting && r.conversation.assignee_id === me.id && tab === 'waiting') selectTab('mine');
-    if (current && current.id === convId) {
-      current.pending.delete(m.client_msg_id);
-      current.messages.set(r.message.id, r.message);
-      renderLog(true);
-      renderSide();
-    }
+const { updateComposer, retry } = initComposer({
+  els, me, session, convs, current: () => current, tab: () => tab, socket: () => rt, selectTab, applyResponse,
+  renderLog: (...a) => renderLog(...a), renderSide: () => renderSide(), renderList: () => renderList(), toLogin,
+});
+const handoffs = initHandoffs({
+  me, conversation: (id) => convs.get(id), open: openConversation,
+  onConversation: (c) => {
+    applyResponse(c, Date.now());
     renderList();
-  } catch (e) {
-    if (e.status === 401) return toLogin();
-    if (e.retryable && attempt < 5) {
-      setTimeout(() => deliver(m, convId, attempt + 1), 1000 * 2 ** attempt);
-      return;
-    }
-    m.pending = false;
-    m.failed = errorText(e);
-    if (current && current.id === convId) renderLog();
-  }
-}
-
-function retry(m) {
-  m.failed = null;
-  m.pending = true;
-  renderLog();
-  deliver(m, current.id);
-}
-
-function submit() {
-  if (!current || els.send.disabled) return;
-  const text = els.reply.value.trim();
-  const cid = uuid();
-  const m = {
-    id: `local-${cid}`, client_msg_id: cid, sender: 'agent', agent_id: me.id, agent_name: me.name, text,
-    private: els.note.checked, created_at: new Date().toISOString(), pending: true, conversation_id: current.id,
-  };
-  current.pending.set(cid, m);
-  els.reply.value = '';
-  session.remove(`kefu.draft.${current.id}`);
-  updateComposer();
-  renderLog(true);
-  deliver(m, current.id);
-}
-
-els.form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  submit();
+  },
 });
-onEnterSend(els.reply, submit);
-els.note.addEventListener('change', () => {
-  updateComposer();
-  els.reply.focus();
-});
-els.reply.addEventListener('input', () => {
-  updateComposer();
-  if (!current) return;
-  session.set(`kefu.draft.${current.id}`, els.reply.value);
-  const now = Date.now();
-  if (!els.note.checked && els.reply.value.trim() && now - lastTypingSent > TYPING_EVERY_MS
-      && current.conv && current.conv.status !== 'closed') {
-    if (rt && rt.send({ type: 'typing', conversation_id: current.id })) lastTypingSent = now;
-  }
-});
-for (const b of $$('[data-quick]')) {
-  b.addEventListener('click', () => {
-    els.reply.value = els.reply.value ? `${els.reply.value} ${b.dataset.quick}` : b.dataset.quick;
-    els.reply.dispatchEvent(new Event('input'));
-    els.reply.focus();
-  });
-}
 
 // ---- presence, realtime, bootstrap --------------------------------------------------------------
 
-const setPresenceView = presenceSelector(els.presence);
+const setPresenceView = presenceSelector(els.presence, els.breakButton);
 
 function onEvent(ev) {
   const data = ev.data || {};
@@ -357,8 +275,9 @@ function onEvent(ev) {
     renderList();
     return;
   }
+  if (handoffs.onEvent(ev)) return;
   if (ev.type === 'agent.updated') {
-    if (data.id === me.id) setPresenceView(data.presence);
+    if (data.id === me.id) setPresenceView(data);
     return;
   }
   if (data.conversation) upsertConversation(data.conversation);
@@ -383,6 +302,7 @@ rt = new Realtime({
   url: (id) => wsUrl(`/ws/agent?last_event_id=${id}`),
   lastEventId: Number(body.dataset.lastEventId) || 0,
   onEvent,
+  onReady: () => handoffs.loadOffers(), // offers made while this page was away
   onStatus: (s) => {
     els.conn.className = `conn is-${s}`;
     els.conn.textContent = t(`conn_${s}`);

@@ -1,0 +1,117 @@
+// The workspace's reply box: replies and private notes, drafts, typing, retries, quick replies.
+// workspace.js owns the state; this module reads it through the accessors it is given.
+
+import { $$, api, errorText, onEnterSend, t, uuid } from './dom.js';
+
+const MAX_CHARS = 5000;
+const TYPING_EVERY_MS = 2500;
+
+/**
+ * @param {object} w  the workspace: els, me, session, convs, current(), tab(), socket(), selectTab,
+ *                    applyResponse, renderLog, renderSide, renderList, toLogin
+ * @returns {{updateComposer: () => void, retry: (m: object) => void}}
+ */
+export function initComposer(w) {
+  const { els, me, session } = w;
+  let lastTypingSent = 0;
+
+  function updateComposer() {
+    const current = w.current();
+    if (!current || !current.conv) return;
+    const isNote = els.note.checked;
+    const closed = current.conv.status === 'closed';
+    const len = els.reply.value.length;
+    els.form.classList.toggle('is-note', isNote);
+    els.reply.placeholder = isNote ? t('note_placeholder') : t('reply_placeholder');
+    els.counter.textContent = `${len}/${MAX_CHARS}`;
+    els.counter.classList.toggle('is-over', len > MAX_CHARS);
+    els.hint.textContent = closed && !isNote ? t('closed_hint') : t('enter_hint');
+    els.hint.classList.toggle('is-warning', closed && !isNote);
+    els.send.textContent = isNote ? t('add_note') : t('send');
+    els.send.disabled = !els.reply.value.trim() || len > MAX_CHARS || (closed && !isNote);
+  }
+
+  async function deliver(m, convId, attempt = 0) {
+    const started = Date.now();
+    const wasWaiting = w.convs.get(convId)?.status === 'waiting';
+    try {
+      const r = await api('POST', `/api/conversations/${convId}/messages`,
+        { text: m.text, private: m.private, client_msg_id: m.client_msg_id });
+      w.applyResponse(r.conversation, started);
+      // Replying to a waiting buyer takes the conversation: follow it to 我的.
+      if (wasWaiting && r.conversation.assignee_id === me.id && w.tab() === 'waiting') w.selectTab('mine');
+      const current = w.current();
+      if (current && current.id === convId) {
+        current.pending.delete(m.client_msg_id);
+        current.messages.set(r.message.id, r.message);
+        w.renderLog(true);
+        w.renderSide();
+      }
+      w.renderList();
+    } catch (e) {
+      if (e.status === 401) return w.toLogin();
+      if (e.retryable && attempt < 5) {
+        setTimeout(() => deliver(m, convId, attempt + 1), 1000 * 2 ** attempt);
+        return;
+      }
+      m.pending = false;
+      m.failed = errorText(e);
+      if (w.current() && w.current().id === convId) w.renderLog();
+    }
+  }
+
+  function retry(m) {
+    m.failed = null;
+    m.pending = true;
+    w.renderLog();
+    deliver(m, w.current().id);
+  }
+
+  function submit() {
+    const current = w.current();
+    if (!current || els.send.disabled) return;
+    const text = els.reply.value.trim();
+    const cid = uuid();
+    const m = {
+      id: `local-${cid}`, client_msg_id: cid, sender: 'agent', agent_id: me.id, agent_name: me.name, text,
+      private: els.note.checked, created_at: new Date().toISOString(), pending: true, conversation_id: current.id,
+    };
+    current.pending.set(cid, m);
+    els.reply.value = '';
+    session.remove(`kefu.draft.${current.id}`);
+    updateComposer();
+    w.renderLog(true);
+    deliver(m, current.id);
+  }
+
+  els.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  onEnterSend(els.reply, submit);
+  els.note.addEventListener('change', () => {
+    updateComposer();
+    els.reply.focus();
+  });
+  els.reply.addEventListener('input', () => {
+    updateComposer();
+    const current = w.current();
+    if (!current) return;
+    session.set(`kefu.draft.${current.id}`, els.reply.value);
+    const now = Date.now();
+    const rt = w.socket();
+    if (!els.note.checked && els.reply.value.trim() && now - lastTypingSent > TYPING_EVERY_MS
+        && current.conv && current.conv.status !== 'closed') {
+      if (rt && rt.send({ type: 'typing', conversation_id: current.id })) lastTypingSent = now;
+    }
+  });
+  for (const b of $$('[data-quick]')) {
+    b.addEventListener('click', () => {
+      els.reply.value = els.reply.value ? `${els.reply.value} ${b.dataset.quick}` : b.dataset.quick;
+      els.reply.dispatchEvent(new Event('input'));
+      els.reply.focus();
+    });
+  }
+
+  return { updateComposer, retry };
+}

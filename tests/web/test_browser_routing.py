@@ -1,0 +1,185 @@
+"""Routing in the browser (Debian's Chromium): a waiting buyer sees their live place in the queue until an
+agent is online and serves them; an agent escalates and a senior sees the offer with its context and
+accepts it. The server runs with automatic routing on, as in production."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, free_port, kefu
+
+PASSWORD = "routing-pass-2026"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server, two shops: one for the queue (nobody online at first), one for the escalation."""
+    data = tmp_path_factory.mktemp("routing")
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": "routing-test-" + "k" * 40,
+           "KEFU_LOG_LEVEL": "warning"}
+    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
+        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    tag = uuid.uuid4().hex[:6]
+    names = SimpleNamespace(queue_shop=f"queue-{tag}", esc_shop=f"esc-{tag}", queue_agent=f"wang-{tag}",
+                            agent=f"li-{tag}", senior=f"chen-{tag}")
+    kefu(env, "shop", "add", names.queue_shop, "小鹿优选旗舰店")
+    kefu(env, "shop", "add", names.esc_shop, "小鹿家居")
+    kefu(env, "agent", "add", names.queue_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小王",
+         "--group", "售后")
+    kefu(env, "agent", "add", names.agent, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "小李",
+         "--group", "售后")
+    kefu(env, "agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
+         "--role", "senior", "--group", "投诉")
+    port = free_port()
+    log = (data / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
+        time.sleep(0.1)
+    yield SimpleNamespace(base=base, **vars(names))
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/agent/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/agent")
+
+
+def watch(page, who: str, errors: list[str]) -> None:
+    page.on("pageerror", lambda e: errors.append(f"{who}: {e}"))
+
+
+def test_waiting_buyers_see_their_place_until_an_agent_serves_them(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # Nobody is online: the first buyer is next in line, the second has one buyer ahead.
+            first = browser.new_context(locale="zh-CN").new_page()
+            watch(first, "first", errors)
+            first.goto(f"{server.base}/widget/{server.queue_shop}")
+            first.locator("#wg-input").fill("我的快递到哪了")
+            first.locator("#wg-input").press("Enter")
+            expect(first.locator("#wg-queue")).to_be_visible()
+            expect(first.locator("#wg-queue .wg-queue-pos")).to_have_text("第 1 位")
+            expect(first.locator("#wg-queue")).to_contain_text("下一位就是您")
+
+            second = browser.new_context(locale="zh-CN").new_page()
+            watch(second, "second", errors)
+            second.goto(f"{server.base}/widget/{server.queue_shop}")
+            second.locator("#wg-input").fill("退货的话怎么寄回")
+            second.locator("#wg-input").press("Enter")
+            expect(second.locator("#wg-queue .wg-queue-pos")).to_have_text("第 2 位")
+            expect(second.locator("#wg-queue .wg-queue-text")).to_have_text(
+                re.compile(r"^您前面还有 1 位 · 预计约 \d+ 分钟$"))
+            expect(second.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
+
+            # A reload asks the server where the buyer stands (positions are not replayed).
+            second.reload()
+            expect(second.locator("#wg-queue .wg-queue-pos")).to_have_text("第 2 位")
+
+            # An agent logs in and is online: the router serves both; the places disappear.
+            agent = browser.new_context(locale="zh-CN").new_page()
+            watch(agent, "agent", errors)
+            log_in(agent, server.base, server.queue_agent)
+            for buyer in (first, second):
+                expect(buyer.locator("#wg-sub")).to_have_text("客服 小王 为您服务")
+                expect(buyer.locator("#wg-queue")).to_be_hidden()
+                expect(buyer.locator(".msg--system .msg-bubble").last).to_have_text("客服小王为您服务")
+            expect(agent.locator(".conv-item")).to_have_count(2)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
+def test_agent_escalates_and_a_senior_accepts_with_the_context(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with httpx.Client(base_url=server.base) as http:  # the buyer writes before anyone is online
+        token = http.post(f"/api/widget/{server.esc_shop}/session", json={}).json()["token"]
+        r = http.post("/api/widget/messages", headers={"X-Visitor-Token": token},
+                      json={"text": "订单1234567890123退款三天了还没到账", "client_msg_id": "esc-1"})
+        assert r.status_code in (200, 201), r.text
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            agent = browser.new_context(locale="zh-CN").new_page()
+            watch(agent, "agent", errors)
+            log_in(agent, server.base, server.agent)  # online: the router gives them the waiting buyer
+            row = agent.locator(".conv-item", has_text="退款三天了")
+            expect(row).to_be_visible()
+            row.click()
+            expect(agent.locator("#chat-head")).to_contain_text("我接待中")
+
+            senior = browser.new_context(locale="zh-CN").new_page()
+            watch(senior, "senior", errors)
+            log_in(senior, server.base, server.senior)
+
+            agent.locator("[data-handoff=escalate]").click()
+            expect(agent.locator("#handoff-dialog")).to_be_visible()
+            expect(agent.locator("#handoff-title")).to_contain_text("升级")
+            agent.locator("#handoff-note").fill("买家要求三倍赔偿，超出我的权限")
+            agent.locator("#handoff-submit").click()
+            expect(agent.locator("#handoff-dialog")).to_be_hidden()
+            # the context summary shows in the log as a card, for both agents
+            expect(agent.locator("#chat-log .ctx-card")).to_contain_text("升级说明")
+
+            offer = senior.locator(".offer")
+            expect(offer).to_be_visible()
+            expect(offer).to_contain_text("升级请求")
+            expect(offer.locator(".offer-summary")).to_contain_text("1234567890123")
+            expect(offer.locator(".offer-summary")).to_contain_text("买家要求三倍赔偿")
+            expect(offer.locator(".offer-left")).to_have_text(re.compile(r"\d+秒 内接受"))
+            offer.get_by_role("button", name="接受").click()
+            expect(offer).to_have_count(0)
+            expect(senior.locator("#chat-head")).to_contain_text("我接待中")
+            expect(senior.locator("#chat-log .ctx-card li").last).to_contain_text("买家要求三倍赔偿")
+            expect(agent.locator("#chat-head")).to_contain_text("陈姐 接待中")
+
+            # the agent takes a protected break; the button shows the time left
+            agent.locator("#break").click()
+            expect(agent.locator("#break")).to_have_text(re.compile(r"小休中 · 还剩 (10:00|9:\d\d)"))
+            expect(agent.locator("#presence")).to_have_value("break")
+        finally:
+            browser.close()
+    assert errors == [], errors
