@@ -170,16 +170,22 @@ def feature_names(norm_text: str, words: list[str]) -> list[str]:
     return feats
 
 
-def hash_features(feats: list[str]) -> tuple[list[int], list[float]]:
-    """Stable hashing (crc32) into DIM buckets; counts scaled to unit L2 norm."""
+def hash_counts(feats: list[str]) -> tuple[list[int], list[float]]:
+    """Stable hashing (crc32) into DIM buckets: bucket ids and raw counts."""
     counts: dict[int, float] = {}
     for f in feats:
         h = zlib.crc32(f.encode("utf-8")) & (DIM - 1)
         counts[h] = counts.get(h, 0.0) + 1.0
-    if not counts:
+    return list(counts), list(counts.values())
+
+
+def hash_features(feats: list[str]) -> tuple[list[int], list[float]]:
+    """Hashed counts scaled to unit L2 norm (the weighting of models trained without an idf table)."""
+    idx, counts = hash_counts(feats)
+    if not idx:
         return [], []
-    norm = sum(v * v for v in counts.values()) ** 0.5
-    return list(counts), [v / norm for v in counts.values()]
+    norm = sum(v * v for v in counts) ** 0.5
+    return idx, [v / norm for v in counts]
 
 
 # ---------------------------------------------------------------- entities

@@ -31,9 +31,19 @@ class _Linear:
             self.b = z["b"].astype(np.float32)
             self.labels = [str(x) for x in z["labels"]]
             self.anger_at = float(z["anger_at"]) if "anger_at" in z.files else ANGRY_AT
+            # idf table (sublinear tf × idf weighting) when the model was trained with one
+            self.idf = z["idf"].astype(np.float32) if "idf" in z.files else None
 
-    def proba(self, idx: list[int], val: list[float]) -> np.ndarray:
-        z = self.b + (np.asarray(val, np.float32) @ self.W[idx]) if idx else self.b.copy()
+    def weigh(self, idx: list[int], counts: list[float]) -> np.ndarray:
+        """Feature values from raw hashed counts: sublinear tf × idf when trained so, then unit L2 norm."""
+        v = np.asarray(counts, np.float32)
+        if self.idf is not None:
+            v = (1.0 + np.log(v)) * self.idf[idx]
+        n = float(np.sqrt(v @ v))
+        return v / n if n > 0 else v
+
+    def proba(self, idx: list[int], counts: list[float]) -> np.ndarray:
+        z = self.b + (self.weigh(idx, counts) @ self.W[idx]) if idx else self.b.copy()
         z = np.exp(z - z.max())
         return z / z.sum()
 
@@ -84,7 +94,7 @@ class _Prepared:
     norm: str
     tokens: list[str]
     idx: list[int]
-    val: list[float]
+    val: list[float]  # raw hashed counts; each model weighs them (see _Linear.weigh)
     abusive: list[str]
 
 
@@ -93,7 +103,7 @@ def _prepare(text: str) -> _Prepared:
         raise TypeError(f"analyze() needs text as str, not {type(text).__name__}")
     norm = rules.normalize(text)
     tokens = rules.segment(norm) if norm else []
-    idx, val = rules.hash_features(rules.feature_names(norm, tokens))
+    idx, val = rules.hash_counts(rules.feature_names(norm, tokens))
     return _Prepared(norm, tokens, idx, val, rules.abusive_terms(text))
 
 

