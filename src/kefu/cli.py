@@ -8,7 +8,9 @@ import os
 import typer
 
 from kefu.commands.bench import bench_app
+from kefu.commands.kb import kb_app
 from kefu.commands.nlu import nlu_app
+from kefu.commands.simulate import simulate
 from kefu.core.config import get_settings
 
 app = typer.Typer(help="kefu 客服 — customer service for Chinese online shops", no_args_is_help=True)
@@ -18,6 +20,8 @@ app.add_typer(shop_app, name="shop")
 app.add_typer(agent_app, name="agent")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(bench_app, name="bench")
+app.add_typer(kb_app, name="kb")
+app.command("simulate")(simulate)
 
 
 def _run(coro):
@@ -97,7 +101,7 @@ def demo(host: str = typer.Option(None), port: int = typer.Option(None),
          no_serve: bool = typer.Option(False, "--no-serve", help="only load the demo shop"),
          force: bool = typer.Option(False, "--force", help="load the demo even beside real shops")) -> None:
     """Load the demo shop (idempotent), print its URLs and logins, and serve."""
-    from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo, other_shops
+    from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo, load_demo_knowledge, other_shops
 
     settings = get_settings()
     if not force and (others := _run(_with_db(other_shops))):
@@ -106,6 +110,9 @@ def demo(host: str = typer.Option(None), port: int = typer.Option(None),
                    "pass --force to load it anyway", err=True)
         raise typer.Exit(2)
     logins = _run(_with_db(load_demo))
+    kb = _run(_with_db(load_demo_knowledge))
+    if any(kb.values()):
+        typer.echo(f"knowledge base: {kb['articles']} articles, {kb['templates']} templates added")
     base = f"http://{host or settings.host}:{port or settings.port}"
     typer.echo("\nkefu demo shop is ready / 演示店铺已就绪\n")
     typer.echo(f"  buyer widget  买家窗口  {base}/shop/{DEMO_SLUG}")

@@ -12,7 +12,7 @@ import kefu.models  # noqa: F401
 from kefu.core.db import Base, Database
 
 TABLES = {"shops", "agents", "agent_sessions", "customers", "conversations", "messages", "events", "timers",
-          "handoffs"}
+          "handoffs", "kb_articles"}
 
 
 def schema_diff(db: Database) -> tuple[set[str], list]:

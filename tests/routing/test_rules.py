@@ -26,11 +26,11 @@ def test_group_for(intent, abusive, entry, group):
 
 
 def test_angry_buyer_jumps_ahead_of_calm_buyers_who_waited_less_than_the_boost():
-    calm_long = Waiting(1, ago(250), "logistics")
+    calm_long = Waiting(1, ago(600), "logistics")
     calm_short = Waiting(2, ago(90), "logistics")
     angry_new = Waiting(3, ago(5), "logistics", anger=0.9)
     order = [r.conversation.id for r in rules.rank([calm_long, calm_short, angry_new], NOW)]
-    assert order == [1, 3, 2]  # 250 s of waiting still beats 5 + 216; aging means nobody starves
+    assert order == [1, 3, 2]  # 600 s of waiting still beats 5 + 540; aging means nobody starves
 
 
 def test_every_buyer_is_eventually_first():
@@ -103,3 +103,16 @@ def test_estimated_wait():
 def test_greeting_tells_position_and_wait():
     assert "第 3 位" in rules.greeting_text("小鹿", 3, 200) and "约 3 分钟" in rules.greeting_text("小鹿", 3, 200)
     assert "马上" in rules.greeting_text("小鹿", 1, 0)
+
+
+def test_routing_queue_head_matches_rank_and_follows_changes():
+    waiting = [Waiting(i, ago(10 * i), "refund", anger=0.9 if i % 7 == 0 else 0.0, vip_level=i % 3)
+               for i in range(1, 30)]
+    q = rules.RoutingQueue(waiting)
+    assert q.head().id == rules.rank(waiting, NOW)[0].conversation.id and len(q) == 29
+    calm = Waiting(2, ago(20), "refund")
+    q.put(Waiting(2, ago(20), "refund", escalated=True))   # escalated: now first
+    assert q.head().id == 2
+    q.remove(2)
+    rest = [w for w in waiting if w.id != calm.id]
+    assert q.head().id == rules.rank(rest, NOW)[0].conversation.id and len(q) == 28

@@ -26,3 +26,18 @@ def _bench_module(name: str):
 def nlu(n: int = typer.Option(3000, help="messages to analyse")) -> None:
     """p50 / p99 latency and messages per second of kefu.nlu.analyze(), beside a TF-IDF baseline."""
     _bench_module("nlu").run(n=n, echo=typer.echo)
+
+
+@bench_app.command("kb")
+def kb(n: int = typer.Option(100_000, help="generated articles"),
+       queries: int = typer.Option(500, help="search queries to time")) -> None:
+    """Knowledge search: index build time, memory, search p50 / p99 (lexical and hybrid) at n articles."""
+    _bench_module("kb").run(n=n, queries=queries, echo=typer.echo)
+
+
+@bench_app.command("routing")
+def routing(agents: int = typer.Option(500, help="agents online"),
+            waiting: int = typer.Option(5000, help="buyers waiting"),
+            decisions: int = typer.Option(300, help="decisions to time")) -> None:
+    """Routing decision latency: rank() of the whole queue + pick_agent() for the head, beside a FIFO baseline."""
+    _bench_module("routing").run(n_agents=agents, n_waiting=waiting, decisions=decisions, echo=typer.echo)

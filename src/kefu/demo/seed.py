@@ -52,6 +52,17 @@ async def load_demo(db: Database) -> list[tuple[str, str, str, str]]:
         return [(a.username, a.display_name, a.role, a.group) for a in team]
 
 
+async def load_demo_knowledge(db: Database) -> dict:
+    """The demo shop's knowledge base: articles, reply templates, synonyms (idempotent; the first load
+    computes the articles' embeddings, which takes a few seconds)."""
+    from kefu.knowledge.demo_kb import load_demo_kb
+
+    async with db.transaction() as s:
+        shop_id = await s.scalar(select(Shop.id).where(Shop.slug == DEMO_SLUG))
+        admin = await s.scalar(select(Agent.id).where(Agent.shop_id == shop_id, Agent.role == "trainer"))
+        return await load_demo_kb(s, shop_id, author_id=admin)
+
+
 async def other_shops(db: Database) -> int:
     """How many shops besides the demo exist: the CLI refuses to add public demo logins beside them."""
     async with db.transaction() as s:

@@ -6,7 +6,7 @@ benchmarks all run the very same code.
 Priority is measured in *effective seconds of waiting*: every buyer's priority grows one point per
 second they wait (aging — nobody starves), and some buyers start ahead:
 
-* anger: an angry buyer (anger ≥ ANGRY_AT) jumps ANGER_BOOST seconds × anger ahead (DOMAIN: emotional
+* anger: an angry buyer (anger ≥ ANGRY_AT) jumps ANGER_BOOST (600) seconds × anger ahead (DOMAIN: emotional
   buyers first, average wait from 3 minutes to under 1);
 * abuse: handled by an emotion-support agent, and boosted like full anger;
 * VIP level: VIP_BOOST seconds per level;
@@ -15,6 +15,7 @@ second they wait (aging — nobody starves), and some buyers start ahead:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +23,8 @@ from datetime import datetime, timedelta
 GROUP_PRESALE, GROUP_AFTERSALE, GROUP_COMPLAINT = "售前", "售后", "投诉"
 
 INTENT_GROUP = {
-    "presale": GROUP_PRESALE, "price": GROUP_PRESALE, "payment": GROUP_PRESALE, "invoice": GROUP_PRESALE,
-    "other": GROUP_PRESALE,
+    "presale": GROUP_PRESALE, "payment": GROUP_PRESALE, "invoice": GROUP_PRESALE, "other": GROUP_PRESALE,
+    "price": GROUP_AFTERSALE,  # mostly 补差价 / price protection after a promotion: an after-sale case
     "logistics": GROUP_AFTERSALE, "order_change": GROUP_AFTERSALE, "cancel": GROUP_AFTERSALE,
     "return": GROUP_AFTERSALE, "exchange": GROUP_AFTERSALE, "refund": GROUP_AFTERSALE, "repair": GROUP_AFTERSALE,
     "quality": GROUP_AFTERSALE, "wrong_item": GROUP_AFTERSALE,
@@ -41,10 +42,10 @@ INTENT_SKILL = {
 @dataclass(frozen=True)
 class Policy:
     angry_at: float = 0.5
-    anger_boost: float = 240.0
+    anger_boost: float = 600.0
     vip_boost: float = 30.0
     complaint_boost: float = 60.0
-    escalation_boost: float = 300.0
+    escalation_boost: float = 900.0
     previous_agent_days: int = 3
     greet_after_seconds: float = 15.0
     escalation_accept_seconds: float = 60.0
@@ -102,25 +103,66 @@ def group_for(intent: str | None, abusive: bool = False, entry_group: str | None
     return INTENT_GROUP.get(intent or "other", GROUP_PRESALE)
 
 
+def boosts(w: Waiting, policy: Policy = DEFAULT) -> list[tuple[str, float]]:
+    """The head starts a buyer gets, each with the reason shown to the supervisor."""
+    out = []
+    if w.abusive:
+        out.append(("abusive", policy.anger_boost))
+    elif w.anger >= policy.angry_at:
+        out.append((f"angry:{w.anger:.2f}", policy.anger_boost * w.anger))
+    if w.vip_level > 0:
+        out.append((f"vip:{w.vip_level}", policy.vip_boost * w.vip_level))
+    if w.intent == "complaint":
+        out.append(("complaint", policy.complaint_boost))
+    if w.escalated:
+        out.append(("escalated", policy.escalation_boost))
+    return out
+
+
 def priority(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> Ranked:
     waited = max(0.0, (now - w.waiting_since).total_seconds())
-    score, reasons = waited, [f"waited:{int(waited)}"]
-    if w.abusive:
-        score += policy.anger_boost
-        reasons.append("abusive")
-    elif w.anger >= policy.angry_at:
-        score += policy.anger_boost * w.anger
-        reasons.append(f"angry:{w.anger:.2f}")
-    if w.vip_level > 0:
-        score += policy.vip_boost * w.vip_level
-        reasons.append(f"vip:{w.vip_level}")
-    if w.intent == "complaint":
-        score += policy.complaint_boost
-        reasons.append("complaint")
-    if w.escalated:
-        score += policy.escalation_boost
-        reasons.append("escalated")
-    return Ranked(w, score, tuple(reasons))
+    extra = boosts(w, policy)
+    return Ranked(w, waited + sum(b for _, b in extra), (f"waited:{int(waited)}", *(r for r, _ in extra)))
+
+
+def queue_key(w: Waiting, policy: Policy = DEFAULT) -> tuple[float, float, int]:
+    """A key that orders the queue exactly like rank() and never changes while a buyer waits: everyone
+    ages at the same rate, so "waited + boost" ranks like "-(waiting_since - boost)"."""
+    since = w.waiting_since.timestamp()
+    return (since - sum(b for _, b in boosts(w, policy)), since, w.id)
+
+
+class RoutingQueue:
+    """The waiting queue kept as a heap on queue_key: a decision is a peek, not a re-sort.
+
+    Changing a buyer (anger rose, escalated) re-pushes them; stale heap entries are skipped lazily.
+    """
+
+    def __init__(self, waiting: Iterable[Waiting] = (), policy: Policy = DEFAULT) -> None:
+        self.policy = policy
+        self._live: dict[int, tuple[float, float, int]] = {}
+        self._heap: list[tuple[tuple[float, float, int], Waiting]] = []
+        for w in waiting:
+            self.put(w)
+
+    def put(self, w: Waiting) -> None:
+        key = queue_key(w, self.policy)
+        self._live[w.id] = key
+        heapq.heappush(self._heap, (key, w))
+
+    def remove(self, conversation_id: int) -> None:
+        self._live.pop(conversation_id, None)
+
+    def head(self) -> Waiting | None:
+        while self._heap:
+            key, w = self._heap[0]
+            if self._live.get(w.id) == key:
+                return w
+            heapq.heappop(self._heap)
+        return None
+
+    def __len__(self) -> int:
+        return len(self._live)
 
 
 def rank(waiting: Iterable[Waiting], now: datetime, policy: Policy = DEFAULT) -> list[Ranked]:

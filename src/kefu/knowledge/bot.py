@@ -1,0 +1,113 @@
+"""The FAQ bot's turn in a conversation (service functions; the decisions are rules.bot_decide).
+
+Wiring (done by the chat loop, not here): call `greet` when a conversation opens and `handle_buyer_message`
+after each buyer message is stored, inside the same transaction. The bot stays silent once a human has the
+conversation or after it handed off; its messages are ordinary messages with sender="bot", so the transcript
+is already in the queue when a human takes over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.conversations import service as chat
+from kefu.conversations.models import Conversation
+from kefu.core.clock import now
+from kefu.core.errors import Forbidden, NotFound
+from kefu.knowledge import rules, service
+from kefu.knowledge.models import Article, BotLog
+from kefu.shops.models import Shop
+
+MAX_BOT_TEXT = 4000
+
+
+async def state(session: AsyncSession, conv: Conversation) -> dict:
+    rows = list(await session.scalars(select(BotLog).where(BotLog.shop_id == conv.shop_id,
+                                                           BotLog.conversation_id == conv.id).order_by(BotLog.id)))
+    low, pending = 0, []
+    for r in rows:
+        if r.action == "clarify":
+            low += 1
+        elif r.action in ("answer", "handoff"):
+            low = 0
+        pending = list(r.options or []) if r.action == "clarify" else []
+    return {"greeted": any(r.action == "greet" for r in rows), "handed_off": any(r.action == "handoff" for r in rows),
+            "low_streak": low, "pending_options": pending,
+            "answers": sum(1 for r in rows if r.action == "answer")}
+
+
+def bot_may_speak(conv: Conversation) -> bool:
+    return conv.status == "waiting" and conv.assignee_id is None
+
+
+async def _post(session: AsyncSession, conv: Conversation, decision: rules.BotDecision, query: str) -> dict:
+    text = decision.text[:MAX_BOT_TEXT] or "抱歉，这个问题我暂时回答不了，正在为您转接人工客服。"
+    msg = await chat.post_system_message(session, conv, text, sender="bot")
+    log = BotLog(shop_id=conv.shop_id, conversation_id=conv.id, action=decision.action, reason=decision.reason,
+                 article_id=decision.article_id, confidence=decision.confidence, query=query[:500],
+                 options=[o["article_id"] for o in decision.options], created_at=now())
+    session.add(log)
+    await session.flush()
+    out = decision.to_dict()
+    out["options"] = [{"article_id": o["article_id"], "title": o["title"]} for o in decision.options]
+    return {**out, "log_id": log.id, "message_id": msg.id, "seq": msg.seq}
+
+
+async def greet(session: AsyncSession, conv: Conversation) -> dict | None:
+    """Post the bot's greeting once per conversation (None when already greeted or a human has it)."""
+    if not bot_may_speak(conv) or (await state(session, conv))["greeted"]:
+        return None
+    shop = await session.get(Shop, conv.shop_id)
+    return await _post(session, conv, rules.bot_greeting(shop.name if shop else ""), "")
+
+
+async def _options(session: AsyncSession, shop_id: int, ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    rows = {a.id: a for a in await session.scalars(select(Article).where(Article.shop_id == shop_id,
+                                                                         Article.id.in_(ids)))}
+    return [{"article_id": i, "title": rows[i].title, "answer_text": rules.plain_text(rows[i].answer)}
+            for i in ids if i in rows]
+
+
+async def handle_buyer_message(session: AsyncSession, conv: Conversation, text: str, *,
+                               analysis: dict | None = None) -> dict | None:
+    """Answer, clarify (top 3) or hand off; None when the bot must stay silent. `analysis` is
+    kefu.nlu.service.analyze(text).to_dict() when the caller has it (emotion and wants_human)."""
+    if not bot_may_speak(conv):
+        return None
+    st = await state(session, conv)
+    if st["handed_off"]:
+        return None
+    cands = await service.candidates(session, conv.shop_id, text)
+    emotion = (analysis or {}).get("emotion") or {}
+    decision = rules.bot_decide(
+        text, cands, low_streak=st["low_streak"],
+        wants_human=analysis.get("wants_human") if analysis else None,
+        emotion=emotion.get("label"), abusive=emotion.get("abusive") if analysis else None,
+        pending_options=await _options(session, conv.shop_id, st["pending_options"]))
+    return await _post(session, conv, decision, text)
+
+
+async def rate(session: AsyncSession, shop_id: int, customer_id: int, log_id: int, helpful: bool) -> BotLog:
+    """A buyer rates one bot answer helpful or not (the last rating counts)."""
+    log = await session.scalar(select(BotLog).where(BotLog.id == log_id, BotLog.shop_id == shop_id))
+    if log is None or log.action != "answer":
+        raise NotFound("找不到这条机器人回答", "Bot answer not found", code="bot_answer_not_found")
+    conv = await session.get(Conversation, log.conversation_id)
+    if conv is None or conv.customer_id != customer_id:
+        raise Forbidden("这不是您的会话", "This conversation belongs to someone else", code="not_your_conversation")
+    log.helpful = helpful
+    return log
+
+
+async def stats(session: AsyncSession, shop_id: int, since: datetime | None = None) -> dict:
+    """Resolution rate (answered, never handed off, not rated unhelpful) and helpful share of ratings."""
+    stmt = select(BotLog.conversation_id, BotLog.action, BotLog.helpful).where(BotLog.shop_id == shop_id)
+    if since is not None:
+        stmt = stmt.where(BotLog.created_at >= since)
+    rows = [(c, a, h) for c, a, h in (await session.execute(stmt)).all() if a != "greet"]
+    return rules.resolution_stats(rows)

@@ -1,0 +1,144 @@
+"""Pure knowledge rules: sanitizing, variables, synonyms, highlighting, validation, parsing, metrics, the bot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kefu.core.errors import BadInput
+from kefu.knowledge import jobs, porting, rules
+from kefu.knowledge.rules import Candidate, bot_decide
+
+XSS = ('<p onclick="steal()">hi</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+       '<a href="javascript:alert(3)">x</a><iframe src="https://evil.example"></iframe><style>*{}</style>')
+
+
+def test_sanitize_keeps_formatting_and_drops_active_content():
+    out = rules.sanitize_html(XSS + '<b>退货</b><a href="https://shop.example/x">政策</a>')
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "<style", "alert(1)"):
+        assert bad not in out
+    assert "<b>退货</b>" in out and 'href="https://shop.example/x"' in out and "noopener" in out
+
+
+def test_plain_text_is_inert_even_when_entities_hide_tags():
+    assert "<" not in rules.plain_text("&lt;script&gt;alert(1)&lt;/script&gt;好的")
+    assert rules.plain_text("<p>价格<100元</p>") == "价格<100元"
+    assert rules.plain_text(XSS) == "hix"
+
+
+def test_fill_variables_lists_missing_and_keeps_them_visible():
+    text, missing = rules.fill_variables("{买家称呼}您好，订单 {订单号} 由{客服名}跟进{未知}",
+                                         {"买家称呼": "小王亲", "客服名": "小李", "订单号": None})
+    assert text == "小王亲您好，订单 {订单号} 由小李跟进{未知}" and missing == ["订单号", "未知"]
+    assert rules.buyer_salutation("访客AB12") == "亲" and rules.buyer_salutation("王女士") == "王女士亲"
+
+
+def test_synonyms_fold_to_one_term():
+    synmap = rules.synonym_map([*rules.DEFAULT_SYNONYMS, ("四件套", "床品套件")])
+    assert "退款" in rules.terms("钱什么时候退钱给我", synmap)
+    assert "快递" in rules.terms("我的包裹到哪了", synmap) and "快递" in rules.terms("物流信息", synmap)
+    assert "四件套" in rules.terms("床品套件多大", synmap)
+    assert rules.surface_forms({"快递"}, synmap) >= {"快递", "物流", "包裹"}
+    assert "无理" in rules.index_terms(["七天无理由"])
+
+
+def test_highlight_escapes_and_marks():
+    snippet = rules.highlight("<b>退货</b> 运费由买家承担" + "。" * 200, {"运费", "退货"})
+    assert "<mark>运费</mark>" in snippet and "&lt;b&gt;" in snippet and snippet.endswith("…")
+    assert "<script>" not in rules.highlight("<script>x</script>运费", {"运费"})
+
+
+def test_check_article_validates():
+    a = rules.check_article(" 退货运费谁出 ", "<p>买家承担</p><script>x</script>", variants="a|b|a|退货运费谁出",
+                            intent="return", tags="运费,退货")
+    assert a.title == "退货运费谁出" and a.variants == ["a", "b"] and a.tags == ["运费", "退货"]
+    assert "<script" not in a.answer
+    for kw in ({"title": ""}, {"answer": "<script>only</script>"}, {"intent": "nope"},
+               {"valid_from": datetime(2026, 2, 1, tzinfo=UTC), "valid_to": datetime(2026, 1, 1, tzinfo=UTC)}):
+        with pytest.raises(BadInput):
+            rules.check_article(**{"title": "t", "answer": "a", **kw})
+    with pytest.raises(BadInput):
+        rules.check_template("nope", "t", "s", "b")
+    assert rules.check_template("greeting", "问候", " /hi ", "<b>您好</b>{客服名}") == ("greeting", "问候", "hi",
+                                                                                    "您好{客服名}")
+
+
+def test_review_reasons():
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    assert rules.review_reasons(now - timedelta(days=8), None, now) == ["unreviewed"]
+    assert rules.review_reasons(now - timedelta(days=1), now - timedelta(hours=1), now) == ["expired"]
+    assert rules.review_reasons(now, None, now) == []
+    assert not rules.is_live(True, None, now - timedelta(days=1), now) and rules.is_live(True, None, None, now)
+
+
+def test_parsers_report_bad_rows_and_keep_good_ones():
+    rows = list(porting.parse_csv(["title,answer,intent\n", "退货运费谁出,买家承担,return\n", "a,b,c,d\n",
+                                   '"多行","第一行\n', '第二行",refund\n']))
+    assert [r[2] for r in rows] == [None, "too many columns", None]
+    assert rows[2][1]["answer"].startswith("第一行\n第二行")
+    js = list(porting.parse_jsonl(['{"title":"a","answer":"b"}\n', "{oops\n", "\n", "[1]\n"]))
+    assert [e is None for _, _, e in js] == [True, False, False]
+    md = list(porting.parse_md(["# 导出\n", "## 怎么开发票\n", "- 意图：invoice\n", "- 相似问题：开票 | 要发票\n",
+                                "\n", "**确认收货**后申请。\n", "\n", "- 个人\n", "- 公司\n", "## 第二条\n",
+                                "<p>答案</p>\n"]))
+    assert md[0][1]["intent"] == "invoice" and md[0][1]["variants"] == "开票 | 要发票"
+    assert md[0][1]["answer"] == "<p><strong>确认收货</strong>后申请。</p><ul><li>个人</li><li>公司</li></ul>"
+    assert md[1][1] == {"title": "第二条", "answer": "<p>答案</p>"}
+    fields = porting.to_fields(md[0][1])
+    assert fields["variants"] == ["开票", "要发票"] and fields["intent"] == "invoice"
+    with pytest.raises(BadInput):
+        porting.to_fields({"title": "x", "answer": "y", "valid_to": "not a date"})
+
+
+def test_metrics():
+    assert jobs.roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == 0.75
+    assert jobs.roc_auc([0.5, 0.5], [0, 1]) == 0.5
+    f1, t = jobs.best_f1([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 0])
+    assert f1 == 1.0 and t == 0.8
+    base = jobs.tfidf_scores([("怎么开发票", "如何开发票"), ("怎么开发票", "退货运费")])
+    assert base[0] > base[1]
+    assert rules.blend(None, None, 2.0, 4.0) == 0.5 and rules.blend(0.9, 0.8, 0.0, 0.0) == pytest.approx(1.3)
+    assert 0 < rules.confidence(0.85, 0.5) < rules.confidence(0.95, 0.5) < 1
+
+
+# ---------------------------------------------------------------- bot
+def cands(*confs, margin=0.2):
+    out = [Candidate(i + 1, f"问题{i + 1}", c, f"答案{i + 1}") for i, c in enumerate(confs)]
+    if out:
+        out[0].margin = margin
+    return out
+
+
+def test_bot_hands_off_on_request_or_anger_before_anything_else():
+    assert bot_decide("转人工", cands(0.99)).reason == "asked_for_human"
+    assert bot_decide("人工", cands(0.99)).action == "handoff"
+    assert bot_decide("不用转人工，退货运费谁出", cands(0.99)).action == "answer"
+    assert bot_decide("你们这是什么垃圾服务", cands(0.99), emotion="angry").reason == "angry"
+    assert bot_decide("傻逼客服", cands(0.99)).reason == "angry"
+
+
+def test_bot_answers_when_confident_and_clear():
+    d = bot_decide("退货运费谁出", cands(0.97, 0.6))
+    assert (d.action, d.article_id, d.text) == ("answer", 1, "答案1")
+    assert bot_decide("退货运费谁出", cands(0.97, 0.96, margin=0.01)).action == "clarify"
+
+
+def test_bot_clarifies_with_top3_then_hands_off_on_repeated_low_confidence():
+    d = bot_decide("那个怎么弄", cands(0.4, 0.35, 0.3, 0.28))
+    assert d.action == "clarify" and [o["article_id"] for o in d.options] == [1, 2, 3] and d.low_streak == 1
+    assert "1. 问题1" in d.text
+    picked = bot_decide("2", [], low_streak=1, pending_options=d.options)
+    assert (picked.action, picked.article_id, picked.text) == ("answer", 2, "答案2")
+    assert bot_decide("第三个", [], low_streak=1, pending_options=d.options).article_id == 3
+    again = bot_decide("还是不对", cands(0.3), low_streak=1)
+    assert (again.action, again.reason) == ("handoff", "low_confidence")
+    assert bot_decide("嗯嗯", cands(0.1)).reason == "no_match"
+
+
+def test_resolution_stats():
+    rows = [(1, "answer", True), (2, "answer", None), (2, "handoff", None), (3, "clarify", None),
+            (4, "answer", False)]
+    s = rules.resolution_stats(rows)
+    assert s == {"conversations": 4, "resolved": 1, "handoffs": 1, "resolution_rate": 0.25, "rated": 2,
+                 "helpful_rate": 0.5}
