@@ -200,3 +200,17 @@ def test_router_assigns_on_its_own_when_a_buyer_arrives(world):
             raise AssertionError("the router never assigned the buyer")
     finally:
         world.run(router.stop)
+
+
+def test_team_list_and_break_through_presence(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop)
+    colleague = world.agent(shop, name="小张", group="售后")
+    team = {a["id"]: a for a in agent.get("/api/team").json()["agents"]}
+    assert team[colleague.id]["display_name"] == "小张" and "username" not in team[colleague.id]
+    me = agent.put("/api/me/presence", {"presence": "break"}).json()["agent"]
+    assert me["presence"] == "break" and me["presence_until"]  # protected: it ends by itself
+    frozen.advance(minutes=10)
+    timers(world, BREAK_TIMER)
+    assert agent.get("/api/me").json()["agent"]["presence"] == "online"
+    assert agent.get("/api/me").json()["agent"]["presence_until"] is None

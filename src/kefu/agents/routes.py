@@ -46,9 +46,23 @@ async def me(agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
 
 @router.put("/me/presence")
 async def set_presence(body: PresenceIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    """online / away / offline; "break" starts the protected 10-minute break that ends by itself."""
+    from kefu.routing.service import start_break
+
     async with db.transaction() as s:
-        me_ = await service.set_presence(s, await service.get_agent(s, agent.shop_id, agent.id), body.presence)
+        me_ = await service.get_agent(s, agent.shop_id, agent.id)
+        if body.presence == "break" and me_.presence != "break":
+            me_ = await start_break(s, me_)
+        else:
+            me_ = await service.set_presence(s, me_, body.presence)
         return {"agent": await service.agent_out(s, me_)}
+
+
+@router.get("/team")
+async def team(agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    """Colleagues with presence and load, for any agent (transfer targets)."""
+    async with db.transaction() as s:
+        return {"agents": await service.team(s, agent.shop_id)}
 
 
 @router.get("/agents")

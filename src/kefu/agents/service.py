@@ -62,6 +62,8 @@ async def logout(session: AsyncSession, agent: Agent, token: str | None) -> None
 async def set_presence(session: AsyncSession, agent: Agent, presence: str) -> Agent:
     presence = rules.check_presence(presence)
     if agent.presence != presence:
+        if presence != "break":
+            agent.presence_until = None
         agent.presence = presence
         agent.presence_changed_at = now()
         await session.flush()
@@ -89,9 +91,17 @@ async def agent_out(session: AsyncSession, agent: Agent, load: int | None = None
     return {
         "id": agent.id, "username": agent.username, "display_name": agent.display_name, "role": agent.role,
         "group": agent.group, "skills": list(agent.skills or []), "max_chats": agent.max_chats,
-        "presence": agent.presence, "load": load,
-        "presence_changed_at": iso(agent.presence_changed_at),
+        "presence": agent.presence, "load": load, "active": agent.active,
+        "presence_changed_at": iso(agent.presence_changed_at), "presence_until": iso(agent.presence_until),
     }
+
+
+TEAM_FIELDS = ("id", "display_name", "role", "group", "presence", "presence_until", "load", "max_chats")
+
+
+async def team(session: AsyncSession, shop_id: int) -> list[dict]:
+    """What every agent may see of colleagues (for transfers): no usernames or skills."""
+    return [{k: a[k] for k in TEAM_FIELDS} for a in await list_agents(session, shop_id) if a["active"]]
 
 
 async def list_agents(session: AsyncSession, shop_id: int) -> list[dict]:

@@ -44,7 +44,7 @@ def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent
         "closed_at": iso(c.closed_at), "created_at": iso(c.created_at), "last_seq": c.last_seq,
         "agent_unread": c.agent_unread, "agent_read_seq": c.agent_read_seq, "buyer_read_seq": c.buyer_read_seq,
         "last_preview": c.last_preview, "intent": c.intent, "intent_confidence": c.intent_confidence,
-        "emotion": c.emotion, "anger": c.anger, "abusive": c.abusive,
+        "emotion": c.emotion, "anger": c.anger, "abusive": c.abusive, "escalated": c.escalated,
     }
 
 

@@ -127,7 +127,21 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     conv.agent_unread += 1
     analysis = await _understand(session, conv, text)
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis)
+    await _let_the_bot_answer(session, conv, text, analysis)
     return msg, conv, True
+
+
+async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict) -> None:
+    """While a buyer waits for a person, the FAQ bot may answer from the shop's knowledge base (in the same
+    transaction, so a retried message never gets two answers). Shops without articles have no bot."""
+    from kefu.knowledge import bot
+    from kefu.knowledge.models import Article
+
+    if not bot.bot_may_speak(conv):
+        return
+    if await session.scalar(select(Article.id).where(Article.shop_id == conv.shop_id).limit(1)) is None:
+        return
+    await bot.handle_buyer_message(session, conv, text, analysis=analysis)
 
 
 async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:

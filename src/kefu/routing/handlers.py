@@ -46,7 +46,8 @@ class Router:
         self.sweep_seconds = sweep_seconds
         self.sub: Subscription | None = None
         self._task: asyncio.Task | None = None
-        self._positions: dict[int, tuple[int, int]] = {}
+        self._positions: dict[int, tuple[int, int]] = {}  # last place told to each waiting buyer
+        self._shop_of: dict[int, int] = {}
 
     async def start(self) -> None:
         self.sub = bus.subscribe(None, maxsize=10000)
@@ -114,7 +115,12 @@ class Router:
 
     def publish_positions(self, shop_id: int, places: list[dict]) -> None:
         """Tell each waiting buyer their place and expected wait (ephemeral: the widget asks on reconnect)."""
+        live = {p["conversation_id"] for p in places}
+        for gone in [c for c, _ in self._positions.items() if c not in live and self._shop_of.get(c) == shop_id]:
+            self._positions.pop(gone, None)
+            self._shop_of.pop(gone, None)
         for p in places:
+            self._shop_of[p["conversation_id"]] = shop_id
             key = (p["position"], p["eta_seconds"] // 30)
             if self._positions.get(p["conversation_id"]) == key:
                 continue

@@ -1,0 +1,35 @@
+"""The FAQ bot in the chat loop: it answers a waiting buyer from the KB, hands off on 转人工, stays silent
+once a person serves the buyer, and shops without a knowledge base have no bot."""
+
+from __future__ import annotations
+
+from tests.knowledge.conftest import article_body
+
+
+def test_bot_answers_waiting_buyer_and_hands_off(world):
+    shop = world.shop()
+    trainer = world.agent(shop, role="trainer")
+    for title in ("退货运费谁出", "怎么开发票", "退款多久到账"):
+        assert trainer.post("/api/kb/articles", article_body(title)).status_code == 201
+    buyer = world.buyer(shop)
+    buyer.send("退货的运费是谁出呀")
+    msgs = buyer.get("/api/widget/conversation").json()["messages"]
+    assert [m["sender"] for m in msgs] == ["buyer", "bot"] and "运费" in msgs[-1]["text"]
+    buyer.send("转人工")
+    last = buyer.get("/api/widget/conversation").json()["messages"][-1]
+    assert last["sender"] == "bot" and "人工" in last["text"]
+    buyer.send("怎么开发票")  # handed off: the bot stays quiet now
+    assert buyer.get("/api/widget/conversation").json()["messages"][-1]["sender"] == "buyer"
+
+
+def test_no_bot_once_a_person_serves_or_without_a_kb(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    conv = buyer.send("退货的运费是谁出呀").json()["conversation_id"]
+    assert [m["sender"] for m in buyer.get("/api/widget/conversation").json()["messages"]] == ["buyer"]
+    trainer = world.agent(shop, role="trainer")
+    trainer.post("/api/kb/articles", article_body("退货运费谁出"))
+    agent.post(f"/api/conversations/{conv}/take")
+    buyer.send("退货运费谁出")
+    assert buyer.get("/api/widget/conversation").json()["messages"][-1]["sender"] == "buyer"
