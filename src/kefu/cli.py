@@ -28,15 +28,10 @@ def _run(coro):
     return asyncio.run(coro)
 
 
-async def _with_db(fn):
-    from kefu.core.db import Database
+def _with_db(fn):
+    from kefu.core.db import with_database
 
-    db = Database(get_settings().resolved_database_url())
-    try:
-        await db.migrate()
-        return await fn(db)
-    finally:
-        await db.dispose()
+    return with_database(fn)
 
 
 @app.command()

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kefu.conversations import service as chat
 from kefu.knowledge import bot
+
+
+@pytest.fixture(autouse=True)
+def bot_by_hand(monkeypatch):
+    """These tests take the bot's turns themselves; the chat loop's own call is covered in test_bot_wiring."""
+    async def silent(*_args, **_kw):
+        return None
+
+    monkeypatch.setattr(chat, "_let_the_bot_answer", silent)
 
 
 def turn(kb, conv_id: int, text: str, analysis: dict | None = None):

@@ -33,3 +33,16 @@ def test_no_bot_once_a_person_serves_or_without_a_kb(world):
     agent.post(f"/api/conversations/{conv}/take")
     buyer.send("退货运费谁出")
     assert buyer.get("/api/widget/conversation").json()["messages"][-1]["sender"] == "buyer"
+
+
+def test_buyer_rates_a_bot_answer_by_its_message(world):
+    shop = world.shop()
+    trainer = world.agent(shop, role="trainer")
+    trainer.post("/api/kb/articles", article_body("退货运费谁出"))
+    buyer = world.buyer(shop)
+    buyer.send("退货运费谁出")
+    answer = buyer.get("/api/widget/conversation").json()["messages"][-1]
+    assert answer["sender"] == "bot"
+    r = buyer.post(f"/api/kb/bot/messages/{answer['id']}/rating", {"helpful": True})
+    assert r.status_code == 200 and r.json()["helpful"] is True
+    assert world.buyer(shop).post(f"/api/kb/bot/messages/{answer['id']}/rating", {"helpful": False}).status_code == 403

@@ -35,20 +35,11 @@ async def _shop_id(session, slug: str | None) -> int:
 
 
 def _run(fn):
-    from kefu.core.config import get_settings
-    from kefu.core.db import Database
+    from kefu.core.db import with_database
     from kefu.core.errors import KefuError
 
-    async def go():
-        db = Database(get_settings().resolved_database_url())
-        try:
-            await db.migrate()
-            return await fn(db)
-        finally:
-            await db.dispose()
-
     try:
-        return asyncio.run(go())
+        return asyncio.run(with_database(fn))
     except KefuError as exc:
         _fail(exc.zh, exc.en)
 

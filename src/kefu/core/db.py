@@ -103,6 +103,18 @@ async def advisory_xact_lock(session, space: int, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key})
 
 
+async def with_database(fn, url: str | None = None):
+    """For commands: open the configured database, bring its schema up to date, run ``fn(db)``, close."""
+    from kefu.core.config import get_settings
+
+    db = Database(url or get_settings().resolved_database_url())
+    try:
+        await db.migrate()
+        return await fn(db)
+    finally:
+        await db.dispose()
+
+
 def alembic_config():
     from alembic.config import Config
 

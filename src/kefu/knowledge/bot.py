@@ -48,7 +48,7 @@ async def _post(session: AsyncSession, conv: Conversation, decision: rules.BotDe
     msg = await chat.post_system_message(session, conv, text, sender="bot")
     log = BotLog(shop_id=conv.shop_id, conversation_id=conv.id, action=decision.action, reason=decision.reason,
                  article_id=decision.article_id, confidence=decision.confidence, query=query[:500],
-                 options=[o["article_id"] for o in decision.options], created_at=now())
+                 options=[o["article_id"] for o in decision.options], message_id=msg.id, created_at=now())
     session.add(log)
     await session.flush()
     out = decision.to_dict()
@@ -92,9 +92,12 @@ async def handle_buyer_message(session: AsyncSession, conv: Conversation, text: 
     return await _post(session, conv, decision, text)
 
 
-async def rate(session: AsyncSession, shop_id: int, customer_id: int, log_id: int, helpful: bool) -> BotLog:
-    """A buyer rates one bot answer helpful or not (the last rating counts)."""
-    log = await session.scalar(select(BotLog).where(BotLog.id == log_id, BotLog.shop_id == shop_id))
+async def rate(session: AsyncSession, shop_id: int, customer_id: int, log_id: int | None, helpful: bool, *,
+               message_id: int | None = None) -> BotLog:
+    """A buyer rates one bot answer helpful or not (the last rating counts), by log id or by the bot
+    message the widget shows."""
+    key = BotLog.id == log_id if message_id is None else BotLog.message_id == message_id
+    log = await session.scalar(select(BotLog).where(key, BotLog.shop_id == shop_id))
     if log is None or log.action != "answer":
         raise NotFound("找不到这条机器人回答", "Bot answer not found", code="bot_answer_not_found")
     conv = await session.get(Conversation, log.conversation_id)

@@ -124,4 +124,5 @@ class BotLog(Base):
     query: Mapped[str] = mapped_column(String(500), default="")
     options: Mapped[list[int]] = mapped_column(JSON, default=list)
     helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # the bot's chat line
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -210,3 +210,12 @@ async def rate_answer(log_id: int, body: RatingIn, claims: VisitorClaims = Depen
     async with db.transaction() as s:
         log = await bot.rate(s, claims.shop_id, claims.customer_id, log_id, body.helpful)
         return {"log_id": log.id, "helpful": log.helpful}
+
+
+@router.post("/bot/messages/{message_id}/rating")
+async def rate_message(message_id: int, body: RatingIn, claims: VisitorClaims = Depends(current_visitor),
+                       db: Database = Depends(get_db)):
+    """The widget's 有帮助 / 没帮助 on a bot answer, addressed by the message's id."""
+    async with db.transaction() as s:
+        log = await bot.rate(s, claims.shop_id, claims.customer_id, None, body.helpful, message_id=message_id)
+        return {"log_id": log.id, "message_id": log.message_id, "helpful": log.helpful}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from kefu.web.kb_strings import KB_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
 
 LANGS = ("zh", "en")
@@ -152,7 +153,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "note_tag": ("内部备注 · 买家不可见", "Private note · hidden from buyer"),
     "private_note": ("内部备注", "Private note"),
     "note_placeholder": ("写一条内部备注，仅客服团队可见…", "Write a private note only the team can see…"),
-    "reply_placeholder": ("输入回复，Enter 发送…", "Type a reply, Enter to send…"),
+    "reply_placeholder": ("输入回复，Enter 发送；输入 / 加关键词调用话术…",
+                          "Type a reply, Enter to send; / and a keyword for a template…"),
     "add_note": ("添加备注", "Add note"),
     "closed_hint": ("会话已结束，重新打开后才能回复买家（仍可添加内部备注）",
                     "Closed: reopen to reply (private notes still work)"),
@@ -331,8 +333,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "widget_queue_eta_soon": ("预计不到 1 分钟", "under a minute"),
 }
 
-ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in SHOP_STRINGS.items()}
-EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in SHOP_STRINGS.items()}
+_MORE = SHOP_STRINGS | KB_STRINGS
+ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
+EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 
 
 def pick_lang(request: Request) -> str:

@@ -184,3 +184,31 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
                       form={"username": username, "display_name": display_name, "role": role, "group": group,
                             "skills": skills, "max_chats": max_chats})
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
+
+
+# ---------------------------------------------------------------- knowledge base (trainers and admins)
+KB_EDIT_ROLES = frozenset({"trainer", "admin"})
+
+
+async def _kb_page(request: Request, name: str, nav: str, **ctx) -> Response:
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    if agent.role not in KB_EDIT_ROLES:
+        return render(request, "forbidden.html", status=403, agent=agent)
+    return render(request, name, agent=agent, nav=nav, **ctx)
+
+
+@router.get("/kb", response_class=HTMLResponse)
+async def kb_articles(request: Request) -> Response:
+    from kefu.knowledge.models import INTENTS
+
+    return await _kb_page(request, "kb.html", "kb", intents=INTENTS)
+
+
+@router.get("/kb/templates", response_class=HTMLResponse)
+async def kb_templates(request: Request) -> Response:
+    from kefu.knowledge.models import SCENES
+    from kefu.knowledge.rules import VARIABLES
+
+    return await _kb_page(request, "kb_templates.html", "kb_templates", scenes=SCENES, variables=VARIABLES)

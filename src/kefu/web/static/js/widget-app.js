@@ -6,6 +6,7 @@
 
 import { $, api, errorText, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
 import { Realtime } from './realtime.js';
+import { decorateBot } from './widget-bot.js';
 import { MessageLog } from './widget-log.js';
 import { QueuePlace } from './widget-queue.js';
 
@@ -33,6 +34,7 @@ const els = {
   send: $('#wg-send'),
   close: $('#wg-close'),
   queue: $('#wg-queue'),
+  human: $('#wg-human'),
 };
 
 const state = {
@@ -210,8 +212,10 @@ function flushOutbox() {
   for (const [cid, item] of outbox) if (!item.failed && !item.inflight) deliver(cid);
 }
 
-function submit() {
-  const text = els.input.value.trim();
+/** Send what the buyer typed, or `chosen` (a bot option chip, 转人工) without touching the input. */
+function submit(chosen) {
+  const typed = typeof chosen !== 'string';
+  const text = typed ? els.input.value.trim() : chosen;
   if (!text) return;
   if (text.length > MAX_CHARS) {
     showError(t('err_too_long', { max: MAX_CHARS, n: text.length }));
@@ -221,10 +225,10 @@ function submit() {
   const cid = uuid();
   outbox.set(cid, { text, tries: 0, timer: null, inflight: false, failed: false });
   log.addPending(cid, text);
-  els.input.value = '';
+  if (typed) els.input.value = '';
   updateCounter();
   deliver(cid);
-  els.input.focus();
+  if (typed) els.input.focus();
 }
 
 function updateCounter() {
@@ -238,7 +242,9 @@ els.form.addEventListener('submit', (e) => {
   e.preventDefault();
   submit();
 });
-onEnterSend(els.input, submit);
+onEnterSend(els.input, () => submit());
+log.decorate = (row, m) => decorateBot(row, m, { send: submit, token: () => state.token });
+els.human.addEventListener('click', () => submit(t('widget_human_text')));
 els.input.addEventListener('input', () => {
   updateCounter();
   const c = state.conv;

@@ -9,6 +9,7 @@ export class MessageLog {
     this.byId = new Map(); // message id -> row
     this.byClientId = new Map(); // client_msg_id -> row
     this.conv = null;
+    this.decorate = null; // (row, message) => void, for the bot's buttons (widget-bot.js)
   }
 
   nearBottom() {
@@ -38,6 +39,7 @@ export class MessageLog {
         h('time', { class: 'msg-time', text: clock(m.created_at) })),
       h('div', { class: 'msg-bubble', text: m.text }));
     if (sender === 'buyer') row.append(h('div', { class: 'msg-status' }));
+    if (sender === 'bot' && this.decorate) this.decorate(row, m);
     return row;
   }
 

@@ -4,8 +4,10 @@ import { conversationRow, messageLog, moodChip, sidebar, statusChip, vipBadge, w
 import { initComposer } from './composer.js';
 import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
 import { initHandoffs } from './handoffs.js';
+import { initKbPanel } from './kb-panel.js';
 import { presenceSelector } from './presence.js';
 import { Realtime } from './realtime.js';
+import { initTemplatePicker } from './template-picker.js';
 
 const body = document.body;
 const me = { id: Number(body.dataset.agentId), name: body.dataset.agentName, role: body.dataset.role };
@@ -138,6 +140,8 @@ async function openConversation(id) {
   upsertConversation(data.conversation, false);
   current.conv = convs.get(id);
   els.reply.value = session.get(`kefu.draft.${id}`) || '';
+  picker.reset();
+  kb.onConversation();
   renderChatHead();
   renderLog(true);
   renderSide();
@@ -216,6 +220,7 @@ function addMessage(m) {
   if (!current || m.conversation_id !== current.id) return;
   if (m.client_msg_id) current.pending.delete(m.client_msg_id);
   current.messages.set(m.id, m);
+  kb.onMessage(m);
   renderLog(m.sender === 'agent' && m.agent_id === me.id);
   if (m.sender === 'buyer') {
     typingUntil.delete(m.conversation_id);
@@ -250,6 +255,9 @@ const { updateComposer, retry } = initComposer({
   els, me, session, convs, current: () => current, tab: () => tab, socket: () => rt, selectTab, applyResponse,
   renderLog: (...a) => renderLog(...a), renderSide: () => renderSide(), renderList: () => renderList(), toLogin,
 });
+const currentId = () => (current ? current.id : null);
+const picker = initTemplatePicker({ reply: els.reply, form: els.form, conversationId: currentId });
+const kb = initKbPanel({ reply: els.reply, conversationId: currentId });
 const handoffs = initHandoffs({
   me, conversation: (id) => convs.get(id), open: openConversation,
   onConversation: (c) => {
