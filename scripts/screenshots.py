@@ -5,9 +5,10 @@
 
 Writes docs/img/widget.png (the buyer widget open on the shop page), docs/img/workspace.png (the agent
 workspace with a conversation open), docs/img/supervisor.png, docs/img/queue.png (the supervisor's queue
-in priority order, with the reasons) and docs/img/escalation.png (a senior offered an escalation, with its
-context summary). It chats a little as a buyer first, so the widget shows a real exchange; the
-escalation is made last, so the other pictures show the demo as it starts.
+in priority order, with the reasons), docs/img/escalation.png (a senior offered an escalation, with its
+context summary), docs/img/template-picker.png ("/" in the reply box, with the knowledge tab) and
+docs/img/kb.png (the trainer's knowledge base editor). It chats a little as a buyer first, so the widget
+shows a real exchange; the escalation is made last, so the other pictures show the demo as it starts.
 """
 
 from __future__ import annotations
@@ -175,6 +176,20 @@ def shoot(base: str, out: Path) -> list[Path]:
             settle(agent)
             shots.append(out / "workspace.png")
             agent.screenshot(path=shots[-1])
+            # ... typing "/" in the reply box lists the reply templates, and the knowledge tab suggests articles.
+            agent.locator("[data-side=kb]").click()
+            expect(agent.locator("#kbp-suggest .kbp-hit, #kbp-suggest-for").first).to_be_visible()
+            agent.locator("#kbp-q").fill("退货运费")
+            expect(agent.locator("#kbp-results .kbp-hit").first).to_be_visible()
+            agent.locator("#reply").fill("")
+            agent.locator("#reply").press_sequentially("/")
+            expect(agent.locator("#tpl-picker .tpl-option").first).to_be_visible()
+            agent.locator("#reply").press("ArrowDown")
+            settle(agent)
+            shots.append(out / "template-picker.png")
+            agent.screenshot(path=shots[-1])
+            agent.locator("#reply").press("Escape")
+            agent.locator("#reply").fill("")
 
             # 3. The supervisor's floor view.
             sup = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
@@ -200,6 +215,19 @@ def shoot(base: str, out: Path) -> list[Path]:
             settle(senior)
             shots.append(out / "escalation.png")
             senior.screenshot(path=shots[-1])
+
+            # 5. The trainer's knowledge base: the list with an article open in the editor.
+            trainer = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+            log_in(trainer, base, "zhaolaoshi")
+            trainer.goto(f"{base}/kb")
+            trainer.locator("#kb-q").fill("退货运费")
+            expect(trainer.locator(".kb-item mark").first).to_be_visible()  # the search results, not the list
+            trainer.locator(".kb-item").first.click()
+            expect(trainer.locator("#kb-title")).to_have_value("退货运费谁出")
+            expect(trainer.locator("#kb-versions li").first).to_be_visible()
+            settle(trainer)
+            shots.append(out / "kb.png")
+            trainer.screenshot(path=shots[-1])
         finally:
             browser.close()
     return shots

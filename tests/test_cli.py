@@ -48,6 +48,7 @@ def test_agent_add_reports_bad_input_clearly(monkeypatch, tmp_path):
 
 
 def test_demo_refuses_a_database_with_real_shops(monkeypatch, tmp_path):
+    monkeypatch.setenv("KEFU_KB_EMBEDDINGS", "0")  # the demo KB's vectors are not what this test is about
     run(monkeypatch, tmp_path, "shop", "add", "realshop", "真店")
     r = run(monkeypatch, tmp_path, "demo", "--no-serve")
     assert r.exit_code == 2 and "--force" in r.output

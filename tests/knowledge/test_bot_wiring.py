@@ -46,3 +46,18 @@ def test_buyer_rates_a_bot_answer_by_its_message(world):
     r = buyer.post(f"/api/kb/bot/messages/{answer['id']}/rating", {"helpful": True})
     assert r.status_code == 200 and r.json()["helpful"] is True
     assert world.buyer(shop).post(f"/api/kb/bot/messages/{answer['id']}/rating", {"helpful": False}).status_code == 403
+
+
+def test_bot_messages_tell_the_widget_what_they_are(world):
+    shop = world.shop()
+    trainer = world.agent(shop, role="trainer")
+    for title in ("退货运费谁出", "换货运费谁出", "退款多久到账"):
+        trainer.post("/api/kb/articles", article_body(title))
+    buyer = world.buyer(shop)
+    buyer.send("退货运费谁出")
+    answer = buyer.get("/api/widget/conversation").json()["messages"][-1]
+    assert answer["bot"]["action"] == "answer" and answer["bot"]["log_id"] and "analysis" not in answer
+    r = buyer.post(f"/api/kb/bot/answers/{answer['bot']['log_id']}/rating", {"helpful": False})
+    assert r.status_code == 200 and r.json()["helpful"] is False
+    events = [e for e in buyer.get("/api/widget/events").json()["events"] if e["type"] == "message.created"]
+    assert events[-1]["data"]["message"]["bot"]["action"] == "answer"

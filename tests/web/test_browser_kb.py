@@ -149,7 +149,7 @@ def test_widget_bot_answers_clarifies_rates_and_hands_off(server):
             bot = page.locator(".msg--bot")
             expect(bot.last.locator(".msg-who")).to_have_text("智能助手")
             expect(bot.last.locator(".msg-bubble")).to_contain_text("本店承担")
-            answered = bot.last
+            answered = bot.nth(bot.count() - 1)  # pinned: more bot lines follow
 
             # A vague question gets a clarifying question whose options are chips; a chip sends its text.
             page.locator("#wg-input").fill("发票")
@@ -168,9 +168,6 @@ def test_widget_bot_answers_clarifies_rates_and_hands_off(server):
             expect(page.locator(".msg--bot").last.locator(".msg-bubble")).to_contain_text("人工客服")
 
             rate = answered.locator(".bot-rate")
-            if rate.count() == 0:
-                pytest.xfail("backend: bot messages do not carry the bot log id yet (message.bot.log_id), "
-                             "so the widget cannot offer 有帮助 / 没帮助")
             rate.locator("[data-helpful=true]").click()
             expect(rate.locator(".bot-rate-status")).to_have_text("感谢您的反馈")
             with api_client(server.base, server.trainer) as http:

@@ -23,5 +23,5 @@ def for_buyer(ev: dict, customer_id: int) -> dict | None:
     if "message" in data:
         if data["message"].get("private"):
             return None
-        data = {**data, "message": {k: v for k, v in data["message"].items() if k != "analysis"}}
+        data = {**data, "message": {k: v for k, v in data["message"].items() if k != "analysis"}}  # keeps "bot"
     return {**ev, "data": data}

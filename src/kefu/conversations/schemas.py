@@ -31,6 +31,8 @@ def message_out(m: Message, agent_name: str | None = None, *, internal: bool = T
            "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
     if internal:
         out["analysis"] = m.analysis
+    if m.sender == "bot" and m.analysis and "bot" in m.analysis:
+        out["bot"] = m.analysis["bot"]
     return out
 
 

@@ -189,9 +189,10 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
 
 
 async def post_system_message(session: AsyncSession, conv: Conversation, text: str, sender: str = "system",
-                              *, private: bool = False) -> Message:
-    """A line from kefu itself (sender system or bot); private ones are for agents only."""
-    return await _append(session, conv, sender=sender, text=rules.clean_text(text), private=private)
+                              *, private: bool = False, meta: dict | None = None) -> Message:
+    """A line from kefu itself (sender system or bot); private ones are for agents only. ``meta`` (e.g. the
+    bot's answer id and options) is stored in the message's analysis slot and shown to the buyer too."""
+    return await _append(session, conv, sender=sender, text=rules.clean_text(text), private=private, analysis=meta)
 
 
 async def _updated(session: AsyncSession, conv: Conversation, action: str, by: int | None) -> Conversation:

@@ -45,12 +45,17 @@ def bot_may_speak(conv: Conversation) -> bool:
 
 async def _post(session: AsyncSession, conv: Conversation, decision: rules.BotDecision, query: str) -> dict:
     text = decision.text[:MAX_BOT_TEXT] or "抱歉，这个问题我暂时回答不了，正在为您转接人工客服。"
-    msg = await chat.post_system_message(session, conv, text, sender="bot")
     log = BotLog(shop_id=conv.shop_id, conversation_id=conv.id, action=decision.action, reason=decision.reason,
                  article_id=decision.article_id, confidence=decision.confidence, query=query[:500],
-                 options=[o["article_id"] for o in decision.options], message_id=msg.id, created_at=now())
+                 options=[o["article_id"] for o in decision.options], created_at=now())
     session.add(log)
     await session.flush()
+    # What the widget needs to show rating buttons or option chips travels with the message itself.
+    meta = {"bot": {"log_id": log.id, "action": decision.action,
+                    "options": [{"n": i, "article_id": o["article_id"], "title": o["title"]}
+                                for i, o in enumerate(decision.options, start=1)]}}
+    msg = await chat.post_system_message(session, conv, text, sender="bot", meta=meta)
+    log.message_id = msg.id
     out = decision.to_dict()
     out["options"] = [{"article_id": o["article_id"], "title": o["title"]} for o in decision.options]
     return {**out, "log_id": log.id, "message_id": msg.id, "seq": msg.seq}
