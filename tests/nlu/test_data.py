@@ -64,3 +64,10 @@ def test_daily_posts_use_only_the_given_phrases():
     rows = compose.daily_posts(counts=small, sec=sec)
     assert all("{" not in r["text"] for r in rows)
     assert all(r["label"] == "angry" for r in rows if "丙丙丙" in r["text"] and "甲" not in r["text"])
+
+
+def test_fourth_round_batches_are_read():
+    phrases = generate.sections("intents.txt")
+    assert "退款到账了没有 我没收到短信" in phrases["refund"]
+    daily = generate.sections("emotions_daily.txt")
+    assert "投诉了也没用，最后还是自己认了" in daily["sad"]
