@@ -32,7 +32,8 @@ def test_shop_and_agent_add_then_login(monkeypatch, tmp_path):
     from kefu.app import create_app
     from kefu.core.config import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}", data_dir=tmp_path, secret_key="k" * 40)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}", data_dir=tmp_path, secret_key="k" * 40,
+                        redis_url="", routing_auto=False, scheduler_interval=0)
     with TestClient(create_app(settings)) as c:
         ok = c.post("/api/auth/login", json={"username": "xiaozhang", "password": "s3cret-pass"})
         assert ok.status_code == 200

@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading
         event_bus = make_bus(settings)
         await event_bus.start()
+        previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db
         scheduler = Scheduler(db, settings.scheduler_interval)
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await router.stop()
             await scheduler.stop()
             await event_bus.stop()
+            bus.install(previous_bus)  # a second app in one process (tests, tools) hands the bus back
             await db.dispose()
 
     app = FastAPI(title="kefu 客服", version="0.1.0", lifespan=lifespan)

@@ -73,7 +73,10 @@ class RedisBus(EventBus):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        # Never let a half-dead Redis connection hold up shutdown.
         with contextlib.suppress(Exception):
-            await self._pubsub.unsubscribe(self._channel)
-            await self._pubsub.aclose()
-        await self._redis.aclose()
+            await asyncio.wait_for(self._pubsub.unsubscribe(self._channel), timeout=2)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._pubsub.aclose(), timeout=2)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._redis.aclose(), timeout=2)
