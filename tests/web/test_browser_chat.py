@@ -7,82 +7,35 @@ which is fine: this test makes its own shop.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+
 PASSWORD = "browser-pass-2026"
 FIRST = "你好，我的快递三天没动了"
 REPLY = "您好，我马上帮您查一下物流"
 XSS = "<img src=x onerror=alert(1)>"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kefu(env: dict, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "kefu", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": "browser-test-" + "k" * 40,
-           "KEFU_LOG_LEVEL": "warning"}
-    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
-        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    env = server_env(data, "browser-test")
     slug = f"deer-{uuid.uuid4().hex[:8]}"
     username = f"xiaowang-{uuid.uuid4().hex[:6]}"
     kefu(env, "shop", "add", slug, "小鹿优选旗舰店")
     kefu(env, "agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小王")
-    port = free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
-        time.sleep(0.1)
-    yield SimpleNamespace(base=base, slug=slug, username=username)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(env, data) as base:
+        yield SimpleNamespace(base=base, slug=slug, username=username)
 
 
 def test_buyer_and_agent_chat_live_and_history_survives_reload(server):

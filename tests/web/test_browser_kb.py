@@ -2,27 +2,22 @@
 转人工), "/" template insertion in the reply box, and XSS payloads in articles and templates staying inert
 on the KB pages, in the workspace's knowledge search and in the widget's bot answer.
 
-One server for the module (same pattern as test_browser_chat.py); a trainer makes the articles and the
+One server for the module (tests/web/browser.py); a trainer makes the articles and the
 template through the API, so the buyer's bot has a knowledge base from the first message.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, PASSWORD, free_port, kefu
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.test_browser_chat import PASSWORD
 
 PAYLOAD = "<img src=x onerror=alert(1)><script>alert(1)</script>"
 XSS_TITLE = f"发票抬头怎么改{PAYLOAD}"
@@ -38,10 +33,7 @@ ARTICLES = [
 TEMPLATE = {"scene": "apology", "title": f"致歉{PAYLOAD}", "shortcut": "qian",
             "body": f"{{买家称呼}}您好，非常抱歉，订单{{订单号}}给您添麻烦了，我是{{客服名}}。{PAYLOAD}"}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-]
+pytestmark = needs_chromium
 
 
 @contextmanager
@@ -57,48 +49,23 @@ def api_client(base: str, username: str):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser-kb")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": "browser-test-" + "k" * 40,
-           "KEFU_LOG_LEVEL": "warning", "KEFU_ROUTING_AUTO": "false"}
-    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
-        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    env = server_env(data, "browser-test", KEFU_ROUTING_AUTO="false")
     slug = f"kb-{uuid.uuid4().hex[:8]}"
     trainer, agent = f"zhao-{uuid.uuid4().hex[:6]}", f"wang-{uuid.uuid4().hex[:6]}"
     kefu(env, "shop", "add", slug, "小鹿优选旗舰店")
     kefu(env, "agent", "add", trainer, "--shop", slug, "--password", PASSWORD, "--name", "赵老师", "--role", "trainer")
     kefu(env, "agent", "add", agent, "--shop", slug, "--password", PASSWORD, "--name", "小王")
-    port = free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
-        time.sleep(0.1)
-    ids = {}
-    with api_client(base, trainer) as http:
-        for intent, category, title, variants, answer in ARTICLES:
-            r = http.post("/api/kb/articles", json={"title": title, "variants": variants, "answer": answer,
-                                                    "category": category, "intent": intent})
+    with serving(env, data) as base:
+        ids = {}
+        with api_client(base, trainer) as http:
+            for intent, category, title, variants, answer in ARTICLES:
+                r = http.post("/api/kb/articles", json={"title": title, "variants": variants, "answer": answer,
+                                                        "category": category, "intent": intent})
+                assert r.status_code == 201, r.text
+                ids[title] = r.json()["article"]["id"]
+            r = http.post("/api/kb/templates", json=TEMPLATE)
             assert r.status_code == 201, r.text
-            ids[title] = r.json()["article"]["id"]
-        r = http.post("/api/kb/templates", json=TEMPLATE)
-        assert r.status_code == 201, r.text
-    yield SimpleNamespace(base=base, slug=slug, trainer=trainer, agent=agent, ids=ids)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield SimpleNamespace(base=base, slug=slug, trainer=trainer, agent=agent, ids=ids)
 
 
 class Watch:

@@ -4,37 +4,25 @@ accepts it. The server runs with automatic routing on, as in production."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from tests.web.test_browser_chat import CHROMIUM, CHROMIUM_ARGS, free_port, kefu
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
 
 PASSWORD = "routing-pass-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One server, two shops: one for the queue (nobody online at first), one for the escalation."""
     data = tmp_path_factory.mktemp("routing")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": "routing-test-" + "k" * 40,
-           "KEFU_LOG_LEVEL": "warning"}
-    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
-        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    env = server_env(data, "routing-test")
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(queue_shop=f"queue-{tag}", esc_shop=f"esc-{tag}", queue_agent=f"wang-{tag}",
                             agent=f"li-{tag}", senior=f"chen-{tag}")
@@ -46,30 +34,8 @@ def server(tmp_path_factory):
          "--group", "售后")
     kefu(env, "agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
          "--role", "senior", "--group", "投诉")
-    port = free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
-        time.sleep(0.1)
-    yield SimpleNamespace(base=base, **vars(names))
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(env, data) as base:
+        yield SimpleNamespace(base=base, **vars(names))
 
 
 def log_in(page, base: str, username: str) -> None:

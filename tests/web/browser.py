@@ -1,0 +1,76 @@
+"""Shared setup of the browser tests: Debian's Chromium, and a real kefu server in a subprocess on its own
+port (its shops and agents made with the CLI). With KEFU_DATABASE_URL=postgres… the database is shared with
+the other tests, which is fine: each browser test makes its own shops."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+needs_chromium = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kefu(env: dict, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "kefu", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+
+def server_env(data: Path, secret: str, **extra: str) -> dict:
+    """The server's environment: its own data dir and secret; SQLite in ``data`` unless PostgreSQL is set."""
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,
+           "KEFU_LOG_LEVEL": "warning", **extra}
+    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
+        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+    return env
+
+
+@contextmanager
+def serving(env: dict, data: Path) -> Iterator[str]:
+    """Run `kefu serve` until the block ends; yields its base URL once /healthz answers."""
+    port = free_port()
+    log = (data / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
+        time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
