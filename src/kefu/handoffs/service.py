@@ -18,7 +18,7 @@ from kefu.core.errors import Conflict, Forbidden, NotFound
 from kefu.handoffs import rules
 from kefu.handoffs.models import Handoff
 from kefu.routing.rules import DEFAULT as POLICY
-from kefu.routing.service import alert_supervisors, start_break
+from kefu.routing.service import agent_states, alert_supervisors, start_break
 
 ESCALATION_TIMER = "handoffs.escalation_timeout"
 
@@ -78,9 +78,7 @@ async def transfer(session: AsyncSession, actor: Agent, conversation_id: int, *,
 
 
 async def _receivers(session: AsyncSession, shop_id: int) -> list[tuple[int, str, str, int, int]]:
-    load = await loads(session, shop_id)
-    agents = await session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active.is_(True)))
-    return [(a.id, a.role, a.presence, load.get(a.id, 0), a.max_chats) for a in agents]
+    return [(a.id, a.role, a.presence, a.load, a.max_chats) for a in (await agent_states(session, shop_id)).values()]
 
 
 async def _offer(session: AsyncSession, h: Handoff, exclude: set[int]) -> None:
