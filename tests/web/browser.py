@@ -24,6 +24,13 @@ needs_chromium = [
 ]
 
 
+def in_chromium(test):
+    """The marks of needs_chromium on one test, in a module whose other tests need no browser."""
+    for mark in needs_chromium:
+        test = mark(test)
+    return test
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
@@ -198,9 +200,11 @@ async def export(format: str = Query("csv"), agent: Agent = Depends(editor), db:
 
 # ---------------------------------------------------------------- bot
 @router.get("/bot/stats")
-async def bot_stats(agent: Agent = Depends(stats_viewer), db: Database = Depends(get_db)):
+async def bot_stats(since: datetime | None = None, agent: Agent = Depends(stats_viewer),
+                    db: Database = Depends(get_db)):
+    """The bot's numbers over everything, or from `since` (ISO 8601, e.g. the supervisor's local midnight)."""
     async with db.transaction() as s:
-        return await bot.stats(s, agent.shop_id)
+        return await bot.stats(s, agent.shop_id, since)
 
 
 @router.post("/bot/answers/{log_id}/rating")

@@ -186,24 +186,27 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
 
 
-# ---------------------------------------------------------------- knowledge base (trainers and admins)
+# ---------------------------------------------------------------- knowledge base (all read, editors write)
 KB_EDIT_ROLES = frozenset({"trainer", "admin"})
 
 
-async def _kb_page(request: Request, name: str, nav: str, **ctx) -> Response:
+async def _kb_page(request: Request, name: str, nav: str, *, readers: bool = False, **ctx) -> Response:
+    """A knowledge page for editors; with ``readers`` other agents get it too, without edit controls (the
+    API refuses their writes anyway)."""
     agent = await agent_from_request(request)
     if agent is None:
         return to_login(request)
-    if agent.role not in KB_EDIT_ROLES:
+    can_edit = agent.role in KB_EDIT_ROLES
+    if not (can_edit or readers):
         return render(request, "forbidden.html", status=403, agent=agent)
-    return render(request, name, agent=agent, nav=nav, **ctx)
+    return render(request, name, agent=agent, nav=nav, can_edit=can_edit, **ctx)
 
 
 @router.get("/kb", response_class=HTMLResponse)
 async def kb_articles(request: Request) -> Response:
     from kefu.knowledge.models import INTENTS
 
-    return await _kb_page(request, "kb.html", "kb", intents=INTENTS)
+    return await _kb_page(request, "kb.html", "kb", readers=True, intents=INTENTS)
 
 
 @router.get("/kb/templates", response_class=HTMLResponse)

@@ -1,17 +1,20 @@
 // The knowledge base page (/kb): the article list with search and filters, the review list, and the
-// panels on the right (editor: kb-editor.js; import and synonyms: kb-import.js).
+// panels on the right (editor: kb-editor.js; import and synonyms: kb-import.js). Agents who may not edit
+// get the page without tabs and tools, and read the article they pick (kb-reader.js).
 
 import { $, $$, api, errorText, h, t, toast } from './dom.js';
 import { initEditor } from './kb-editor.js';
 import { initImport, initSynonyms } from './kb-import.js';
+import { initReader } from './kb-reader.js';
 import { marked } from './rich-text.js';
 
 const els = {
   views: $$('[data-view]'), filters: $('#kb-filters'), q: $('#kb-q'), intent: $('#kb-intent'),
   category: $('#kb-category'), items: $('#kb-items'), count: $('#kb-count'), reviewCount: $('#kb-review-count'),
-  empty: $('#kb-empty'), editor: $('#kb-editor'), importBox: $('#kb-import'), synonyms: $('#kb-synonyms'),
-  categories: $('#kb-categories'),
+  empty: $('#kb-empty'), importBox: $('#kb-import'), synonyms: $('#kb-synonyms'), categories: $('#kb-categories'),
 };
+const canEdit = Boolean($('#kb-editor'));
+els.article = canEdit ? $('#kb-editor') : $('#kb-reader');
 let view = 'all';
 let selected = null;
 let searchTimer = null;
@@ -19,7 +22,8 @@ let seq = 0;
 
 function showPanel(which) {
   els.empty.hidden = which !== 'empty';
-  els.editor.hidden = which !== 'editor';
+  els.article.hidden = which !== 'article';
+  if (!canEdit) return;
   els.importBox.hidden = which !== 'import';
   els.synonyms.hidden = which !== 'synonyms';
 }
@@ -45,7 +49,7 @@ function fillCategories(articles) {
   for (const c of [...new Set(articles.map((a) => a.category).filter(Boolean))].sort()) {
     if (have.has(c)) continue;
     els.category.append(h('option', { value: c, text: c }));
-    els.categories.append(h('option', { value: c }));
+    els.categories?.append(h('option', { value: c }));
     have.add(c);
   }
 }
@@ -89,6 +93,7 @@ async function load() {
 }
 
 async function setReviewCount(n) {
+  if (!els.reviewCount) return;
   if (n === undefined) {
     try {
       n = (await api('GET', '/api/kb/review')).articles.length;
@@ -118,12 +123,12 @@ function setView(name) {
 async function select(id) {
   selected = id;
   for (const b of $$('.kb-item')) b.classList.toggle('is-active', Number(b.dataset.id) === id);
-  showPanel('editor');
+  showPanel('article');
   history.replaceState(null, '', id ? `#a${id}` : location.pathname);
-  await editor.open(id);
+  await article.open(id);
 }
 
-const editor = initEditor({
+const article = canEdit ? initEditor({
   onSaved: (a) => {
     selected = a ? a.id : null;
     if (a) history.replaceState(null, '', `#a${a.id}`);
@@ -131,9 +136,8 @@ const editor = initEditor({
     load();
     setReviewCount();
   },
-});
-initImport({ onDone: () => load() });
-const synonyms = initSynonyms();
+}) : initReader({ onMissing: () => showPanel('empty') });
+const synonyms = canEdit ? initSynonyms() : null;
 
 els.views.forEach((b) => b.addEventListener('click', () => setView(b.dataset.view)));
 els.q.addEventListener('input', () => {
@@ -142,12 +146,15 @@ els.q.addEventListener('input', () => {
 });
 els.intent.addEventListener('change', load);
 els.category.addEventListener('change', load);
-$('#kb-new').addEventListener('click', () => select(null));
-$('#kb-import-open').addEventListener('click', () => {
-  selected = null;
-  for (const b of $$('.kb-item')) b.classList.remove('is-active');
-  showPanel('import');
-});
+if (canEdit) {
+  initImport({ onDone: () => load() });
+  $('#kb-new').addEventListener('click', () => select(null));
+  $('#kb-import-open').addEventListener('click', () => {
+    selected = null;
+    for (const b of $$('.kb-item')) b.classList.remove('is-active');
+    showPanel('import');
+  });
+}
 
 const fromHash = /^#a(\d+)$/.exec(location.hash);
 load();

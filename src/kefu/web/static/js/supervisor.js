@@ -1,12 +1,13 @@
 // The supervisor view (/supervisor): the queue in priority order with reasons, every live conversation,
-// every agent's presence and load (and break), the greeting-within-15 s rate, alerts, taking over and
-// reassigning. Live over /ws/agent.
+// every agent's presence and load (and break), the greeting-within-15 s rate, alerts, the FAQ bot's card
+// (sv-bot.js), taking over and reassigning. Live over /ws/agent.
 
 import { moodChip, statusChip, vipBadge } from './chat-view.js';
 import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
 import { alertText } from './handoffs.js';
 import { breakEnds, mmss } from './presence.js';
 import { Realtime } from './realtime.js';
+import { initBotStats } from './sv-bot.js';
 import { initQueue } from './sv-queue.js';
 
 const body = document.body;
@@ -26,6 +27,7 @@ const queue = initQueue({
   rows: $('#sv-queue'), empty: $('#sv-queue-empty'), conversation: (id) => convs.get(id),
   takeOver: (id, button) => takeOver(id, button), assign: (id) => openAssign(id),
 });
+const botStats = initBotStats($('#sv-bot'));
 
 function loads() {
   const out = new Map();
@@ -278,6 +280,7 @@ const rt = new Realtime({
   onEvent: (ev) => {
     const data = ev.data || {};
     if (ev.type === 'supervisor.alert') return addAlert(ev, true);
+    if (data.message?.sender === 'bot') botStats.changed(); // it answered, asked or handed off
     if (ev.type === 'agent.updated') agents.set(data.id, { ...(agents.get(data.id) || {}), ...data });
     else if (data.conversation) upsert(data.conversation);
     else return;
@@ -296,8 +299,12 @@ rt.start();
 await load();
 loadAlerts();
 loadStats();
+botStats.load();
 queue.load();
-setInterval(loadStats, 30000);
+setInterval(() => {
+  loadStats();
+  botStats.load(); // ratings arrive without an event
+}, 30000);
 setInterval(() => {
   queue.tick();
   tickBreaks();
