@@ -106,8 +106,10 @@ class BuyerApi:
     def post(self, url: str, json: dict | None = None, **kw):
         return self.client.post(url, json=json, headers=self.headers(), **kw)
 
-    def send(self, text: str, client_msg_id: str | None = None):
-        return self.post("/api/widget/messages", {"text": text, "client_msg_id": client_msg_id})
+    def send(self, text: str, client_msg_id: str | None = None, lang: str | None = None):
+        """POST a message as the widget does; ``lang`` is the widget's language (None: not sent, i.e. zh)."""
+        body = {"text": text, "client_msg_id": client_msg_id, **({"lang": lang} if lang is not None else {})}
+        return self.post("/api/widget/messages", body)
 
     def ws(self, last_event_id: int = 0):
         return self.client.websocket_connect(f"/ws/buyer?token={self.token}&last_event_id={last_event_id}")

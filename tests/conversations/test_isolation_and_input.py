@@ -124,3 +124,32 @@ def test_supervisor_reassigns(world):
     assert sup.post(f"/api/conversations/{conv_id}/assign", {"agent_id": other_shop_agent.id}).status_code == 404
     loads = {a["id"]: a["load"] for a in sup.get("/api/supervisor/overview").json()["agents"]}
     assert loads[second.id] == 1 and loads[first.id] == 0
+
+
+def test_widget_language_is_zh_or_en_anything_else_is_a_clear_422(world):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    r = buyer.send("Hello", lang="fr")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_lang" and "zh or en" in r.json()["error"]["en"]
+    assert buyer.get("/api/widget/conversation").json()["conversation"] is None  # nothing stored
+    conv_id = buyer.send("Hello", lang="en").json()["conversation_id"]
+    assert agent.get(f"/api/conversations/{conv_id}").json()["conversation"]["lang"] == "en"
+    plain = world.buyer(shop).send("你好").json()["conversation_id"]  # older widgets send no language
+    assert agent.get(f"/api/conversations/{plain}").json()["conversation"]["lang"] == "zh"
+
+
+def test_widget_socket_answers_a_bad_language_with_an_error_frame_and_stays_open(world):
+    from tests.conversations.test_realtime import until
+
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    with buyer.ws() as bws:
+        until(bws, lambda f: f["type"] == "ready")
+        bws.send_json({"type": "message", "text": "Hello", "client_msg_id": "l-1", "lang": "de"})
+        err = until(bws, lambda f: f["type"] == "error")
+        assert (err["code"], err["ref"], err["status"]) == ("bad_lang", "l-1", 422)
+        bws.send_json({"type": "message", "text": "Hello", "client_msg_id": "l-2", "lang": "en"})
+        ack = until(bws, lambda f: f["type"] == "ack")
+    assert agent.get(f"/api/conversations/{ack['conversation_id']}").json()["conversation"]["lang"] == "en"

@@ -46,6 +46,17 @@ def test_client_msg_id(value, ok):
             rules.clean_client_msg_id(value)
 
 
+@pytest.mark.parametrize("value,lang", [(None, "zh"), ("", "zh"), ("zh", "zh"), ("en", "en"), ("EN", None),
+                                        ("en-US", None), ("fr", None), (1, None), (["en"], None)])
+def test_clean_lang_accepts_only_the_widgets_languages(value, lang):
+    if lang is not None:
+        assert rules.clean_lang(value) == lang
+    else:
+        with pytest.raises(BadInput) as err:
+            rules.clean_lang(value)
+        assert (err.value.status, err.value.code) == (422, "bad_lang")
+
+
 def test_preview_is_one_line_and_short():
     assert rules.preview("第一行\n第二行") == "第一行 第二行"
     assert len(rules.preview("长" * 200)) == 60 and rules.preview("长" * 200).endswith("…")

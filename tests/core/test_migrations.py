@@ -6,7 +6,7 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import kefu.models  # noqa: F401
 from kefu.core.db import Base, Database
@@ -46,30 +46,77 @@ def test_test_database_was_migrated_from_empty_and_matches_models(world):
     assert diff == []
 
 
+# A shop, a buyer, a conversation and its message in the oldest schema (0002) every later one still reads.
+OLD_ROWS = ("INSERT INTO shops (id, slug, name, created_at) VALUES (1, 'old', '老店', '2026-01-01')",
+            "INSERT INTO customers (id, shop_id, visitor_id, display_name, vip_level, tags, created_at)"
+            " VALUES (1, 1, 'v1', '老顾客', 0, '[]', '2026-01-01')",
+            "INSERT INTO conversations (id, shop_id, customer_id, status, channel, last_seq, agent_unread,"
+            " agent_read_seq, buyer_read_seq, last_preview, created_at)"
+            " VALUES (1, 1, 1, 'waiting', 'widget', 1, 1, 0, 0, '在吗', '2026-01-01')",
+            "INSERT INTO messages (shop_id, conversation_id, seq, sender, text, private, created_at)"
+            " VALUES (1, 1, 1, 'buyer', '在吗', 0, '2026-01-01')")
+
+
+async def old_database(path, revision: str) -> Database:
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.migrate(revision)
+    async with db.transaction() as s:
+        for sql in OLD_ROWS:
+            await s.execute(text(sql))
+    return db
+
+
+async def row_counts(db: Database) -> list[int]:
+    async with db.transaction() as s:
+        return [await s.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("conversations", "messages")]
+
+
 def test_upgrading_sqlite_with_data_keeps_every_row(tmp_path):
     """Batch migrations rebuild tables on SQLite; rows in child tables must survive (no FK cascade)."""
-    from sqlalchemy import text
-
     async def go():
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        await db.migrate("0002")
-        async with db.transaction() as s:
-            for sql in ("INSERT INTO shops (id, slug, name, created_at) VALUES (1, 'old', '老店', '2026-01-01')",
-                        "INSERT INTO customers (id, shop_id, visitor_id, display_name, vip_level, tags, created_at)"
-                        " VALUES (1, 1, 'v1', '老顾客', 0, '[]', '2026-01-01')",
-                        "INSERT INTO conversations (id, shop_id, customer_id, status, channel, last_seq, agent_unread,"
-                        " agent_read_seq, buyer_read_seq, last_preview, created_at)"
-                        " VALUES (1, 1, 1, 'waiting', 'widget', 1, 1, 0, 0, '在吗', '2026-01-01')",
-                        "INSERT INTO messages (shop_id, conversation_id, seq, sender, text, private, created_at)"
-                        " VALUES (1, 1, 1, 'buyer', '在吗', 0, '2026-01-01')"):
-                await s.execute(text(sql))
+        db = await old_database(tmp_path / "old.db", "0002")
         await db.migrate()
         async with db.transaction() as s:
-            counts = [await s.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("conversations", "messages")]
             fk_on = await s.scalar(text("PRAGMA foreign_keys"))
+            lang = await s.scalar(text("SELECT lang FROM conversations WHERE id = 1"))
+        counts = await row_counts(db)
         await db.dispose()
-        return counts, fk_on
+        return counts, fk_on, lang
 
-    counts, fk_on = asyncio.run(go())
+    counts, fk_on, lang = asyncio.run(go())
     assert counts == [1, 1]
     assert fk_on == 1
+    assert lang == "zh"  # conversations from before 0007 were all in Chinese
+
+
+def test_conversation_language_migration_goes_down_and_up_again_on_sqlite(tmp_path):
+    """0007 (conversations.lang) downgrades without losing a row and upgrades again."""
+    from alembic import command
+
+    from kefu.core.db import alembic_config
+
+    def downgrade(connection, revision: str) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    async def go():
+        db = await old_database(tmp_path / "down.db", "0007")
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # as Database.migrate does for batch rebuilds
+            await conn.run_sync(downgrade, "0006")
+            await conn.commit()
+            columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("conversations")})
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        down = await row_counts(db)
+        await db.migrate()
+        async with db.transaction() as s:
+            lang = await s.scalar(text("SELECT lang FROM conversations WHERE id = 1"))
+        up = await row_counts(db)
+        await db.dispose()
+        return columns, down, up, lang
+
+    columns, down, up, lang = asyncio.run(go())
+    assert "lang" not in columns and "greeted_at" in columns
+    assert down == up == [1, 1]
+    assert lang == "zh"

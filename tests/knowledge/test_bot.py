@@ -54,6 +54,19 @@ def test_bot_answers_rates_and_hands_off_with_the_transcript(kb):
     assert msgs[2]["text"] == d["text"]
 
 
+def test_bot_greets_in_the_widget_language(kb):
+    en, zh = kb["world"].buyer(kb["shop"]), kb["world"].buyer(kb["shop"])
+    for buyer, lang, hello in (
+            (en, "en", "Hi, I'm the virtual assistant of 知识库测试店. Ask me about shipping, returns and exchanges, "
+                       "refunds or invoices; tap “Talk to a person” any time to reach our team."),
+            (zh, "zh", "您好，我是知识库测试店的智能助手，发货、退换货、退款、发票等常见问题可以直接问我；"
+                       "需要人工客服请随时回复“转人工”。")):
+        conv_id = buyer.send("在吗", lang=lang).json()["conversation_id"]
+        assert greet(kb, conv_id)["text"] == hello
+        seen = buyer.get("/api/widget/conversation").json()["messages"][-1]
+        assert (seen["sender"], seen["text"]) == ("bot", hello)
+
+
 def test_bot_clarifies_then_hands_off_on_repeated_low_confidence(kb):
     buyer = kb["world"].buyer(kb["shop"])
     conv_id = buyer.send("那个东西怎么弄啊").json()["conversation_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -134,6 +135,43 @@ def test_bot_clarifies_with_top3_then_hands_off_on_repeated_low_confidence():
     again = bot_decide("还是不对", cands(0.3), low_streak=1)
     assert (again.action, again.reason) == ("handoff", "low_confidence")
     assert bot_decide("嗯嗯", cands(0.1)).reason == "no_match"
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # Chinese characters and punctuation
+BOT_LINES = [  # (case, the bot's decision in a language, what a Chinese buyer reads, what an English buyer reads)
+    ("greeting", lambda lang: rules.bot_greeting("小鹿", lang), "您好，我是小鹿的智能助手",
+     "Hi, I'm the virtual assistant of 小鹿."),
+    ("greeting without a shop name", lambda lang: rules.bot_greeting("", lang), "我是本店的智能助手",
+     "virtual assistant of this shop"),
+    ("asked for a person", lambda lang: bot_decide("转人工", cands(0.99), lang=lang), "正在为您转接人工客服",
+     "Sure, connecting you to a person now."),
+    ("angry", lambda lang: bot_decide("傻逼客服", cands(0.99), lang=lang), "马上为您转接人工客服优先处理",
+     "passing you to a person right away"),
+    ("second unclear message", lambda lang: bot_decide("还是不对", cands(0.3), low_streak=1, lang=lang),
+     "抱歉没能帮上忙", "Sorry I couldn't help."),
+    ("no match", lambda lang: bot_decide("嗯嗯", cands(0.1), lang=lang), "能换个说法再描述一下吗",
+     "Could you put it another way?"),
+    ("clarify", lambda lang: bot_decide("那个怎么弄", cands(0.4, 0.35, 0.3), lang=lang),
+     "您想问的是下面哪一个？回复序号即可：\n1. 问题1\n2. 问题2\n3. 问题3\n",
+     "Which of these do you mean? Reply with its number:\n1. 问题1\n2. 问题2\n3. 问题3\n"),
+    ("answer", lambda lang: bot_decide("退货运费谁出", cands(0.97, 0.6), lang=lang), "答案1", "答案1"),  # as written
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("make,zh,en", [row[1:] for row in BOT_LINES], ids=[row[0] for row in BOT_LINES])
+def test_bot_lines_follow_the_widget_language(make, zh, en, lang):
+    text = make(lang).text
+    assert (zh if lang == "zh" else en) in text, text
+    if lang == "en" and zh != en:
+        assert not CJK.search(re.sub(r"小鹿|问题\d", "", text)), text  # nothing Chinese but names and titles
+
+
+def test_bot_lines_exist_in_both_languages_and_default_to_chinese():
+    assert rules.BOT_TEXT["zh"].keys() == rules.BOT_TEXT["en"].keys()
+    assert rules.bot_text("fr") is rules.BOT_TEXT["zh"] and rules.bot_text("en")["no_answer"].startswith("Sorry")
+    assert bot_decide("转人工", cands(0.99)).text == rules.BOT_TEXT["zh"]["asked_for_human"]
+    assert rules.bot_greeting("小鹿").text.startswith("您好，我是小鹿的智能助手")
 
 
 def test_resolution_stats():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,9 +101,34 @@ def test_estimated_wait():
     assert rules.estimated_wait(3, 0, 100) == 300
 
 
-def test_greeting_tells_position_and_wait():
-    assert "第 3 位" in rules.greeting_text("小鹿", 3, 200) and "约 3 分钟" in rules.greeting_text("小鹿", 3, 200)
-    assert "马上" in rules.greeting_text("小鹿", 1, 0)
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # Chinese characters and punctuation
+
+
+@pytest.mark.parametrize("lang,position,eta,says", [
+    ("zh", 3, 200, ("您好，欢迎光临小鹿！", "当前排队第 3 位", "预计等待约 3 分钟")),
+    ("zh", 1, 0, ("当前排队第 1 位", "马上就轮到您")),
+    ("zh", 2, 29, ("当前排队第 2 位", "马上就轮到您")),
+    ("en", 3, 200, ("Hi, welcome to 小鹿!", "You're number 3 in the queue", "with you in about 3 min")),
+    ("en", 1, 0, ("You're number 1 in the queue", "an agent will be with you shortly")),
+    ("en", 2, 29, ("You're number 2 in the queue", "with you shortly")),
+    (None, 4, 600, ("当前排队第 4 位", "预计等待约 10 分钟")),        # no language given: Chinese
+    ("fr", 1, 0, ("您好，欢迎光临小鹿！",)),                          # unknown language: Chinese
+])
+def test_greeting_tells_position_and_wait_in_the_buyers_language(lang, position, eta, says):
+    text = rules.greeting_text("小鹿", position, eta, *([lang] if lang else []))
+    assert all(part in text for part in says), text
+    if lang == "en":
+        assert not CJK.search(text.replace("小鹿", "")), text  # nothing Chinese but the shop's name
+
+
+@pytest.mark.parametrize("lang,says", [("zh", "客服小李为您服务"), ("en", "小李 is now helping you."),
+                                       (None, "客服小李为您服务")])
+def test_assigned_line_in_the_buyers_language(lang, says):
+    assert rules.assigned_text("小李", *([lang] if lang else [])) == says
+
+
+def test_every_buyer_line_exists_in_both_languages():
+    assert rules.BUYER_TEXT["zh"].keys() == rules.BUYER_TEXT["en"].keys()
 
 
 def test_routing_queue_head_matches_rank_and_follows_changes():

@@ -79,6 +79,36 @@ def test_greeting_at_15_seconds_tells_the_queue_position(world, frozen):
     assert place["position"] == 2 and place["waiting"] == 2
 
 
+def test_greeting_and_assignment_follow_the_widget_language(world, frozen):
+    """A buyer on the English widget reads kefu's automatic lines in English; a Chinese buyer still in Chinese."""
+    from tests.conversations.test_realtime import until
+
+    shop = world.shop(name="小鹿优选")
+    zh_buyer, en_buyer = world.buyer(shop), world.buyer(shop)
+    zh_buyer.send("在吗")
+    frozen.advance(seconds=2)
+    with en_buyer.ws() as ws:  # the widget sends over its socket, with the window's language
+        until(ws, lambda f: f["type"] == "ready")
+        ws.send_json({"type": "message", "text": "Do you have this in black?", "client_msg_id": "e-1", "lang": "en"})
+        until(ws, lambda f: f["type"] == "ack")
+    frozen.advance(seconds=15)
+    timers(world, GREET_TIMER)
+
+    def last(buyer):
+        m = buyer.get("/api/widget/conversation").json()["messages"][-1]
+        return m["sender"], m["text"]
+
+    assert last(en_buyer) == ("bot", "Hi, welcome to 小鹿优选! You're number 2 in the queue; an agent will be with "
+                                     "you in about 8 min. Feel free to describe your question meanwhile, so we can "
+                                     "help you faster.")
+    assert last(zh_buyer) == ("bot", "您好，欢迎光临小鹿优选！当前排队第 1 位，预计等待约 4 分钟，客服会尽快为您服务。"
+                                     "您也可以先描述问题，方便我们更快处理。")
+    world.agent(shop, name="小李")
+    assert len(route(world, shop)) == 2
+    assert last(en_buyer) == ("system", "小李 is now helping you.")
+    assert last(zh_buyer) == ("system", "客服小李为您服务")
+
+
 def test_no_greeting_when_an_agent_answered_in_time(world, frozen):
     shop = world.shop()
     agent = world.agent(shop)

@@ -144,6 +144,42 @@ def test_widget_bot_answers_clarifies_rates_and_hands_off(server):
     watch.check()
 
 
+def test_english_widget_gets_the_bot_in_english_and_the_agent_sees_the_tag(server):
+    """The widget's language travels with the buyer's messages: the bot's own lines come back in English (the
+    articles' titles as written), and the agent, in Chinese, sees a small 英文 tag on the conversation."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    watch = Watch()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = watch.page(browser.new_context(locale="en-US"))
+            page.goto(f"{server.base}/widget/{server.slug}?lang=en")
+            page.locator("#wg-input").fill("发票")
+            page.locator("#wg-input").press("Enter")
+            bot = page.locator(".msg--bot")
+            expect(bot.last.locator(".msg-who")).to_have_text("Assistant")
+            expect(bot.last.locator(".msg-bubble")).to_contain_text("Which of these do you mean? Reply with its number")
+            expect(bot.last.locator(".bot-chip").first).to_contain_text("发票")
+            page.locator("#wg-human").click()  # "Talk to a person"
+            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text("转人工")
+            expect(bot.last.locator(".msg-bubble")).to_have_text(
+                "Sure, connecting you to a person now. They can see this chat, so you won't need to repeat yourself.")
+
+            agent = watch.page(browser.new_context(locale="zh-CN"))
+            log_in(agent, server.base, server.agent)
+            agent.locator("[data-tab=waiting]").click()
+            row = agent.locator(".conv-item", has=agent.locator(".chip--lang"))  # the only English buyer
+            expect(row.locator(".chip--lang")).to_have_text("英文")
+            expect(row.locator(".ci-preview")).to_have_text("转人工")
+            row.click()
+            expect(agent.locator("#chat-head .chip--lang")).to_have_text("英文")
+        finally:
+            browser.close()
+    watch.check()
+
+
 def test_slash_template_insertion_and_knowledge_search(server):
     from playwright.sync_api import expect, sync_playwright
 

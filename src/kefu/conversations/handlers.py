@@ -76,7 +76,7 @@ async def buyer_socket(ws: WebSocket) -> None:
         async with db.transaction() as s:
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
-                                                                      frame.get("client_msg_id"))
+                                                                      frame.get("client_msg_id"), frame.get("lang"))
                 return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
                         "conversation_id": conv.id, "message": message_out(msg, internal=False)}
             conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))

@@ -23,6 +23,8 @@ class Conversation(TimestampMixin, Base):
                                                     index=True)
     group: Mapped[str | None] = mapped_column("group_name", String(32), nullable=True)
     channel: Mapped[str] = mapped_column(String(16), default="widget")
+    # The buyer widget's language when the conversation opened (zh / en): kefu's automatic messages use it.
+    lang: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     first_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

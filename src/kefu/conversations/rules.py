@@ -11,6 +11,7 @@ MAX_MESSAGE_CHARS = 5000
 MAX_CLIENT_ID = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPEN_STATUSES = ("waiting", "assigned")
+LANGS = ("zh", "en")  # the buyer widget's languages; kefu's automatic messages to the buyer follow it
 
 
 def clean_text(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
@@ -33,6 +34,15 @@ def clean_client_msg_id(value: object) -> str | None:
     if not isinstance(value, str) or len(value) > MAX_CLIENT_ID or not value.isprintable():
         raise BadInput("client_msg_id 无效（最多 64 个可见字符）", "client_msg_id must be ≤ 64 printable characters",
                        code="bad_client_msg_id")
+    return value
+
+
+def clean_lang(value: object) -> str:
+    """The widget language a buyer's first message opens a conversation in: absent → "zh", else zh or en."""
+    if value is None or value == "":
+        return LANGS[0]
+    if value not in LANGS:
+        raise BadInput("lang 只能是 zh 或 en", "lang must be zh or en", code="bad_lang")
     return value
 
 

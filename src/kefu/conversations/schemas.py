@@ -16,6 +16,11 @@ class MessageIn(BaseModel):
     private: bool = Field(default=False, description="agents only: a private note the buyer never sees")
 
 
+class BuyerMessageIn(MessageIn):
+    lang: str | None = Field(default=None, description="the widget's language, zh (default) or en; a message that "
+                             "opens a conversation sets the language of kefu's automatic messages to the buyer")
+
+
 class ReadIn(BaseModel):
     seq: int = Field(ge=0)
 
@@ -38,7 +43,7 @@ def message_out(m: Message, agent_name: str | None = None, *, internal: bool = T
 
 def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent | None) -> dict:
     return {
-        "id": c.id, "status": c.status, "group": c.group, "channel": c.channel,
+        "id": c.id, "status": c.status, "group": c.group, "channel": c.channel, "lang": c.lang,
         "assignee_id": c.assignee_id, "assignee_name": assignee.display_name if assignee else None,
         "customer": customer_out(customer) if customer else None,
         "waiting_since": iso(c.waiting_since), "first_message_at": iso(c.first_message_at),

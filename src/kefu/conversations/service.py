@@ -98,11 +98,14 @@ async def _emit_conversation_message(session: AsyncSession, conv: Conversation, 
 
 
 async def post_buyer_message(session: AsyncSession, customer: Customer, text: str,
-                             client_msg_id: str | None = None) -> tuple[Message, Conversation, bool]:
+                             client_msg_id: str | None = None, lang: str | None = None
+                             ) -> tuple[Message, Conversation, bool]:
     """Append a buyer message to their open conversation (opening one if needed). Returns created=False
-    when client_msg_id was seen before, so a resend is acknowledged without storing twice."""
+    when client_msg_id was seen before, so a resend is acknowledged without storing twice. ``lang`` is the
+    widget's language (zh / en): a message that opens a conversation sets the conversation's language."""
     text = rules.clean_text(text)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
+    lang = rules.clean_lang(lang)
     await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
@@ -114,7 +117,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         at = now()
         conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
                             first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
-                            last_preview="", created_at=at)
+                            last_preview="", lang=lang, created_at=at)
         session.add(conv)
         await session.flush()
         # The routing engine greets a buyer no human has answered within the greeting delay.

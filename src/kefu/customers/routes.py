@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kefu.conversations import service as conversations
 from kefu.conversations.events import for_buyer
 from kefu.conversations.models import Conversation
-from kefu.conversations.schemas import MessageIn, ReadIn, buyer_conversation_out, message_out
+from kefu.conversations.schemas import BuyerMessageIn, ReadIn, buyer_conversation_out, message_out
 from kefu.core.auth import current_visitor, get_db, get_tokens, visitor_token_of
 from kefu.core.db import Database
 from kefu.core.events import events_after, last_event_id
@@ -69,10 +69,11 @@ async def conversation(conversation_id: int, claims: VisitorClaims = Depends(cur
 
 
 @router.post("/messages", status_code=201)
-async def send(body: MessageIn, claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
+async def send(body: BuyerMessageIn, claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
-        msg, conv, created = await conversations.post_buyer_message(s, customer, body.text, body.client_msg_id)
+        msg, conv, created = await conversations.post_buyer_message(s, customer, body.text, body.client_msg_id,
+                                                                    body.lang)
         return {"message": message_out(msg, internal=False), "conversation_id": conv.id, "duplicate": not created}
 
 

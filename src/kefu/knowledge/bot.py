@@ -3,7 +3,8 @@
 Wiring (done by the chat loop, not here): call `greet` when a conversation opens and `handle_buyer_message`
 after each buyer message is stored, inside the same transaction. The bot stays silent once a human has the
 conversation or after it handed off; its messages are ordinary messages with sender="bot", so the transcript
-is already in the queue when a human takes over.
+is already in the queue when a human takes over. Its own lines are in the conversation's language (the buyer
+widget's, zh or en); articles' answers go out as written.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.conversations import service as chat
 from kefu.conversations.models import Conversation
-from kefu.core.clock import now
+from kefu.core.clock import as_utc, now
 from kefu.core.errors import Forbidden, NotFound
 from kefu.knowledge import rules, service
 from kefu.knowledge.models import Article, BotLog
@@ -44,7 +45,7 @@ def bot_may_speak(conv: Conversation) -> bool:
 
 
 async def _post(session: AsyncSession, conv: Conversation, decision: rules.BotDecision, query: str) -> dict:
-    text = decision.text[:MAX_BOT_TEXT] or "抱歉，这个问题我暂时回答不了，正在为您转接人工客服。"
+    text = decision.text[:MAX_BOT_TEXT] or rules.bot_text(conv.lang)["no_answer"]
     log = BotLog(shop_id=conv.shop_id, conversation_id=conv.id, action=decision.action, reason=decision.reason,
                  article_id=decision.article_id, confidence=decision.confidence, query=query[:500],
                  options=[o["article_id"] for o in decision.options], created_at=now())
@@ -66,7 +67,7 @@ async def greet(session: AsyncSession, conv: Conversation) -> dict | None:
     if not bot_may_speak(conv) or (await state(session, conv))["greeted"]:
         return None
     shop = await session.get(Shop, conv.shop_id)
-    return await _post(session, conv, rules.bot_greeting(shop.name if shop else ""), "")
+    return await _post(session, conv, rules.bot_greeting(shop.name if shop else "", conv.lang), "")
 
 
 async def _options(session: AsyncSession, shop_id: int, ids: list[int]) -> list[dict]:
@@ -93,7 +94,7 @@ async def handle_buyer_message(session: AsyncSession, conv: Conversation, text: 
         text, cands, low_streak=st["low_streak"],
         wants_human=analysis.get("wants_human") if analysis else None,
         emotion=emotion.get("label"), abusive=emotion.get("abusive") if analysis else None,
-        pending_options=await _options(session, conv.shop_id, st["pending_options"]))
+        pending_options=await _options(session, conv.shop_id, st["pending_options"]), lang=conv.lang)
     return await _post(session, conv, decision, text)
 
 
@@ -113,9 +114,11 @@ async def rate(session: AsyncSession, shop_id: int, customer_id: int, log_id: in
 
 
 async def stats(session: AsyncSession, shop_id: int, since: datetime | None = None) -> dict:
-    """Resolution rate (answered, never handed off, not rated unhelpful) and helpful share of ratings."""
+    """Resolution rate (answered, never handed off, not rated unhelpful) and helpful share of ratings, over the
+    bot's turns from `since` (a datetime without an offset is UTC); `answered` counts conversations it answered
+    at least once."""
     stmt = select(BotLog.conversation_id, BotLog.action, BotLog.helpful).where(BotLog.shop_id == shop_id)
     if since is not None:
-        stmt = stmt.where(BotLog.created_at >= since)
+        stmt = stmt.where(BotLog.created_at >= as_utc(since))  # SQLite compares the stored UTC wall clock
     rows = [(c, a, h) for c, a, h in (await session.execute(stmt)).all() if a != "greet"]
-    return rules.resolution_stats(rows)
+    return {**rules.resolution_stats(rows), "answered": len({c for c, a, _h in rows if a == "answer"})}

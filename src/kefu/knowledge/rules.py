@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import nh3
 
 from kefu.core.errors import BadInput
+from kefu.knowledge.bot_text import BOT_TEXT
 from kefu.knowledge.models import INTENTS, SCENES
 from kefu.nlu import rules as nlu
 
@@ -287,15 +288,6 @@ def is_live(active: bool, valid_from: datetime | None, valid_to: datetime | None
 # ---------------------------------------------------------------- FAQ bot
 MAX_LOW_TURNS = 2  # the second low-confidence message in a row goes to a human
 CLARIFY_OPTIONS = 3
-BOT_TEXT = {
-    "greet": "您好，我是{shop}的智能助手，发货、退换货、退款、发票等常见问题可以直接问我；"
-             "需要人工客服请随时回复“转人工”。",
-    "clarify": "您想问的是下面哪一个？回复序号即可：\n{options}\n都不是的话可以换个说法，或回复“转人工”。",
-    "rephrase": "抱歉，我没太明白您的问题，能换个说法再描述一下吗？也可以回复“转人工”。",
-    "asked_for_human": "好的，正在为您转接人工客服，请稍候。刚才的对话客服都能看到，您不用再重复描述。",
-    "angry": "非常抱歉给您带来不好的体验，马上为您转接人工客服优先处理，请稍候。",
-    "low_confidence": "抱歉没能帮上忙，正在为您转接人工客服，请稍候。刚才的对话客服都能看到。",
-}
 _PICK = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
 _PICK_RE = re.compile(r"^\s*(?:第\s*)?([123一二两三])\s*(?:个|条|项)?\s*[.。、)）]?\s*$")
 
@@ -324,8 +316,14 @@ class BotDecision:
                 "confidence": round(self.confidence, 4), "options": self.options, "low_streak": self.low_streak}
 
 
-def bot_greeting(shop_name: str) -> BotDecision:
-    return BotDecision("greet", "greeting", BOT_TEXT["greet"].format(shop=shop_name or "本店"))
+def bot_text(lang: str) -> dict[str, str]:
+    """The bot's lines in the widget's language (bot_text.py); anything but "en" is Chinese, the default."""
+    return BOT_TEXT.get(lang) or BOT_TEXT["zh"]
+
+
+def bot_greeting(shop_name: str, lang: str = "zh") -> BotDecision:
+    text = bot_text(lang)
+    return BotDecision("greet", "greeting", text["greet"].format(shop=shop_name or text["shop"]))
 
 
 def pick_option(text: str, options: list[dict]) -> dict | None:
@@ -342,18 +340,20 @@ def pick_option(text: str, options: list[dict]) -> dict | None:
 def bot_decide(text: str, candidates: list[Candidate], *, low_streak: int = 0, wants_human: bool | None = None,
                emotion: str | None = None, abusive: bool | None = None,
                pending_options: list[dict] | None = None, answer_at: float = ANSWER_AT,
-               margin_at: float = MARGIN_AT) -> BotDecision:
+               margin_at: float = MARGIN_AT, lang: str = "zh") -> BotDecision:
     """What the bot does with one buyer message. `candidates` are the matcher's best articles (highest
     confidence first); `wants_human`/`emotion`/`abusive` come from kefu.nlu.analyze() when the caller has
-    it, else the lexicons decide; `pending_options` are the options of the bot's last clarifying question."""
+    it, else the lexicons decide; `pending_options` are the options of the bot's last clarifying question;
+    `lang` is the language of the bot's own lines (articles' answers are sent as written)."""
+    say = bot_text(lang)
     if wants_human is None:
         wants_human = bool(nlu.HUMAN.search(nlu.normalize(text or ""))) and not nlu.HUMAN_NEG.search(text or "")
     if abusive is None:
         abusive = bool(nlu.abusive_terms(text or ""))
     if wants_human:
-        return BotDecision("handoff", "asked_for_human", BOT_TEXT["asked_for_human"], low_streak=low_streak)
+        return BotDecision("handoff", "asked_for_human", say["asked_for_human"], low_streak=low_streak)
     if emotion == "angry" or abusive:
-        return BotDecision("handoff", "angry", BOT_TEXT["angry"], low_streak=low_streak)
+        return BotDecision("handoff", "angry", say["angry"], low_streak=low_streak)
     chosen = pick_option(text, pending_options or [])
     if chosen is not None:
         return BotDecision("answer", "picked", chosen.get("answer_text", ""), article_id=chosen["article_id"],
@@ -364,15 +364,15 @@ def bot_decide(text: str, candidates: list[Candidate], *, low_streak: int = 0, w
                            confidence=top.confidence)
     streak = low_streak + 1
     if streak >= MAX_LOW_TURNS:
-        return BotDecision("handoff", "low_confidence", BOT_TEXT["low_confidence"],
+        return BotDecision("handoff", "low_confidence", say["low_confidence"],
                            confidence=top.confidence if top else 0.0, low_streak=streak)
     options = [{"article_id": c.article_id, "title": c.title, "answer_text": c.answer_text}
                for c in candidates[:CLARIFY_OPTIONS] if c.confidence >= SUGGEST_AT]
     if not options:
-        return BotDecision("clarify", "no_match", BOT_TEXT["rephrase"], confidence=top.confidence if top else 0.0,
+        return BotDecision("clarify", "no_match", say["rephrase"], confidence=top.confidence if top else 0.0,
                            low_streak=streak)
     listing = "\n".join(f"{i}. {o['title']}" for i, o in enumerate(options, 1))
-    return BotDecision("clarify", "unsure", BOT_TEXT["clarify"].format(options=listing), options=options,
+    return BotDecision("clarify", "unsure", say["clarify"].format(options=listing), options=options,
                        confidence=top.confidence if top else 0.0, low_streak=streak)
 
 

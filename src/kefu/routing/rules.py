@@ -237,8 +237,31 @@ def estimated_wait(position: int, online_seats: int, mean_handle_seconds: float 
     return max(0.0, (position - 1) * mean_handle_seconds / online_seats)
 
 
-def greeting_text(shop_name: str, position: int, eta_seconds: float) -> str:
+# What kefu tells a waiting buyer, in the buyer widget's language (the conversation's ``lang``).
+BUYER_TEXT = {
+    "zh": {"greeting": "您好，欢迎光临{shop}！当前排队第 {position} 位，{wait}，客服会尽快为您服务。"
+                       "您也可以先描述问题，方便我们更快处理。",
+           "wait": "预计等待约 {minutes} 分钟", "wait_none": "马上就轮到您", "assigned": "客服{agent}为您服务"},
+    "en": {"greeting": "Hi, welcome to {shop}! You're number {position} in the queue; {wait}. "
+                       "Feel free to describe your question meanwhile, so we can help you faster.",
+           "wait": "an agent will be with you in about {minutes} min", "wait_none": "an agent will be with you shortly",
+           "assigned": "{agent} is now helping you."},
+}
+
+
+def buyer_text(lang: str) -> dict[str, str]:
+    """The table for a language; anything but "en" is Chinese, the default."""
+    return BUYER_TEXT.get(lang) or BUYER_TEXT["zh"]
+
+
+def greeting_text(shop_name: str, position: int, eta_seconds: float, lang: str = "zh") -> str:
+    """The automatic greeting at the greeting delay: the buyer's place in the queue and the expected wait."""
+    text = buyer_text(lang)
     minutes = max(1, round(eta_seconds / 60)) if eta_seconds >= 30 else 0
-    wait = f"预计等待约 {minutes} 分钟" if minutes else "马上就轮到您"
-    return (f"您好，欢迎光临{shop_name}！当前排队第 {position} 位，{wait}，客服会尽快为您服务。"
-            "您也可以先描述问题，方便我们更快处理。")
+    wait = text["wait"].format(minutes=minutes) if minutes else text["wait_none"]
+    return text["greeting"].format(shop=shop_name, position=position, wait=wait)
+
+
+def assigned_text(agent_name: str, lang: str = "zh") -> str:
+    """The line a buyer sees when the router hands them to an agent."""
+    return buyer_text(lang)["assigned"].format(agent=agent_name)

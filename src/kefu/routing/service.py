@@ -79,7 +79,7 @@ async def route_shop(session: AsyncSession, shop_id: int, policy: Policy = DEFAU
         conv = await session.get(Conversation, conv_id)
         agent = await session.get(Agent, agent_id)
         if await chats.assign_if_waiting(session, conv, agent):
-            await chats.post_system_message(session, conv, f"客服{agent.display_name}为您服务")
+            await chats.post_system_message(session, conv, rules.assigned_text(agent.display_name, conv.lang))
             made.append((conv_id, agent_id))
     return made
 
@@ -112,7 +112,8 @@ async def greet(session: AsyncSession, conversation_id: int) -> Message | None:
     place = next((q for q in await queue(session, conv.shop_id) if q["conversation_id"] == conv.id), None)
     position, eta = (place["position"], place["eta_seconds"]) if place else (1, 0)
     conv.greeted_at = now()
-    return await chats.post_system_message(session, conv, rules.greeting_text(shop.name, position, eta), sender="bot")
+    text = rules.greeting_text(shop.name, position, eta, conv.lang)
+    return await chats.post_system_message(session, conv, text, sender="bot")
 
 
 async def greeting_rate(session: AsyncSession, shop_id: int, since: datetime) -> dict:

@@ -18,6 +18,12 @@ export function moodChip(c) {
   return null;
 }
 
+/** A small tag for a buyer on the English widget (kefu's automatic messages to them are English). */
+export function langChip(c) {
+  if (c.lang !== 'en') return null;
+  return h('span', { class: 'chip chip--lang', title: t('buyer_lang_en_help'), text: t('buyer_lang_en') });
+}
+
 function intentText(intent) {
   const key = `intent_${intent}`;
   const text = t(key);
@@ -46,7 +52,7 @@ export function waitingText(c) {
 export function conversationRow(c, { active, me, typing, onOpen }) {
   const cu = c.customer || {};
   const unread = c.agent_unread || 0;
-  const meta = [statusChip(c.status), moodChip(c), intentChip(c.intent)];
+  const meta = [statusChip(c.status), moodChip(c), intentChip(c.intent), langChip(c)];
   if (c.status === 'waiting') {
     meta.push(h('span', { class: 'ci-wait', dataset: { since: c.waiting_since || '' }, text: waitingText(c) }));
   } else if (c.assignee_name) {

@@ -3,8 +3,10 @@
 // Messages go out over the WebSocket with a client_msg_id and show as "sending" until the ack
 // arrives. If the socket is down, or no ack comes within a few seconds, the same message is POSTed
 // to /api/widget/messages with the same client_msg_id: the server stores it once either way.
+// Each message carries the window's language (zh / en): the one that opens a conversation sets the
+// language of kefu's automatic messages (queue greeting, FAQ bot) for that conversation.
 
-import { $, api, errorText, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
+import { $, api, errorText, lang, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
 import { Realtime } from './realtime.js';
 import { decorateBot } from './widget-bot.js';
 import { MessageLog } from './widget-log.js';
@@ -167,7 +169,7 @@ function deliver(cid) {
   const item = outbox.get(cid);
   if (!item || item.failed || item.inflight || !state.token) return; // no session yet: start() flushes
   clearTimeout(item.timer);
-  if (rt && rt.send({ type: 'message', text: item.text, client_msg_id: cid })) {
+  if (rt && rt.send({ type: 'message', text: item.text, client_msg_id: cid, lang })) {
     item.timer = setTimeout(() => deliverHttp(cid), ACK_TIMEOUT_MS);
   } else if (rt && rt.state === 'connecting') {
     item.timer = setTimeout(() => deliverHttp(cid), ACK_TIMEOUT_MS); // onReady sends it first
@@ -182,7 +184,7 @@ async function deliverHttp(cid) {
   item.inflight = true;
   clearTimeout(item.timer);
   try {
-    const r = await api('POST', '/api/widget/messages', { text: item.text, client_msg_id: cid },
+    const r = await api('POST', '/api/widget/messages', { text: item.text, client_msg_id: cid, lang },
       { 'X-Visitor-Token': state.token });
     delivered(cid, r.message, r.conversation_id);
   } catch (e) {

@@ -1,6 +1,8 @@
 // The agent workspace (/agent): conversation list, the open conversation, buyer sidebar, live updates.
 
-import { conversationRow, messageLog, moodChip, sidebar, statusChip, vipBadge, waitingText } from './chat-view.js';
+import {
+  conversationRow, langChip, messageLog, moodChip, sidebar, statusChip, vipBadge, waitingText,
+} from './chat-view.js';
 import { initComposer } from './composer.js';
 import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
 import { initHandoffs } from './handoffs.js';
@@ -179,7 +181,7 @@ function renderChatHead() {
     h('button', { type: 'button', class: 'btn btn-ghost back', text: t('back'), onclick: closeView }),
     h('div', { class: 'chat-title' },
       h('div', { class: 'chat-name' }, h('span', { text: cu.display_name || t('buyer_generic') }),
-        vipBadge(cu.vip_level), statusChip(c.status), moodChip(c)),
+        vipBadge(cu.vip_level), statusChip(c.status), moodChip(c), langChip(c)),
       h('div', { class: 'chat-sub', dataset: { since: c.status === 'waiting' ? c.waiting_since : '' }, text: who })),
     h('div', { class: 'chat-actions' }, ...handoffs.headButtons(c), ...actions));
   updateComposer();
