@@ -45,6 +45,11 @@ case "${1:-}" in
     echo "==> ruff"
     "$VENV/bin/ruff" check src tests bench
     echo "==> pytest (database: ${KEFU_DATABASE_URL:-SQLite}, bus: ${KEFU_REDIS_URL:-in-process})"
+    # On SQLite every worker has its own database file, so the files run on two workers (KEFU_TEST_WORKERS);
+    # on PostgreSQL the suite owns the one `test` database and runs in one process.
+    if [ $# -eq 0 ] && [ -z "${KEFU_DATABASE_URL:-}" ] && [ "${KEFU_TEST_WORKERS:-2}" != 1 ]; then
+      set -- -n "${KEFU_TEST_WORKERS:-2}" --dist loadfile
+    fi
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

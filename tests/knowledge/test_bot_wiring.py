@@ -14,7 +14,12 @@ def test_bot_answers_waiting_buyer_and_hands_off(world):
     buyer = world.buyer(shop)
     buyer.send("退货的运费是谁出呀")
     msgs = buyer.get("/api/widget/conversation").json()["messages"]
-    assert [m["sender"] for m in msgs] == ["buyer", "bot"] and "运费" in msgs[-1]["text"]
+    assert [m["sender"] for m in msgs] == ["buyer", "bot", "bot"]
+    assert "智能助手" in msgs[1]["text"] and "运费" in msgs[2]["text"]  # the greeting once, first
+    buyer.send("退款多久到账")
+    senders = [m["sender"] for m in buyer.get("/api/widget/conversation").json()["messages"]]
+    assert senders == ["buyer", "bot", "bot", "buyer", "bot"]  # no second greeting
+    assert "智能助手" not in buyer.get("/api/widget/conversation").json()["messages"][-1]["text"]
     buyer.send("转人工")
     last = buyer.get("/api/widget/conversation").json()["messages"][-1]
     assert last["sender"] == "bot" and "人工" in last["text"]

@@ -34,6 +34,30 @@ def test_embedding_model_loads_and_embeds_offline(monkeypatch):
     assert v[0] @ v[1] > v[0] @ v[2]
 
 
+def test_order_numbers_and_links_do_not_change_what_a_message_means():
+    # The embedding sees the words, not the order number / link / masked token a buyer pasted, and a long
+    # message only up to QUERY_CHARS, so one buyer's number never makes the bot miss a known question.
+    assert ix.semantic_text("订单123456789012退货运费谁出？ https://shop.example/x [链接x]") == "订单 退货运费谁出?"
+    assert ix.semantic_text("7天无理由退货") == "7天无理由退货"  # short numbers carry meaning
+    assert len(ix.semantic_text("我要退货退款" * 100)) == ix.QUERY_CHARS
+    v = ix.embedder.embed(["退货运费谁出", "退货运费谁出 9876543210123 [数字x]"], ix.QUERY_CHARS)
+    assert np.allclose(v[0], v[1])
+
+
+def test_search_runs_the_embedding_beside_bm25_with_the_same_results():
+    idx = ix.KnowledgeIndex(1, [])
+    for i, (title, variants) in enumerate((("退货运费谁出", "退回去的邮费谁付|寄回运费"), ("怎么开发票", "发票怎么开"),
+                                           ("退款多久到账", "钱什么时候退回来"))):
+        doc = ix.Doc(i + 1, title, [title, *variants.split("|")], f"{title}的答复")
+        doc.set_vectors(ix.embedder.embed(doc.embed_texts()))
+        idx.add(doc)
+    for q in ("寄回去的快递费谁承担", "开票", "钱啥时候到"):
+        overlapped, sequential = idx.search(q), idx.search(q, overlap=False)
+        assert [h.article_id for h in overlapped] == [h.article_id for h in sequential]
+        assert [round(h.confidence, 6) for h in overlapped] == [round(h.confidence, 6) for h in sequential]
+    assert idx.search("寄回去的快递费谁承担")[0].article_id == 1
+
+
 def test_lexical_only_fallback(monkeypatch):
     monkeypatch.setenv("KEFU_KB_EMBEDDINGS", "0")
     assert not ix.embedder.enabled

@@ -57,6 +57,15 @@ def test_human_request_and_its_negation():
     assert rules.extract_entities("这个是人工智能音箱吗")["human_request"] == []
 
 
+def test_english_widget_buyers_can_ask_for_a_person():
+    for text in ("I want to talk to a human", "Can I speak with a real person?", "transfer me to an agent",
+                 "Agent please", "HUMAN!", "connect me to someone"):
+        assert rules.extract_entities(text)["human_request"], text
+    for text in ("I don't need a human, the bot helped", "the agent said it shipped", "where is my parcel",
+                 "humane packaging please"):
+        assert rules.extract_entities(text)["human_request"] == [], text
+
+
 def test_mask_phone_id_email_address():
     masked = rules.mask_pii("电话138 1234 5678，身份证11010119900307123X，邮箱abc.d@qq.com")
     assert masked == "电话138****5678，身份证[身份证号]，邮箱[邮箱]"

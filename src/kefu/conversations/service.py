@@ -106,6 +106,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     text = rules.clean_text(text)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
+    await _prepare_bot(session, customer, text)
     await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
@@ -144,7 +145,20 @@ async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: s
         return
     if await session.scalar(select(Article.id).where(Article.shop_id == conv.shop_id).limit(1)) is None:
         return
+    await bot.greet(session, conv)  # once per conversation, before its first answer
     await bot.handle_buyer_message(session, conv, text, analysis=analysis)
+
+
+async def _prepare_bot(session: AsyncSession, customer: Customer, text: str) -> None:
+    """The bot's match needs the message's embedding (an e5 pass, 10-60 ms on one core). Computed here, before
+    the buyer's row lock and the shop's event lock are taken, it stays out of every lock: the search inside
+    the locked part finds it in the embedding cache. Skipped when a person already has the conversation."""
+    from kefu.knowledge import bot
+    from kefu.knowledge import service as kb
+
+    conv = await open_conversation_for(session, customer)
+    if conv is None or bot.bot_may_speak(conv):
+        await kb.prepare_match(session, customer.shop_id, text)
 
 
 async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:

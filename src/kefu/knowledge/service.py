@@ -239,9 +239,22 @@ async def search(session: AsyncSession, shop_id: int, query: str, *, limit: int 
     return [hit_out(idx, h, query) for h in hits]
 
 
+def _bot_query(text: str | None) -> str:
+    return nlu.clean(text or "")[:200]
+
+
+async def prepare_match(session: AsyncSession, shop_id: int, text: str) -> None:
+    """Warm the embedding cache with a buyer message the bot may match (no-op for shops without articles)."""
+    query = _bot_query(text)
+    if not query or not ix.embedder.enabled:
+        return
+    if await session.scalar(select(Article.id).where(Article.shop_id == shop_id).limit(1)) is not None:
+        await asyncio.to_thread(ix.embedder.embed, [query], ix.QUERY_CHARS)
+
+
 async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[rules.Candidate]:
     """The bot's candidates for a message in search order, each with the matcher's calibrated confidence."""
-    text = nlu.clean(text or "")[:200]
+    text = _bot_query(text)
     if not text:
         return []
     idx = await get_index(session, shop_id)

@@ -110,8 +110,14 @@ POSITIVE = ("谢谢", "感谢", "好评", "满意", "喜欢", "不错", "很好"
             "很快", "速度快", "新鲜", "实惠", "划算", "值", "完美", "给力", "辛苦", "哈哈", "嘻嘻", "好的", "ok",
             "点赞", "惊喜")
 HUMAN = re.compile(r"转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|^人工$|^人工[!?。!？]*$|人工[!!]|"
-                   r"(找|叫|让)(你们)?(的)?(经理|主管|领导|负责人|店长)|不要(跟)?机器人|机器人.{0,6}(听不懂|没用)")
-HUMAN_NEG = re.compile(r"(不用|不要|不需要|无需|别)(转)?人工")
+                   r"(找|叫|让)(你们)?(的)?(经理|主管|领导|负责人|店长)|不要(跟)?机器人|机器人.{0,6}(听不懂|没用)|"
+                   # the English widget's buyers
+                   r"\b(talk|speak|chat|connect me|put me through|transfer me)( to| with)? (a |an |your )?"
+                   r"(real |live )?(human|person|agent|someone|manager|supervisor)\b|"
+                   r"\b(real|live) (person|human|agent)\b|\bhuman (agent|being|please)\b|"
+                   r"^(a |an )?(human|agent|person|operator)( please| pls)?[!?. ]*$", re.I)
+HUMAN_NEG = re.compile(r"(不用|不要|不需要|无需|别)(转)?人工|\b(no|don't|do not|not|never) (need |want )?(a |an )?"
+                       r"(human|person|agent)\b", re.I)
 _EMOJI_ANGRY = "😡😠🤬👿💢🖕😤"
 _EMOJI_SAD = "😭😢😞😔😟😩😫💔🙁☹"
 _EMOJI_HAPPY = "😀😁😂😃😄😊😍👍🙏❤🌹😘🥰🤗👌"
