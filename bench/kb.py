@@ -95,7 +95,7 @@ def run(n: int = 100_000, queries: int = 500, out: Path = RESULTS, echo=print) -
          f"{result['cores']} cores, e5 pass on {result['embed_threads']} threads")
     echo(f"{'':<26}{'p50 ms':>9}{'p99 ms':>9}")
     rows = (("search, lexical only", lexical), ("search, hybrid", hybrid),
-            ("hybrid, sequential (before)", sequential), ("query embedding alone", embed_only))
+            ("hybrid, embedding then BM25", sequential), ("query embedding alone", embed_only))
     for name, r in rows:
         echo(f"{name:<26}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}")
     out.parent.mkdir(parents=True, exist_ok=True)

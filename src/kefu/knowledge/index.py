@@ -279,13 +279,16 @@ class KnowledgeIndex:
             slots = own[starts]
             return dict(zip(slots.tolist(), zip(best.tolist(), (answers[slots] @ qv).tolist(), strict=True),
                             strict=True))
-        out = {}
-        for slot in candidates:
-            d = self.docs[slot]
-            if d is not None and d.vectors is not None:
-                q16 = qv.astype(np.float16)
-                out[slot] = (float((d.vectors @ q16).max()), float(d.answer_vec @ q16))
-        return out
+        docs = [(slot, d) for slot in candidates if (d := self.docs[slot]) is not None and d.vectors is not None]
+        if not docs:
+            return {}
+        # one float32 product over the candidates' stacked rows (a float16 product per article is ~10x slower)
+        rows = np.concatenate([d.vectors for _, d in docs] + [np.stack([d.answer_vec for _, d in docs])])
+        cos = rows.astype(np.float32) @ qv
+        sizes = np.fromiter((len(d.vectors) for _, d in docs), np.int64, len(docs))
+        best = np.maximum.reduceat(cos[:-len(docs)], np.r_[0, np.cumsum(sizes)[:-1]])
+        return dict(zip([slot for slot, _ in docs], zip(best.tolist(), cos[-len(docs):].tolist(), strict=True),
+                        strict=True))
 
     def search(self, query: str, *, limit: int = 10, now: datetime | None = None, live_only: bool = True,
                use_semantic: bool = True, overlap: bool = True) -> list[Hit]:
