@@ -6,9 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kefu.routing import rules
-from kefu.routing.rules import AgentState, Waiting
+from kefu.routing.rules import AgentState, Policy, Waiting
 
 NOW = datetime(2026, 11, 11, 20, 0, tzinfo=UTC)
 
@@ -142,3 +144,39 @@ def test_routing_queue_head_matches_rank_and_follows_changes():
     q.remove(2)
     rest = [w for w in waiting if w.id != calm.id]
     assert q.head().id == rules.rank(rest, NOW)[0].conversation.id and len(q) == 28
+
+
+# Queues with their serving order (rank()); rules.place() must give every buyer the same place without sorting.
+PLACE_QUEUES = {
+    "calm, angry, vip": ([Waiting(1, ago(600), "logistics"), Waiting(2, ago(90), "logistics"),
+                          Waiting(3, ago(5), "logistics", anger=0.9), Waiting(4, ago(60), vip_level=2)], [1, 3, 4, 2]),
+    "same arrival, same boost: lower id first": ([Waiting(3, ago(60)), Waiting(1, ago(60)), Waiting(2, ago(60))],
+                                                 [1, 2, 3]),
+    "same priority: earlier arrival first": ([Waiting(1, ago(30), vip_level=1), Waiting(2, ago(60))], [2, 1]),
+    "arrivals ahead of the clock wait 0 s": ([Waiting(1, NOW + timedelta(seconds=5)), Waiting(2, ago(0)),
+                                              Waiting(3, NOW + timedelta(seconds=1))], [2, 3, 1]),
+    "escalated, abusive, complaint": ([Waiting(1, ago(10), "complaint"), Waiting(2, ago(10), abusive=True),
+                                       Waiting(3, ago(10), escalated=True), Waiting(4, ago(100))], [3, 2, 4, 1]),
+    "one buyer": ([Waiting(7, ago(3))], [7]),
+}
+
+
+@pytest.mark.parametrize("waiting,order", PLACE_QUEUES.values(), ids=PLACE_QUEUES.keys())
+def test_place_of_one_buyer_agrees_with_rank(waiting, order):
+    assert [r.conversation.id for r in rules.rank(waiting, NOW)] == order
+    assert {w.id: rules.place(w, waiting, NOW) for w in waiting} == {c: i for i, c in enumerate(order, start=1)}
+
+
+WAITING = st.builds(
+    lambda i, since, anger, abusive, vip, intent, escalated: Waiting(i, ago(since), intent, anger, abusive, vip,
+                                                                      escalated=escalated),
+    st.integers(1, 10_000), st.sampled_from([-5, 0, 0.5, 1, 30, 59.9, 60, 300, 900]),
+    st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]), st.booleans(), st.integers(0, 3),
+    st.sampled_from([None, "refund", "complaint"]), st.booleans())
+POLICIES = st.sampled_from([rules.DEFAULT, Policy(anger_boost=240), Policy(vip_boost=0.1, complaint_boost=0.2)])
+
+
+@given(st.lists(WAITING, max_size=25, unique_by=lambda w: w.id), POLICIES)
+def test_place_is_the_index_in_rank_for_any_queue(waiting, policy):
+    ranked = [r.conversation.id for r in rules.rank(waiting, NOW, policy)]
+    assert [rules.place(w, waiting, NOW, policy) for w in waiting] == [ranked.index(w.id) + 1 for w in waiting]

@@ -4,12 +4,16 @@ escalation timeout at 1 min, protected breaks of 10 min, abuse hand-over, transf
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections import Counter
+
+from sqlalchemy import event
 
 from kefu.conversations.service import GREET_TIMER
 from kefu.core.scheduler import run_due
 from kefu.handoffs.service import ESCALATION_TIMER
-from kefu.routing import service
+from kefu.routing import rules, service
 from kefu.routing.handlers import Router
 from kefu.routing.service import BREAK_TIMER
 
@@ -31,6 +35,28 @@ def conv_of(agent, conv_id):
     return agent.get(f"/api/conversations/{conv_id}").json()
 
 
+# The reads routing makes of a shop, told apart by a piece of their SQL.
+READS = {"waiting buyers": "FROM conversations JOIN customers ON", "previous agents": "assignee_id IS NOT NULL",
+         "loads": "GROUP BY conversations.assignee_id", "agents": "FROM agents WHERE agents.shop_id"}
+
+
+@contextlib.contextmanager
+def counted_reads(world):
+    """Counts READS among the SQL statements the app's engine runs inside the block."""
+    seen: Counter = Counter()
+
+    def count(conn, cursor, statement, *_):
+        sql = " ".join(statement.split())
+        seen.update(name for name, piece in READS.items() if piece in sql)
+
+    engine = world.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
 def test_angry_buyer_is_served_first_and_capacity_is_respected(world, frozen):
     shop = world.shop()
     agent = world.agent(shop, group="售后", max_chats=1)
@@ -46,6 +72,49 @@ def test_angry_buyer_is_served_first_and_capacity_is_respected(world, frozen):
     assert "客服小李为您服务" in texts
     agent.post(f"/api/conversations/{angry}/close")
     assert route(world, shop) == [(calm, agent.id)]
+
+
+def test_a_router_pass_reads_the_shop_once_and_tells_places_after_its_assignments(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop, group="售后", max_chats=1)
+    calm = world.buyer(shop).send("我的快递到哪了").json()["conversation_id"]
+    frozen.advance(seconds=30)
+    angry = world.buyer(shop).send(ANGRY).json()["conversation_id"]
+    frozen.advance(seconds=30)
+    later = world.buyer(shop).send("退货地址是哪里").json()["conversation_id"]
+    router = Router(world.db)
+    told = []
+    router.publish_positions = lambda shop_id, places: told.append(places)
+    with counted_reads(world) as reads:
+        assert world.run(router.run_shop, shop.id) == [(angry, agent.id)]
+    assert reads == {"waiting buyers": 1, "previous agents": 1, "loads": 1, "agents": 1}
+    assert [(p["conversation_id"], p["position"]) for p in told[0]] == [(calm, 1), (later, 2)]
+    assert told == [agent.get("/api/routing/queue").json()["queue"]]  # what a fresh read says (frozen clock)
+
+
+def test_greeting_tells_the_queues_place_without_ranking_the_whole_queue(world, frozen, monkeypatch):
+    shop = world.shop(name="小鹿优选")
+    agent = world.agent(shop, group="售后", max_chats=3)
+    convs = []
+    for text in ("我的快递到哪了", "退货地址是哪里", ANGRY, "退款怎么还没到账"):
+        convs.append(world.buyer(shop).send(text).json()["conversation_id"])
+        frozen.advance(seconds=5)
+    queue = {q["conversation_id"]: q for q in agent.get("/api/routing/queue").json()["queue"]}
+    assert [queue[c]["position"] for c in convs] == [2, 3, 1, 4] and queue[convs[3]]["eta_seconds"] > 0
+
+    def whole_queue(*_):
+        raise AssertionError("greet() ranked every waiting buyer")
+
+    async def greet(conv_id):
+        async with world.db.transaction() as s:
+            return (await service.greet(s, conv_id)).text
+
+    monkeypatch.setattr(rules, "rank", whole_queue)
+    for conv in convs:
+        with counted_reads(world) as reads:
+            text = world.run(greet, conv)
+        assert text == rules.greeting_text("小鹿优选", queue[conv]["position"], queue[conv]["eta_seconds"])
+        assert reads["waiting buyers"] == 1 and reads["previous agents"] == 0
 
 
 def test_group_choice_and_offline_agents(world):

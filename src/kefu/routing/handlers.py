@@ -107,9 +107,7 @@ class Router:
 
     async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
         async with self.db.transaction() as s:
-            made = await service.route_shop(s, shop_id)
-        async with self.db.transaction() as s:
-            places = await service.queue(s, shop_id)
+            made, places = await service.route_and_queue(s, shop_id)
         self.publish_positions(shop_id, places)
         return made
 

@@ -55,7 +55,7 @@ async def my_place(claims: VisitorClaims = Depends(current_visitor), db: Databas
     async with db.transaction() as s:
         customer = await customer_for_claims(s, claims)
         conv = await chats.open_conversation_for(s, customer)
-        places = await service.queue(s, customer.shop_id) if conv and conv.status == "waiting" else []
-    mine = next((p for p in places if p["conversation_id"] == conv.id), None) if conv else None
-    return {"conversation_id": conv.id if conv else None, "position": mine and mine["position"],
-            "eta_seconds": mine and mine["eta_seconds"], "waiting": len(places)}
+        mine = await service.place_of(s, customer.shop_id, conv.id) if conv and conv.status == "waiting" else None
+    position, eta, waiting = mine or (None, None, 0)
+    return {"conversation_id": conv.id if conv else None, "position": position, "eta_seconds": eta,
+            "waiting": waiting}

@@ -119,17 +119,37 @@ def boosts(w: Waiting, policy: Policy = DEFAULT) -> list[tuple[str, float]]:
     return out
 
 
+def _head_start(extra: list[tuple[str, float]]) -> float:
+    return sum(b for _, b in extra)
+
+
+def _waited(w: Waiting, now: datetime) -> float:
+    return max(0.0, (now - w.waiting_since).total_seconds())
+
+
+def _order(value: float, w: Waiting) -> tuple[float, datetime, int]:
+    """The queue's order for a buyer of priority ``value``: highest first, ties to the earliest arrival, then
+    the lower id."""
+    return (-value, w.waiting_since, w.id)
+
+
 def priority(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> Ranked:
-    waited = max(0.0, (now - w.waiting_since).total_seconds())
+    waited = _waited(w, now)
     extra = boosts(w, policy)
-    return Ranked(w, waited + sum(b for _, b in extra), (f"waited:{int(waited)}", *(r for r, _ in extra)))
+    return Ranked(w, waited + _head_start(extra), (f"waited:{int(waited)}", *(r for r, _ in extra)))
+
+
+def serving_key(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> tuple[float, datetime, int]:
+    """A buyer's key in rank()'s order (smaller is served first), computed like priority() but without the
+    reasons, so it agrees with rank() to the last bit."""
+    return _order(_waited(w, now) + _head_start(boosts(w, policy)), w)
 
 
 def queue_key(w: Waiting, policy: Policy = DEFAULT) -> tuple[float, float, int]:
     """A key that orders the queue exactly like rank() and never changes while a buyer waits: everyone
     ages at the same rate, so "waited + boost" ranks like "-(waiting_since - boost)"."""
     since = w.waiting_since.timestamp()
-    return (since - sum(b for _, b in boosts(w, policy)), since, w.id)
+    return (since - _head_start(boosts(w, policy)), since, w.id)
 
 
 class RoutingQueue:
@@ -167,8 +187,14 @@ class RoutingQueue:
 
 def rank(waiting: Iterable[Waiting], now: datetime, policy: Policy = DEFAULT) -> list[Ranked]:
     """The queue in the order buyers should be served: highest priority first, ties to the earliest."""
-    return sorted((priority(w, now, policy) for w in waiting),
-                  key=lambda r: (-r.priority, r.conversation.waiting_since, r.conversation.id))
+    return sorted((priority(w, now, policy) for w in waiting), key=lambda r: _order(r.priority, r.conversation))
+
+
+def place(buyer: Waiting, waiting: Iterable[Waiting], now: datetime, policy: Policy = DEFAULT) -> int:
+    """``buyer``'s place in rank(waiting) (1 = next; ``waiting`` may hold the buyer), without sorting or
+    building reasons: one more than the number of buyers whose serving_key comes first."""
+    mine = serving_key(buyer, now, policy)
+    return 1 + sum(serving_key(w, now, policy) < mine for w in waiting)
 
 
 def fifo(waiting: Iterable[Waiting]) -> list[Waiting]:

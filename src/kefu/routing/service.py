@@ -5,6 +5,7 @@ The decisions are made by kefu.routing.rules; this module loads the state they n
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -25,19 +26,37 @@ from kefu.shops.models import Shop
 ROUTING_LOCK_SPACE = 0x726F7574  # "rout"
 
 
-async def waiting_states(session: AsyncSession, shop_id: int, policy: Policy = DEFAULT) -> dict[int, Waiting]:
+@dataclass
+class ShopState:
+    """One read of a shop for routing: who waits (with their customer ids), its active agents, and when."""
+    at: datetime
+    waiting: dict[int, Waiting] = field(default_factory=dict)
+    customers: dict[int, int] = field(default_factory=dict)  # conversation id -> customer id
+    agents: dict[int, AgentState] = field(default_factory=dict)
+
+    @property
+    def seats(self) -> int:
+        return sum(a.max_chats for a in self.agents.values() if a.presence == "online")
+
+
+async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bool = True) -> ShopState:
+    """The waiting buyers and, when anybody waits, the agents. ``previous_agents=False`` skips each buyer's
+    previous agent, which choosing an agent needs and a place in the queue does not."""
     rows = (await session.execute(
         select(Conversation, Customer.vip_level).join(Customer, Customer.id == Conversation.customer_id)
         .where(Conversation.shop_id == shop_id, Conversation.status == "waiting"))).all()
     if not rows:
-        return {}
-    previous = await _previous_agents(session, shop_id, {c.customer_id for c, _ in rows}, {c.id for c, _ in rows})
-    out = {}
+        return ShopState(now())
+    previous = await _previous_agents(session, shop_id, {c.customer_id for c, _ in rows},
+                                      {c.id for c, _ in rows}) if previous_agents else {}
+    waiting = {}
     for conv, vip in rows:
         prev_agent, prev_at = previous.get(conv.customer_id, (None, None))
-        out[conv.id] = Waiting(conv.id, as_utc(conv.waiting_since or conv.created_at), conv.intent, conv.anger or 0.0,
-                               bool(conv.abusive), vip or 0, conv.group, bool(conv.escalated), prev_agent, prev_at)
-    return out
+        waiting[conv.id] = Waiting(conv.id, as_utc(conv.waiting_since or conv.created_at), conv.intent,
+                                   conv.anger or 0.0, bool(conv.abusive), vip or 0, conv.group, bool(conv.escalated),
+                                   prev_agent, prev_at)
+    agents = await agent_states(session, shop_id)
+    return ShopState(now(), waiting, {c.id: c.customer_id for c, _ in rows}, agents)
 
 
 async def _previous_agents(session: AsyncSession, shop_id: int, customer_ids: set[int],
@@ -69,38 +88,60 @@ async def route_shop(session: AsyncSession, shop_id: int, policy: Policy = DEFAU
     each pass sees the previous one's assignments and no agent goes over capacity; the conditional UPDATE
     in ``assign_if_waiting`` guards against anyone else taking the same buyer meanwhile.
     """
+    made, _ = await _assign(session, shop_id, policy)
+    return made
+
+
+async def route_and_queue(session: AsyncSession, shop_id: int,
+                          policy: Policy = DEFAULT) -> tuple[list[tuple[int, int]], list[dict]]:
+    """The router's pass: route_shop(), then the queue of those still waiting, from the same read of the shop
+    with this pass's assignments applied (the places the widget shows live)."""
+    made, state = await _assign(session, shop_id, policy)
+    return made, _queue(state, policy)
+
+
+async def _assign(session: AsyncSession, shop_id: int, policy: Policy) -> tuple[list[tuple[int, int]], ShopState]:
     await advisory_xact_lock(session, ROUTING_LOCK_SPACE, shop_id)
-    waiting = await waiting_states(session, shop_id, policy)
-    if not waiting:
-        return []
-    agents = await agent_states(session, shop_id)
+    state = await shop_state(session, shop_id)
     made = []
-    for conv_id, agent_id in rules.plan(waiting.values(), list(agents.values()), now(), policy):
+    for conv_id, agent_id in rules.plan(state.waiting.values(), list(state.agents.values()), state.at, policy):
         conv = await session.get(Conversation, conv_id)
         agent = await session.get(Agent, agent_id)
+        del state.waiting[conv_id]  # assigned now, or somebody else took the buyer first: waiting no more
         if await chats.assign_if_waiting(session, conv, agent):
             await chats.post_system_message(session, conv, rules.assigned_text(agent.display_name, conv.lang))
+            state.agents[agent_id] = replace(state.agents[agent_id], load=state.agents[agent_id].load + 1)
             made.append((conv_id, agent_id))
-    return made
+    return made, state
 
 
 async def queue(session: AsyncSession, shop_id: int, policy: Policy = DEFAULT) -> list[dict]:
     """The live queue in serving order, with the reasons for each buyer's place and an estimated wait."""
-    waiting = await waiting_states(session, shop_id, policy)
-    agents = await agent_states(session, shop_id)
-    seats = sum(a.max_chats for a in agents.values() if a.presence == "online")
-    at = now()
-    customers = dict((await session.execute(select(Conversation.id, Conversation.customer_id)
-                                            .where(Conversation.id.in_(waiting)))).all()) if waiting else {}
+    return _queue(await shop_state(session, shop_id), policy)
+
+
+def _queue(state: ShopState, policy: Policy) -> list[dict]:
+    seats, at = state.seats, state.at
     out = []
-    for i, r in enumerate(rules.rank(waiting.values(), at, policy), start=1):
+    for i, r in enumerate(rules.rank(state.waiting.values(), at, policy), start=1):
         w = r.conversation
-        out.append({"conversation_id": w.id, "customer_id": customers.get(w.id), "position": i,
+        out.append({"conversation_id": w.id, "customer_id": state.customers.get(w.id), "position": i,
                     "priority": round(r.priority, 1), "reasons": list(r.reasons),
                     "waited_seconds": round((at - w.waiting_since).total_seconds()),
                     "eta_seconds": round(rules.estimated_wait(i, seats)),
                     "group": rules.group_for(w.intent, w.abusive, w.group)})
     return out
+
+
+async def place_of(session: AsyncSession, shop_id: int, conversation_id: int) -> tuple[int, int, int] | None:
+    """(position, estimated wait in seconds, buyers waiting) of one waiting conversation, as queue() would
+    give them, without ranking the whole queue; None when it is not waiting."""
+    state = await shop_state(session, shop_id, previous_agents=False)
+    me = state.waiting.get(conversation_id)
+    if me is None:
+        return None
+    position = rules.place(me, state.waiting.values(), state.at)
+    return position, round(rules.estimated_wait(position, state.seats)), len(state.waiting)
 
 
 async def greet(session: AsyncSession, conversation_id: int) -> Message | None:
@@ -109,8 +150,7 @@ async def greet(session: AsyncSession, conversation_id: int) -> Message | None:
     if conv is None or conv.status == "closed" or conv.first_response_at is not None or conv.greeted_at:
         return None
     shop = await session.get(Shop, conv.shop_id)
-    place = next((q for q in await queue(session, conv.shop_id) if q["conversation_id"] == conv.id), None)
-    position, eta = (place["position"], place["eta_seconds"]) if place else (1, 0)
+    position, eta, _ = await place_of(session, conv.shop_id, conv.id) or (1, 0, 0)
     conv.greeted_at = now()
     text = rules.greeting_text(shop.name, position, eta, conv.lang)
     return await chats.post_system_message(session, conv, text, sender="bot")
