@@ -20,7 +20,6 @@ import re
 import threading
 from array import array
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,9 +49,8 @@ def semantic_text(text: str, limit: int = QUERY_CHARS) -> str:
 
 
 def _threads() -> int:
-    """OpenMP threads of the e5 pass: 1 unless KEFU_KB_EMBED_THREADS says more. A second thread speeds up
-    one idle pass but spins badly when the cores are busy (a server at peak), and search already runs the
-    pass beside BM25 on its own thread."""
+    """OpenMP threads of the e5 pass: 1 unless KEFU_KB_EMBED_THREADS says more. A second thread did not
+    speed up a short query's pass on a 2-core server and spins when the cores are busy (a server at peak)."""
     return max(1, int(os.environ.get("KEFU_KB_EMBED_THREADS", "1") or 1))
 
 
@@ -108,7 +106,6 @@ class Embedder:
 
 
 embedder = Embedder()
-_embed_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kefu-embed")
 
 
 def pack(vectors: np.ndarray) -> bytes:
@@ -291,21 +288,12 @@ class KnowledgeIndex:
                         strict=True))
 
     def search(self, query: str, *, limit: int = 10, now: datetime | None = None, live_only: bool = True,
-               use_semantic: bool = True, overlap: bool = True) -> list[Hit]:
-        """Hybrid search. The query's embedding is computed on another thread while BM25 runs here (the
-        e5 pass releases the GIL), so a search costs about max(embedding, lexical), not their sum;
-        `overlap=False` runs them one after the other (the benchmark's comparison point)."""
-        semantic = use_semantic and bool(query.strip()) and embedder.enabled
-        fut = _embed_pool.submit(embedder.embed, [query], QUERY_CHARS) if semantic and overlap else None
-        qv = embedder.embed([query], QUERY_CHARS)[0] if semantic and not overlap else None
+               use_semantic: bool = True) -> list[Hit]:
+        qv = (embedder.embed([query], QUERY_CHARS)[0] if use_semantic and embedder.enabled and query.strip()
+              else None)
         with self.lock:
             lexical = self._lexical(query)
-        if fut is not None:
-            qv = fut.result()[0]
-        if lexical is None:
-            return []
-        with self.lock:
-            return self._rank(lexical, qv, limit, now, live_only)
+            return self._rank(lexical, qv, limit, now, live_only) if lexical is not None else []
 
     def _lexical(self, query: str) -> tuple | None:
         q_terms = self.terms(query)
@@ -319,8 +307,6 @@ class KnowledgeIndex:
     def _rank(self, lexical: tuple, qv: np.ndarray | None, limit: int, now: datetime | None,
               live_only: bool) -> list[Hit]:
         q_terms, lex, lex_top, lex_max = lexical
-        if len(lex) < len(self.docs):  # articles added while the embedding ran: no lexical score yet
-            lex = np.pad(lex, (0, len(self.docs) - len(lex)))
         sem: dict[int, tuple[float, float]] = {}
         if qv is not None and self.vector_rows:
             sem = self.semantic(qv, lex_top if self.vector_rows > FULL_SCAN_ROWS else None)
