@@ -53,6 +53,27 @@ def test_calm_polite_buyer():
     assert a.emotion["label"] == "calm" and a.emotion["anger"] < 0.3 and not a.wants_human
 
 
+ENGLISH_CASES = [
+    ("Where is my parcel? I ordered it five days ago", "logistics"),
+    ("Can I get an invoice for my order?", "invoice"),
+    ("I want to cancel my order", "cancel"),
+    ("I'd like to return these shoes", "return"),
+    ("When will I get my money back?", "refund"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), ENGLISH_CASES)
+def test_english_widget_buyers_get_an_intent(text, label):
+    # the models read Chinese; common English request words are glossed in Chinese before they read
+    assert service.analyze(text).intent["label"] == label
+
+
+def test_english_mood_words_reach_the_emotion_model():
+    assert service.analyze("You people are useless, this shop is a scam").emotion["label"] == "angry"
+    assert service.analyze("Thanks, that helps a lot").emotion["label"] == "calm"
+    assert service.analyze("hello, nice cardigan").emotion["anger"] < 0.3  # no gloss hides in longer words
+
+
 def test_context_helps_a_short_reply():
     a = service.analyze("是的", context=["我想退款，东西不要了", "退款多久到账"])
     assert a.intent["label"] == "refund"

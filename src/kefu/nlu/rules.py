@@ -123,6 +123,35 @@ _EMOJI_SAD = "😭😢😞😔😟😩😫💔🙁☹"
 _EMOJI_HAPPY = "😀😁😂😃😄😊😍👍🙏❤🌹😘🥰🤗👌"
 
 
+# The models learn from Chinese text only. For the English widget's buyers the common request and mood words
+# get a Chinese gloss appended before the models read a message (never stored, never shown).
+_GLOSS = (
+    (r"refund|money back|reimburse", "退款"), (r"return|send (it )?back", "退货"),
+    (r"exchange|swap|different size|another size", "换货"), (r"invoice|receipt|fapiao|vat", "开发票"),
+    (r"cancel", "取消订单"), (r"where('s| is) my|not (arrived|received)|hasn'?t (arrived|come)", "快递到哪了"),
+    (r"parcel|package|courier|tracking|delivery|deliver|shipping|shipped|ship|dispatch", "物流 发货"),
+    (r"change (the |my )?(address|phone|order)|wrong address", "修改地址"),
+    (r"broken|damaged|defect|faulty|doesn'?t work|not working|quality", "质量问题 坏了"),
+    (r"wrong (item|size|colou?r|product)|not what i ordered|missing (item|part)", "发错货"),
+    (r"repair|warranty|guarantee", "维修 保修"), (r"price|cheaper|discount|coupon|price drop", "价格 优惠券"),
+    (r"pay(ment)?|charged|paid|card", "付款"), (r"complain|complaint|report you|consumer (association|rights)", "投诉"),
+    (r"in stock|available|size chart|which size|recommend|material|before (i )?buy", "有货吗 尺码"),
+    (r"ridiculous|unacceptable|outrageous|absurd", "太离谱了 太过分了"),
+    (r"worst|terrible|awful|horrible|rubbish|trash", "垃圾 太差了"),
+    (r"scam|fraud|cheat(ed|ing)?|liars?|rip ?off", "骗子 坑人"), (r"useless|incompetent|pathetic", "没用 敷衍"),
+    (r"angry|furious|pissed|fed up|sick of|enough is enough", "气死了 受够了"), (r"wtf|damn|hell", "什么玩意"),
+    (r"disappointed|sad|upset|worried", "失望 难过"), (r"thank(s| you)|great|perfect|love it|awesome", "谢谢 满意"),
+)
+_GLOSS_RE = [(re.compile(r"\b(?:" + rx + r")(?:s|es|ed|d|ing)?\b", re.I), zh) for rx, zh in _GLOSS]
+
+
+def english_gloss(norm_text: str) -> str:
+    """Chinese words for the English request / mood words in a message ("" when it has none)."""
+    if not re.search(r"[a-z]{3}", norm_text):
+        return ""
+    return " ".join(dict.fromkeys(zh for rx, zh in _GLOSS_RE if rx.search(norm_text)))
+
+
 def _compact(text: str) -> str:
     """Lower-cased letters, digits and CJK only: '傻 * 逼' matches like '傻逼'."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())

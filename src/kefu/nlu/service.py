@@ -102,8 +102,10 @@ def _prepare(text: str) -> _Prepared:
     if not isinstance(text, str):
         raise TypeError(f"analyze() needs text as str, not {type(text).__name__}")
     norm = rules.normalize(text)
-    tokens = rules.segment(norm) if norm else []
-    idx, val = rules.hash_counts(rules.feature_names(norm, tokens))
+    gloss = rules.english_gloss(norm)
+    read = f"{norm} {gloss}" if gloss else norm  # what the models read: English words glossed in Chinese
+    tokens = rules.segment(read) if read else []
+    idx, val = rules.hash_counts(rules.feature_names(read, tokens))
     return _Prepared(norm, tokens, idx, val, rules.abusive_terms(text))
 
 
