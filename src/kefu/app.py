@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kefu.agents.service import configure_silence
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db
+        configure_silence(settings.agent_silent_seconds)
         scheduler = Scheduler(db, settings.scheduler_interval)
         if settings.scheduler_interval > 0:
             await scheduler.start()
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key(), settings.visitor_token_days)
     install_error_handlers(app)
 
+    from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router
     from kefu.conversations.handlers import router as ws_router
     from kefu.conversations.routes import router as conversations_router

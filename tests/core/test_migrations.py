@@ -66,6 +66,16 @@ async def old_database(path, revision: str) -> Database:
     return db
 
 
+def downgrade(connection, revision: str) -> None:
+    from alembic import command
+
+    from kefu.core.db import alembic_config
+
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.downgrade(cfg, revision)
+
+
 async def row_counts(db: Database) -> list[int]:
     async with db.transaction() as s:
         return [await s.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("conversations", "messages")]
@@ -91,15 +101,6 @@ def test_upgrading_sqlite_with_data_keeps_every_row(tmp_path):
 
 def test_conversation_language_migration_goes_down_and_up_again_on_sqlite(tmp_path):
     """0007 (conversations.lang) downgrades without losing a row and upgrades again."""
-    from alembic import command
-
-    from kefu.core.db import alembic_config
-
-    def downgrade(connection, revision: str) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
-
     async def go():
         db = await old_database(tmp_path / "down.db", "0007")
         async with db.engine.connect() as conn:
@@ -120,3 +121,29 @@ def test_conversation_language_migration_goes_down_and_up_again_on_sqlite(tmp_pa
     assert "lang" not in columns and "greeted_at" in columns
     assert down == up == [1, 1]
     assert lang == "zh"
+
+
+def test_agent_last_seen_migration_goes_down_and_up_again_on_sqlite(tmp_path):
+    """0008 (agents.last_seen_at) downgrades and upgrades again; agents from before it have never been seen."""
+    async def go():
+        db = await old_database(tmp_path / "seen.db", "0008")
+        async with db.transaction() as s:
+            await s.execute(text("INSERT INTO agents (id, shop_id, username, display_name, password_hash, role,"
+                                 " group_name, skills, max_chats, presence, active, created_at)"
+                                 " VALUES (1, 1, 'li', '小李', 'x', 'agent', '售前', '[]', 5, 'online', 1,"
+                                 " '2026-01-01')"))
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.run_sync(downgrade, "0007")
+            await conn.commit()
+            columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("agents")})
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        await db.migrate()
+        async with db.transaction() as s:
+            row = (await s.execute(text("SELECT presence, last_seen_at FROM agents WHERE id = 1"))).one()
+        await db.dispose()
+        return columns, tuple(row)
+
+    columns, row = asyncio.run(go())
+    assert "last_seen_at" not in columns and "presence_until" in columns
+    assert row == ("online", None)

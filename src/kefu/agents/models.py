@@ -27,6 +27,8 @@ class Agent(TimestampMixin, Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     presence_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Last sign of life (login, socket, API call), written at most once a minute per process.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

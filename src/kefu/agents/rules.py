@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from kefu.agents.models import GROUPS, PRESENCES, ROLES
 from kefu.core.errors import BadInput
@@ -70,3 +71,10 @@ def parse_skills(value: str | list[str] | None) -> list[str]:
 
 def may(role: str, allowed: frozenset[str]) -> bool:
     return role in allowed
+
+
+def is_silent(last_seen: datetime | None, at: datetime, silent_seconds: float) -> bool:
+    """An agent not seen for ``silent_seconds`` (never seen counts as silent); 0 turns the check off."""
+    if silent_seconds <= 0:
+        return False
+    return last_seen is None or at - last_seen >= timedelta(seconds=silent_seconds)

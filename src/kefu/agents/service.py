@@ -1,16 +1,16 @@
-"""Verbs on agents: create, log in and out, change presence."""
+"""Verbs on agents: create, log in and out, change presence, notice when an online agent falls silent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents import rules
 from kefu.agents.models import Agent, AgentSession
 from kefu.conversations.models import Conversation
-from kefu.core import events
+from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import Conflict, NotFound, Unauthorized
 from kefu.core.security import hash_password, new_token, token_hash, verify_password
@@ -39,6 +39,7 @@ async def login(session: AsyncSession, username: str, password: str, hours: int)
     token = new_token()
     session.add(AgentSession(token_hash=token_hash(token), shop_id=agent.shop_id, agent_id=agent.id,
                              expires_at=now() + timedelta(hours=hours)))
+    await seen(session, agent)
     await set_presence(session, agent, "online")
     return agent, token
 
@@ -59,16 +60,86 @@ async def logout(session: AsyncSession, agent: Agent, token: str | None) -> None
     await set_presence(session, agent, "offline")
 
 
-async def set_presence(session: AsyncSession, agent: Agent, presence: str) -> Agent:
+async def set_presence(session: AsyncSession, agent: Agent, presence: str, reason: str | None = None) -> Agent:
+    """Change presence and tell everyone (agent.updated); ``reason`` ("silent") goes out with the event."""
     presence = rules.check_presence(presence)
     if agent.presence != presence:
+        if presence == "online":  # the silence check's timer row first, the agent row after: one lock order
+            with session.no_autoflush:
+                await _arm_silence_check(session, agent.shop_id, agent.id, last_seen(agent) or now())
         if presence != "break":
             agent.presence_until = None
         agent.presence = presence
         agent.presence_changed_at = now()
         await session.flush()
-        await events.record(session, agent.shop_id, "agent.updated", await agent_out(session, agent))
+        data = await agent_out(session, agent)
+        await events.record(session, agent.shop_id, "agent.updated", {**data, "reason": reason} if reason else data)
     return agent
+
+
+# --- silence: an "online" agent who closed the laptop or lost the network is set away ----------------
+# Each sign of life (login, the agent's socket connecting or sending any frame, an authenticated API call)
+# writes agents.last_seen_at, at most once a minute per process, and pushes the agent's one pending
+# SILENT_TIMER row back to last seen + the silence. Only an agent who stays silent lets it fall due.
+
+SILENT_TIMER = "agents.silent"
+SEEN_WRITE_EVERY = timedelta(seconds=60)
+_silent_seconds = 180  # KEFU_AGENT_SILENT_SECONDS, installed by the app at start (configure_silence)
+_seen_written: dict[int, datetime] = {}  # agent id -> this process's last write: a throttle, not the truth
+
+
+def configure_silence(seconds: int) -> None:
+    global _silent_seconds
+    _silent_seconds = seconds
+
+
+def last_seen(agent: Agent) -> datetime | None:
+    return as_utc(agent.last_seen_at)
+
+
+def is_silent(agent: Agent) -> bool:
+    return rules.is_silent(last_seen(agent) or as_utc(agent.presence_changed_at), now(), _silent_seconds)
+
+
+def seen_due(agent_id: int) -> bool:
+    """Whether this process should write the agent's last_seen now; if so, the slot is taken."""
+    at, last = now(), _seen_written.get(agent_id)
+    if last is not None and timedelta(0) <= at - last < SEEN_WRITE_EVERY:
+        return False
+    _seen_written[agent_id] = at
+    return True
+
+
+async def record_seen(session: AsyncSession, shop_id: int, agent_id: int) -> None:
+    at = now()
+    await _arm_silence_check(session, shop_id, agent_id, at)
+    await session.execute(update(Agent).where(Agent.id == agent_id).values(last_seen_at=at))
+
+
+async def seen(session: AsyncSession, agent: Agent) -> None:
+    """The agent showed a sign of life (throttled per process)."""
+    if seen_due(agent.id):
+        await record_seen(session, agent.shop_id, agent.id)
+
+
+async def _arm_silence_check(session: AsyncSession, shop_id: int, agent_id: int, seen_at: datetime) -> None:
+    if _silent_seconds > 0:
+        await scheduler.rearm(session, shop_id, SILENT_TIMER, f"silent:{agent_id}",
+                              seen_at + timedelta(seconds=_silent_seconds), {"agent_id": agent_id})
+
+
+async def away_if_silent(session: AsyncSession, agent_id: int) -> str:
+    """The silence check falls due: an online agent unseen for the silence becomes away (agent.updated goes
+    out, so the router stops choosing them). Break, away and offline are left alone; the agent sets
+    themselves online again."""
+    agent = await session.get(Agent, agent_id)
+    if agent is None or not agent.active or agent.presence != "online" or _silent_seconds <= 0:
+        return "not online"
+    if not is_silent(agent):  # seen since this row was armed (a twin row, or the silence was changed)
+        await _arm_silence_check(session, agent.shop_id, agent.id, last_seen(agent) or now())
+        return "seen"
+    await set_presence(session, agent, "away", reason="silent")
+    return "away"
 
 
 async def get_agent(session: AsyncSession, shop_id: int, agent_id: int) -> Agent:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from kefu.agents.service import agent_for_token
+from kefu.agents.service import agent_for_token, record_seen, seen, seen_due
 from kefu.conversations import service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
@@ -16,6 +17,7 @@ from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
 from kefu.customers.service import customer_for_claims
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 BUYER_FRAMES = {"message", "typing", "read"}
 AGENT_FRAMES = {"message", "typing", "read"}
@@ -95,10 +97,23 @@ async def agent_socket(ws: WebSocket) -> None:
     db = ws.app.state.db
     async with db.transaction() as s:
         agent = await agent_for_token(s, ws.cookies.get(SESSION_COOKIE))
-    if agent is None or not _same_origin(ws):
+        allowed = agent is not None and _same_origin(ws)
+        if allowed:
+            await seen(s, agent)  # connecting (a reconnect after the laptop wakes, say) is a sign of life
+    if not allowed:
         await ws.close(code=realtime.CLOSE_POLICY, reason="not logged in" if agent is None else "bad origin")
         return
     await ws.accept()
+
+    async def alive() -> None:
+        """Any frame, the 25-second ping included, keeps the agent from being set away as silent."""
+        if not seen_due(agent.id):
+            return
+        try:
+            async with db.transaction() as s:
+                await record_seen(s, agent.shop_id, agent.id)
+        except Exception:  # a failed write must not drop the socket; the next frame a minute on tries again
+            log.exception("could not record that agent %s was seen", agent.id)
 
     async def handle(frame: dict) -> dict | None:
         kind = frame["type"]
@@ -117,5 +132,5 @@ async def agent_socket(ws: WebSocket) -> None:
         bus.publish(_typing(agent.shop_id, conv.id, conv.customer_id, "agent", agent.display_name))
         return None
 
-    conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev)
+    conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev, on_frame=alive)
     await realtime.serve(conn, _replay(db, agent.shop_id), await _after(ws, agent.shop_id), AGENT_FRAMES, handle)

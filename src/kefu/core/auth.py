@@ -53,7 +53,7 @@ def check_csrf(request: Request, form_value: str | None = None) -> None:
 
 
 async def agent_from_request(request: Request) -> Agent | None:
-    from kefu.agents.service import agent_for_token
+    from kefu.agents.service import agent_for_token, seen
 
     cached = getattr(request.state, "agent", None)
     if cached is not None:
@@ -63,6 +63,8 @@ async def agent_from_request(request: Request) -> Agent | None:
         return None
     async with get_db(request).transaction() as session:
         agent = await agent_for_token(session, token)
+        if agent is not None:
+            await seen(session, agent)  # an API call or page is a sign of life (a write at most once a minute)
     request.state.agent = agent
     return agent
 

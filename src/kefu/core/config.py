@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     scheduler_interval: float = Field(default=1.0, description="seconds between timer passes; 0 disables")
     routing_auto: bool = Field(default=True, description="assign waiting buyers to agents automatically")
     routing_sweep_seconds: float = Field(default=5.0, description="safety-net routing pass interval")
+    agent_silent_seconds: int = Field(default=180, description="an online agent unseen this long is set away; 0: never")
+
+    @field_validator("agent_silent_seconds")
+    @classmethod
+    def _silence_outlasts_pings(cls, value: int) -> int:
+        # The workspace pings every 25 s and a process writes last_seen at most once a minute.
+        if value != 0 and value < 90:
+            raise ValueError("KEFU_AGENT_SILENT_SECONDS must be 0 (off) or at least 90")
+        return value
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()

@@ -62,9 +62,11 @@ View = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, shop_id: int, view: View) -> None:
+    def __init__(self, ws: WebSocket, shop_id: int, view: View,
+                 on_frame: Callable[[], Awaitable[None]] | None = None) -> None:
         self.ws = ws
         self.view = view
+        self.on_frame = on_frame  # called for every valid client frame, pings included (a sign of life)
         self.sub: Subscription = bus.subscribe(shop_id)
         self._send_lock = asyncio.Lock()
         self.last_sent = 0
@@ -104,6 +106,8 @@ class Connection:
             if msg["type"] == "websocket.disconnect":
                 return
             frame = parse_frame(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), allowed)
+            if self.on_frame is not None:
+                await self.on_frame()
             if frame["type"] == "ping":
                 await self.send({"type": "pong"})
                 continue

@@ -62,6 +62,18 @@ async def schedule(session: AsyncSession, shop_id: int, kind: str, due_at: datet
     return timer
 
 
+async def rearm(session: AsyncSession, shop_id: int, kind: str, key: str, due_at: datetime,
+                payload: dict[str, Any] | None = None) -> None:
+    """Move the pending timer of this kind and key to ``due_at``, or add one if none is pending: a timer
+    pushed back again and again (a silence check) stays one row. Two transactions racing may each add
+    one; handlers of such timers must be idempotent."""
+    table = Timer.__table__
+    moved = await session.execute(update(table).where(table.c.kind == kind, table.c.key == key,
+                                                      table.c.done_at.is_(None)).values(due_at=due_at))
+    if moved.rowcount == 0:
+        await schedule(session, shop_id, kind, due_at, key=key, payload=payload)
+
+
 async def cancel(session: AsyncSession, kind: str, key: str) -> int:
     pending = await session.scalars(select(Timer).where(Timer.kind == kind, Timer.key == key,
                                                         Timer.done_at.is_(None)))

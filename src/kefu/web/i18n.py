@@ -91,6 +91,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "presence_break": ("小休", "On break"),
     "presence_offline": ("离线", "Offline"),
     "presence_changed": ("状态已切换为：{p}", "Status changed to {p}"),
+    "presence_silent": ("您有一段时间没有动静，状态已自动切换为“离开”，不再分配新会话。回来后请切回“在线”。",
+                        "No sign of you for a while, so your status was set to Away and no new chats come in. "
+                        "Switch back to Online when you are back."),
     "status": ("状态", "Status"),
     "status_waiting": ("待接入", "Waiting"),
     "status_assigned": ("接待中", "In progress"),

@@ -287,7 +287,10 @@ function onEvent(ev) {
   }
   if (handoffs.onEvent(ev)) return;
   if (ev.type === 'agent.updated') {
-    if (data.id === me.id) setPresenceView(data);
+    if (data.id !== me.id) return;
+    setPresenceView(data);
+    // Set away by the server after a silence (laptop closed, network lost): say why, and how to come back.
+    if (data.reason === 'silent' && data.presence === 'away') toast(t('presence_silent'));
     return;
   }
   if (data.conversation) upsertConversation(data.conversation);
