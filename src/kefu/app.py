@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kefu.agents.service import configure_silence
+from kefu.agents.service import arm_silence_checks, configure_silence
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_silence(settings.agent_silent_seconds)
         scheduler = Scheduler(db, settings.scheduler_interval)
         if settings.scheduler_interval > 0:
+            async with db.transaction() as s:
+                await arm_silence_checks(s)
             await scheduler.start()
         router = Router(db, settings.routing_sweep_seconds)
         if settings.routing_auto:

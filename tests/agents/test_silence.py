@@ -103,3 +103,31 @@ def test_an_agent_who_set_themselves_away_or_logged_out_stays_so(world, frozen):
     assert (presence(sup, away), presence(sup, gone)) == ("away", "offline")
     events = [e["data"] for e in sup.get("/api/events").json()["events"] if e["type"] == "agent.updated"]
     assert not any(e.get("reason") == "silent" for e in events if e["id"] in (away.id, gone.id))
+
+
+def test_agents_online_without_a_pending_check_get_one_when_an_instance_starts(world, frozen):
+    # e.g. online since before this feature, or the row was lost: the start of an instance arms them all
+    from sqlalchemy import delete
+
+    from kefu.agents.service import arm_silence_checks
+    from kefu.core.scheduler import Timer
+
+    shop = world.shop()
+    agent = world.agent(shop)
+    sup = floor(world, shop)
+
+    async def lose_rows_then_start():
+        async with world.db.transaction() as session:
+            await session.execute(delete(Timer).where(Timer.kind == SILENT_TIMER,
+                                                      Timer.key == f"silent:{agent.id}"))
+        frozen.advance(seconds=SILENCE * 10)  # the server was down for half an hour
+        async with world.db.transaction() as session:
+            return await arm_silence_checks(session)
+
+    assert world.run(lose_rows_then_start) >= 2  # the agent and the supervisor
+    frozen.advance(seconds=SILENCE - 1)
+    timers(world, SILENT_TIMER)
+    assert presence(sup, agent) == "online"  # a full silence from the start: time to reconnect
+    frozen.advance(seconds=1)
+    timers(world, SILENT_TIMER)
+    assert presence(sup, agent) == "away"

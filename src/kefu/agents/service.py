@@ -128,6 +128,17 @@ async def _arm_silence_check(session: AsyncSession, shop_id: int, agent_id: int,
                               seen_at + timedelta(seconds=_silent_seconds), {"agent_id": agent_id})
 
 
+async def arm_silence_checks(session: AsyncSession) -> int:
+    """At an instance's start: give every online agent a pending silence check due a full silence from now
+    (agents online from before this feature, or whose rows a crash lost, would otherwise stay online for
+    good; counting from now leaves time for their workspaces to reconnect). Returns how many were armed."""
+    rows = (await session.execute(select(Agent.id, Agent.shop_id).where(Agent.presence == "online",
+                                                                        Agent.active.is_(True)))).all()
+    for agent_id, shop_id in rows:
+        await _arm_silence_check(session, shop_id, agent_id, now())
+    return len(rows)
+
+
 async def away_if_silent(session: AsyncSession, agent_id: int) -> str:
     """The silence check falls due: an online agent unseen for the silence becomes away (agent.updated goes
     out, so the router stops choosing them). Break, away and offline are left alone; the agent sets
