@@ -84,12 +84,25 @@ def test_an_agent_on_break_is_left_alone(world, frozen):
     frozen.advance(seconds=SILENCE * 3)
     timers(world, SILENT_TIMER)
     assert presence(sup, agent) == "break"
-    # The break ends by itself; if the agent left meanwhile, the silence check, due at once, sets them away.
+    # The break ends by itself; an agent who left meanwhile comes back away, never online for a moment.
     frozen.advance(minutes=10)
     timers(world, BREAK_TIMER)
-    assert presence(sup, agent) == "online"
-    timers(world, SILENT_TIMER)
     assert presence(sup, agent) == "away"
+    went = [e["data"] for e in sup.get("/api/events").json()["events"]
+            if e["type"] == "agent.updated" and e["data"]["id"] == agent.id]
+    assert [e["presence"] for e in went[-2:]] == ["break", "away"] and went[-1]["reason"] == "silent"
+
+
+def test_an_agent_at_the_desk_comes_back_online_after_a_break(world, frozen):
+    shop = world.shop()
+    agent = world.agent(shop)
+    sup = floor(world, shop)
+    agent.put("/api/me/presence", {"presence": "break"})
+    frozen.advance(minutes=9)
+    agent.get("/api/me")  # the workspace is open
+    frozen.advance(minutes=1)
+    timers(world, BREAK_TIMER)
+    assert presence(sup, agent) == "online"
 
 
 def test_an_agent_who_set_themselves_away_or_logged_out_stays_so(world, frozen):

@@ -245,6 +245,7 @@ def test_abuse_goes_to_emotion_support_and_the_agent_gets_a_10_minute_break(worl
     assert sup.get("/api/agents").json()["agents"][0]["presence"] in ("break", "online")
     assert {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}[agent.id]["presence"] == "break"
     frozen.advance(seconds=1)
+    agent.get("/api/me")  # the agent's workspace is still open (a sign of life; a silent agent comes back away)
     timers(world, BREAK_TIMER)
     assert {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}[agent.id]["presence"] == "online"
     assert (other, agent.id) in route(world, shop)
@@ -310,6 +311,7 @@ def test_team_list_and_break_through_presence(world, frozen):
     me = agent.put("/api/me/presence", {"presence": "break"}).json()["agent"]
     assert me["presence"] == "break" and me["presence_until"]  # protected: it ends by itself
     frozen.advance(minutes=10)
+    agent.get("/api/team")  # still at the desk
     timers(world, BREAK_TIMER)
     assert agent.get("/api/me").json()["agent"]["presence"] == "online"
     assert agent.get("/api/me").json()["agent"]["presence_until"] is None

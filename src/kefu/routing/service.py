@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
-from kefu.agents.service import loads, set_presence
+from kefu.agents.service import is_silent, loads, set_presence
 from kefu.conversations import service as chats
 from kefu.conversations.models import Conversation, Message
 from kefu.core import events, scheduler
@@ -190,7 +190,11 @@ async def end_break(session: AsyncSession, agent_id: int) -> None:
     agent = await session.get(Agent, agent_id)
     if agent is not None and agent.presence == "break":
         agent.presence_until = None
-        await set_presence(session, agent, "online")
+        # back online, unless nobody has been at the desk for the silence (then away, as any silent agent)
+        if is_silent(agent):
+            await set_presence(session, agent, "away", reason="silent")
+        else:
+            await set_presence(session, agent, "online")
 
 
 async def count_waiting(session: AsyncSession, shop_id: int) -> int:
