@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from tests.knowledge.conftest import article_body
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, in_chromium, kefu, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, in_chromium, server_env, serving
 from tests.web.test_browser_chat import PASSWORD
-from tests.web.test_browser_kb import ARTICLES, XSS_TITLE, Watch, api_client, log_in, no_payload_script
+from tests.web.test_browser_kb import ARTICLES, XSS_TITLE, Watch, api_client, log_in, no_payload_script, post_articles
 
 # What only an editor may see or press on /kb.
 EDIT_CONTROLS = ('id="kb-editor"', 'id="kb-new"', 'id="kb-import-open"', 'id="kb-import-form"', 'id="kb-syn-form"',
@@ -85,19 +85,11 @@ def server(tmp_path_factory):
     env = server_env(data, "kb-read-test", KEFU_ROUTING_AUTO="false")
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(slug=f"read-{tag}", trainer=f"zhao-{tag}", agent=f"wang-{tag}")
-    kefu(env, "shop", "add", names.slug, "小鹿优选旗舰店")
-    kefu(env, "agent", "add", names.trainer, "--shop", names.slug, "--password", PASSWORD, "--name", "赵老师",
-         "--role", "trainer")
-    kefu(env, "agent", "add", names.agent, "--shop", names.slug, "--password", PASSWORD, "--name", "小王")
+    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.trainer, "赵老师", "trainer"),
+             (names.agent, "小王", "agent"))
     with serving(env, data) as base:
-        ids = {}
         with api_client(base, names.trainer) as http:
-            for intent, category, title, variants, answer in ARTICLES:
-                r = http.post("/api/kb/articles", json={"title": title, "variants": variants, "answer": answer,
-                                                        "category": category, "intent": intent,
-                                                        "tags": ["运费"] if intent == "return" else []})
-                assert r.status_code == 201, r.text
-                ids[title] = r.json()["article"]["id"]
+            ids = post_articles(http, {"return": ["运费"]})
         yield SimpleNamespace(base=base, ids=ids, **vars(names))
 
 

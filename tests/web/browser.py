@@ -43,6 +43,13 @@ def kefu(env: dict, *args: str) -> None:
     assert done.returncode == 0, f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
+def add_team(env: dict, slug: str, shop_name: str, password: str, *agents: tuple[str, str, str]) -> None:
+    """`kefu shop add`, then `kefu agent add` for each (username, display name, role) with one password."""
+    kefu(env, "shop", "add", slug, shop_name)
+    for username, name, role in agents:
+        kefu(env, "agent", "add", username, "--shop", slug, "--password", password, "--name", name, "--role", role)
+
+
 def server_env(data: Path, secret: str, **extra: str) -> dict:
     """The server's environment: its own data dir and secret; SQLite in ``data`` unless PostgreSQL is set."""
     env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.knowledge.conftest import article_body
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, in_chromium, kefu, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, in_chromium, server_env, serving
 from tests.web.test_browser_chat import PASSWORD
 from tests.web.test_browser_kb import Watch, api_client, log_in
 
@@ -125,11 +125,8 @@ def server(tmp_path_factory):
     env = server_env(data, "bot-card-test", KEFU_ROUTING_AUTO="false")
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(slug=f"bot-{tag}", trainer=f"zhao-{tag}", boss=f"wang-{tag}")
-    kefu(env, "shop", "add", names.slug, "小鹿优选旗舰店")
-    kefu(env, "agent", "add", names.trainer, "--shop", names.slug, "--password", PASSWORD, "--name", "赵老师",
-         "--role", "trainer")
-    kefu(env, "agent", "add", names.boss, "--shop", names.slug, "--password", PASSWORD, "--name", "王主管",
-         "--role", "supervisor")
+    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.trainer, "赵老师", "trainer"),
+             (names.boss, "王主管", "supervisor"))
     with serving(env, data) as base:
         with api_client(base, names.trainer) as http:
             for title in TITLES:

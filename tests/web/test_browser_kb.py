@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 from tests.web.test_browser_chat import PASSWORD
 
 PAYLOAD = "<img src=x onerror=alert(1)><script>alert(1)</script>"
@@ -46,23 +46,28 @@ def api_client(base: str, username: str):
         yield http
 
 
+def post_articles(http, tags_for: dict[str, list[str]] | None = None) -> dict[str, int]:
+    """Create ARTICLES through the API (as a trainer); returns their ids by title."""
+    ids = {}
+    for intent, category, title, variants, answer in ARTICLES:
+        r = http.post("/api/kb/articles", json={"title": title, "variants": variants, "answer": answer,
+                                                "category": category, "intent": intent,
+                                                "tags": (tags_for or {}).get(intent, [])})
+        assert r.status_code == 201, r.text
+        ids[title] = r.json()["article"]["id"]
+    return ids
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser-kb")
     env = server_env(data, "browser-test", KEFU_ROUTING_AUTO="false")
     slug = f"kb-{uuid.uuid4().hex[:8]}"
     trainer, agent = f"zhao-{uuid.uuid4().hex[:6]}", f"wang-{uuid.uuid4().hex[:6]}"
-    kefu(env, "shop", "add", slug, "小鹿优选旗舰店")
-    kefu(env, "agent", "add", trainer, "--shop", slug, "--password", PASSWORD, "--name", "赵老师", "--role", "trainer")
-    kefu(env, "agent", "add", agent, "--shop", slug, "--password", PASSWORD, "--name", "小王")
+    add_team(env, slug, "小鹿优选旗舰店", PASSWORD, (trainer, "赵老师", "trainer"), (agent, "小王", "agent"))
     with serving(env, data) as base:
-        ids = {}
         with api_client(base, trainer) as http:
-            for intent, category, title, variants, answer in ARTICLES:
-                r = http.post("/api/kb/articles", json={"title": title, "variants": variants, "answer": answer,
-                                                        "category": category, "intent": intent})
-                assert r.status_code == 201, r.text
-                ids[title] = r.json()["article"]["id"]
+            ids = post_articles(http)
             r = http.post("/api/kb/templates", json=TEMPLATE)
             assert r.status_code == 201, r.text
         yield SimpleNamespace(base=base, slug=slug, trainer=trainer, agent=agent, ids=ids)

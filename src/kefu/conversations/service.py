@@ -106,7 +106,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     text = rules.clean_text(text)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    await _prepare_bot(session, customer, text)
+    has_kb = await _prepare_bot(session, customer, text)
     await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
@@ -131,34 +131,38 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     conv.agent_unread += 1
     analysis = await _understand(session, conv, text)
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis)
-    await _let_the_bot_answer(session, conv, text, analysis)
+    await _let_the_bot_answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
 
 
-async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict) -> None:
+async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict,
+                              has_kb: bool | None) -> None:
     """While a buyer waits for a person, the FAQ bot may answer from the shop's knowledge base (in the same
-    transaction, so a retried message never gets two answers). Shops without articles have no bot."""
+    transaction, so a retried message never gets two answers). Shops without articles have no bot;
+    ``has_kb`` is what _prepare_bot found out already (None: not asked)."""
     from kefu.knowledge import bot
-    from kefu.knowledge.models import Article
+    from kefu.knowledge import service as kb
 
     if not bot.bot_may_speak(conv):
         return
-    if await session.scalar(select(Article.id).where(Article.shop_id == conv.shop_id).limit(1)) is None:
+    if not (has_kb if has_kb is not None else await kb.has_articles(session, conv.shop_id)):
         return
     await bot.greet(session, conv)  # once per conversation, before its first answer
     await bot.handle_buyer_message(session, conv, text, analysis=analysis)
 
 
-async def _prepare_bot(session: AsyncSession, customer: Customer, text: str) -> None:
+async def _prepare_bot(session: AsyncSession, customer: Customer, text: str) -> bool | None:
     """The bot's match needs the message's embedding (an e5 pass, 10-60 ms on one core). Computed here, before
     the buyer's row lock and the shop's event lock are taken, it stays out of every lock: the search inside
-    the locked part finds it in the embedding cache. Skipped when a person already has the conversation."""
+    the locked part finds it in the embedding cache. Skipped when a person already has the conversation.
+    Returns whether the shop has a knowledge base (None when skipped)."""
     from kefu.knowledge import bot
     from kefu.knowledge import service as kb
 
     conv = await open_conversation_for(session, customer)
     if conv is None or bot.bot_may_speak(conv):
-        await kb.prepare_match(session, customer.shop_id, text)
+        return await kb.prepare_match(session, customer.shop_id, text)
+    return None
 
 
 async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:

@@ -243,13 +243,19 @@ def _bot_query(text: str | None) -> str:
     return nlu.clean(text or "")[:200]
 
 
-async def prepare_match(session: AsyncSession, shop_id: int, text: str) -> None:
-    """Warm the embedding cache with a buyer message the bot may match (no-op for shops without articles)."""
+async def has_articles(session: AsyncSession, shop_id: int) -> bool:
+    """Whether the shop has a knowledge base at all (shops without one have no bot)."""
+    return await session.scalar(select(Article.id).where(Article.shop_id == shop_id).limit(1)) is not None
+
+
+async def prepare_match(session: AsyncSession, shop_id: int, text: str) -> bool:
+    """Warm the embedding cache with a buyer message the bot may match; returns has_articles()."""
+    if not await has_articles(session, shop_id):
+        return False
     query = _bot_query(text)
-    if not query or not ix.embedder.enabled:
-        return
-    if await session.scalar(select(Article.id).where(Article.shop_id == shop_id).limit(1)) is not None:
+    if query and ix.embedder.enabled:
         await asyncio.to_thread(ix.embedder.embed, [query], ix.QUERY_CHARS)
+    return True
 
 
 async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[rules.Candidate]:
