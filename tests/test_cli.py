@@ -1,4 +1,5 @@
-"""The `kefu` command: shops and agents created from the shell can log in."""
+"""The `kefu` command: migrate says what it did, shops come with a starter kit, agents created from the shell
+(password asked for, given, or read from stdin) can log in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kefu.core.config import get_settings
 def run(monkeypatch, tmp_path, *args, input_: str | None = None):
     monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KEFU_KB_EMBEDDINGS", "0")  # the starter kit's vectors are not what these tests are about
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(app, list(args), input=input_)
@@ -49,9 +51,114 @@ def test_agent_add_reports_bad_input_clearly(monkeypatch, tmp_path):
 
 
 def test_demo_refuses_a_database_with_real_shops(monkeypatch, tmp_path):
-    monkeypatch.setenv("KEFU_KB_EMBEDDINGS", "0")  # the demo KB's vectors are not what this test is about
     run(monkeypatch, tmp_path, "shop", "add", "realshop", "真店")
     r = run(monkeypatch, tmp_path, "demo", "--no-serve")
     assert r.exit_code == 2 and "--force" in r.output
     r = run(monkeypatch, tmp_path, "demo", "--no-serve", "--force")
     assert r.exit_code == 0 and "/shop/demo" in r.output
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from kefu.core.db import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_migrate_says_whether_it_created_upgraded_or_found_the_database_current(monkeypatch, tmp_path):
+    head = head_revision()
+    r = run(monkeypatch, tmp_path, "migrate")
+    assert r.exit_code == 0, r.output
+    assert f"Created database at {tmp_path / 'cli.db'} (schema {head})" in r.output and "已创建数据库" in r.output
+    r = run(monkeypatch, tmp_path, "migrate")
+    assert f"Database is up to date (schema {head})" in r.output and "已是最新" in r.output
+
+    import asyncio
+
+    from kefu.core.db import Database
+
+    async def old_database():
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        await db.migrate("0007")
+        await db.dispose()
+
+    asyncio.run(old_database())
+    monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, ["migrate"])
+    finally:
+        get_settings.cache_clear()
+    assert f"Database upgraded from schema 0007 to {head}" in r.output and "从版本 0007 升级到" in r.output
+
+
+def login_works(tmp_path, username: str, password: str) -> bool:
+    from fastapi.testclient import TestClient
+
+    from kefu.app import create_app
+    from kefu.core.config import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}", data_dir=tmp_path, secret_key="k" * 40,
+                        redis_url="", routing_auto=False, scheduler_interval=0)
+    with TestClient(create_app(settings)) as c:
+        return c.post("/api/auth/login", json={"username": username, "password": password}).status_code == 200
+
+
+def test_agent_add_asks_for_the_password_hidden_and_twice_or_reads_stdin(monkeypatch, tmp_path):
+    run(monkeypatch, tmp_path, "shop", "add", "lucky", "幸运小店", "--no-starter")
+    help_text = run(monkeypatch, tmp_path, "agent", "add", "--help").output
+    password_line = next(line for line in help_text.splitlines() if "--password " in line)
+    assert "required" not in password_line and "--password-stdin" in help_text
+
+    # Asked for when left out: hidden (never echoed), and asked again when the confirmation differs.
+    r = run(monkeypatch, tmp_path, "agent", "add", "boss", "--shop", "lucky", "--role", "admin",
+            input_="first-try-pw\nsomething-else\nreal-secret-pw\nreal-secret-pw\n")
+    assert r.exit_code == 0, r.output
+    assert "do not match" in r.output and "secret" not in r.output and "first-try" not in r.output
+    # A script pipes it in.
+    r = run(monkeypatch, tmp_path, "agent", "add", "bot", "--shop", "lucky", "--password-stdin",
+            input_="piped-secret-pw\n")
+    assert r.exit_code == 0, r.output
+    assert "piped" not in r.output
+    r = run(monkeypatch, tmp_path, "agent", "add", "nobody", "--shop", "lucky", "--password-stdin", input_="")
+    assert r.exit_code == 2 and "stdin" in r.output
+    assert login_works(tmp_path, "boss", "real-secret-pw") and login_works(tmp_path, "bot", "piped-secret-pw")
+    assert not login_works(tmp_path, "boss", "first-try-pw")
+
+
+def test_shop_add_installs_the_starter_kit_unless_asked_not_to(monkeypatch, tmp_path):
+    from kefu.starter.articles import ARTICLES
+    from kefu.starter.templates import TEMPLATES
+
+    r = run(monkeypatch, tmp_path, "shop", "add", "kit-shop", "有知识包的店")
+    assert r.exit_code == 0, r.output
+    assert f"{len(TEMPLATES)} reply templates and {len(ARTICLES)} FAQ articles" in r.output
+    r = run(monkeypatch, tmp_path, "shop", "add", "bare-shop", "空店", "--no-starter")
+    assert r.exit_code == 0 and "starter kit" not in r.output
+
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from kefu.core.db import Database
+    from kefu.knowledge.models import Article, ReplyTemplate
+    from kefu.shops.models import Shop
+
+    async def counts():
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+        try:
+            async with db.transaction() as s:
+                out = {}
+                for slug in ("kit-shop", "bare-shop"):
+                    shop_id = await s.scalar(select(Shop.id).where(Shop.slug == slug))
+                    out[slug] = tuple([await s.scalar(select(func.count()).select_from(model)
+                                                      .where(model.shop_id == shop_id))
+                                       for model in (Article, ReplyTemplate)])
+                return out
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(counts()) == {"kit-shop": (len(ARTICLES), len(TEMPLATES)), "bare-shop": (0, 0)}
+    r = run(monkeypatch, tmp_path, "shop", "add", "demo", "假演示")
+    assert r.exit_code == 2 and "reserved for the demo shop" in r.output

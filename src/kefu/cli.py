@@ -7,6 +7,7 @@ import os
 
 import typer
 
+from kefu.commands import setup
 from kefu.commands.bench import bench_app
 from kefu.commands.kb import kb_app
 from kefu.commands.nlu import nlu_app
@@ -34,11 +35,7 @@ def _with_db(fn):
     return with_database(fn)
 
 
-@app.command()
-def migrate() -> None:
-    """Upgrade the database schema to the latest migration."""
-    _run(_with_db(lambda db: asyncio.sleep(0)))
-    typer.echo("database is up to date")
+app.command("migrate")(setup.migrate)
 
 
 @app.command()
@@ -52,43 +49,8 @@ def serve(host: str = typer.Option(None, help="listen address (KEFU_HOST)"),
                 log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), ws_max_size=1024 * 1024)
 
 
-@shop_app.command("add")
-def shop_add(slug: str, name: str = typer.Argument("", help="display name")) -> None:
-    """Create a shop."""
-    from kefu.shops.service import create_shop
-
-    async def go(db):
-        async with db.transaction() as s:
-            shop = await create_shop(s, slug, name or slug)
-            return shop.id
-
-    typer.echo(f"shop {slug} created (id {_run(_with_db(go))})")
-
-
-@agent_app.command("add")
-def agent_add(username: str, shop: str = typer.Option(..., help="shop slug"),
-              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
-              name: str = typer.Option("", help="display name"), role: str = typer.Option("agent"),
-              group: str = typer.Option("售前"), skills: str = typer.Option("", help="comma separated"),
-              max_chats: int = typer.Option(5)) -> None:
-    """Create an agent (roles: agent, senior, emotion_support, supervisor, trainer, admin)."""
-    from kefu.agents.service import create_agent
-    from kefu.core.errors import KefuError
-    from kefu.shops.service import get_shop_by_slug
-
-    async def go(db):
-        async with db.transaction() as s:
-            shop_row = await get_shop_by_slug(s, shop)
-            agent = await create_agent(s, shop_row.id, username=username, password=password, display_name=name,
-                                       role=role, group=group, skills=skills, max_chats=max_chats)
-            return agent.id
-
-    try:
-        agent_id = _run(_with_db(go))
-    except KefuError as exc:
-        typer.echo(f"错误 / error: {exc.zh} / {exc.en}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"agent {username} created (id {agent_id})")
+shop_app.command("add")(setup.shop_add)
+agent_app.command("add")(setup.agent_add)
 
 
 @app.command()

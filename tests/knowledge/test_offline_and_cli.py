@@ -90,7 +90,7 @@ def cli_db(monkeypatch, tmp_path):
     get_settings.cache_clear()
     from kefu.cli import app
 
-    assert CliRunner().invoke(app, ["shop", "add", "kbshop", "知识店"]).exit_code == 0
+    assert CliRunner().invoke(app, ["shop", "add", "kbshop", "知识店", "--no-starter"]).exit_code == 0
     yield tmp_path
     get_settings.cache_clear()
 
