@@ -45,16 +45,31 @@ def test_index_lists_shops_and_staff_pages(web, world):
     assert 'href="/agent"' in r.text and 'href="/supervisor"' in r.text
 
 
-def test_shop_page_embeds_widget_and_shows_snippet(web, world):
-    shop = world.shop("小鹿优选旗舰店")
+def test_a_new_shops_page_is_its_own_chat_page_with_widget_and_snippet(web, world):
+    """Regression (issue 10, 12): a new shop's /shop/SLUG showed the demo shop's jacket, prices and made-up
+    reviews. It is now a neutral page with the shop's own name, the widget and the embed snippet."""
+    shop = world.shop("鹿鹿小铺")
     r = web.get(f"/shop/{shop.slug}")
     assert r.status_code == 200
+    assert "<title>鹿鹿小铺 · 在线客服</title>" in r.text and "这里是鹿鹿小铺的客服聊天页" in r.text
     assert f'<script src="/static/widget.js" data-shop="{shop.slug}" async></script>' in r.text
     shown = f'&lt;script src=&#34;http://testserver/static/widget.js&#34; data-shop=&#34;{shop.slug}&#34; async&gt;'
     assert shown in r.text
-    assert "¥" in r.text and "XXL" in r.text
-    assert "<img" not in r.text  # pictures are inline SVG
+    shown_text = re.sub(r'data-strings="[^"]*"', "", r.text)  # the page's JS strings hold every UI string
+    for demo_only in ("¥", "XXL", "羽绒服", "买家评价", "小鹿优选", "立即购买", "演示店铺"):
+        assert demo_only not in shown_text, demo_only
+    assert "<img" not in r.text
     assert web.get("/shop/no-such-shop").status_code == 404
+
+
+def test_the_demo_shop_keeps_its_product_page(web, world):
+    from kefu.demo.seed import DEMO_SLUG, load_demo
+
+    world.run(load_demo, world.db)  # idempotent: the demo tests load the same shop
+    r = web.get(f"/shop/{DEMO_SLUG}")
+    assert r.status_code == 200
+    assert "¥" in r.text and "XXL" in r.text and "买家评价" in r.text and "小鹿优选旗舰店" in r.text
+    assert f'data-shop="{DEMO_SLUG}"' in r.text and "<img" not in r.text  # pictures are inline SVG
 
 
 def test_widget_frame_works_under_its_strict_csp(web, world):
@@ -206,7 +221,7 @@ def test_english_switch_shows_english_and_is_remembered(web, world):
     assert '<html lang="en">' in r.text and "Agent login" in r.text and "客服登录" not in r.text
     assert r.cookies.get("kefu_lang") == "en"
     assert "Agent login" in web.get("/agent/login").text  # the cookie remembers it
-    assert "Buy now" in web.get(f"/shop/{shop.slug}").text
+    assert "Chat with us" in web.get(f"/shop/{shop.slug}").text
     zh = web.get("/agent/login?lang=zh")
     assert '<html lang="zh-CN">' in zh.text and "客服登录" in zh.text
 

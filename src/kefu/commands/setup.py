@@ -14,8 +14,6 @@ import typer
 
 from kefu.core.config import get_settings
 
-RESERVED_SLUGS = frozenset({"demo"})  # kefu demo's shop: its page is the demo product page (see docs/demo.md)
-
 
 def fail(zh: str, en: str, code: int = 2):
     typer.echo(f"错误 / error: {zh} / {en}", err=True)
@@ -78,10 +76,11 @@ def shop_add(slug: str = typer.Argument(..., help="lowercase letters, digits and
     """Create a shop with a starter kit of reply templates and FAQ articles to edit (unless --no-starter)."""
     from kefu.core.db import with_database
     from kefu.core.errors import KefuError
+    from kefu.shops.rules import is_demo
     from kefu.shops.service import create_shop
     from kefu.starter.service import install_starter_kit
 
-    if slug.strip().lower() in RESERVED_SLUGS:
+    if is_demo(slug.strip().lower()):  # the demo's shop: its page is the demo product page (docs/demo.md)
         fail(f"店铺标识 {slug} 留给演示店铺使用，请换一个", f"the slug {slug} is reserved for the demo shop")
 
     async def go(db):

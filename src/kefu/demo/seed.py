@@ -29,9 +29,9 @@ from kefu.customers.service import start_visitor
 from kefu.demo.chats import CHATS
 from kefu.demo.data import AGENTS, BUYERS, SHOP_AGE_DAYS, SHOP_NAME, SUPERVISOR, Chat
 from kefu.shops.models import Shop
+from kefu.shops.rules import DEMO_SLUG
 from kefu.shops.service import create_shop
 
-DEMO_SLUG = "demo"
 DEMO_PASSWORD = "kefu-demo-2026"
 BEIJING = timezone(timedelta(hours=8))
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}

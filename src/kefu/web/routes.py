@@ -27,6 +27,7 @@ from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import last_event_id as events_last_id
 from kefu.shops.models import Shop
+from kefu.shops.rules import page_template
 from kefu.shops.service import get_shop_by_slug
 from kefu.web.i18n import LANGS, pick_lang, strings
 
@@ -76,10 +77,11 @@ async def index(request: Request, db: Database = Depends(get_db)):
 
 
 @router.get("/shop/{slug}", response_class=HTMLResponse)
-async def demo_shop_page(slug: str, request: Request, db: Database = Depends(get_db)):
+async def shop_page(slug: str, request: Request, db: Database = Depends(get_db)):
+    """The demo's made-up product page for the demo shop; any other shop gets its own neutral chat page."""
     async with db.transaction() as s:
         shop = await get_shop_by_slug(s, slug)
-    return render(request, "shop.html", shop=shop)
+    return render(request, page_template(shop.slug), shop=shop)
 
 
 @router.get("/widget/{slug}", response_class=HTMLResponse)

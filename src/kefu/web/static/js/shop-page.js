@@ -1,10 +1,10 @@
-// The demo product page: quantity stepper, demo-only buy buttons, "ask customer service" buttons
-// that open the embedded widget, and copying the embed snippet.
+// The shop pages: buttons that open the embedded widget and copying the embed snippet (both pages); the demo
+// product page's quantity stepper and demo-only buy buttons (only there).
 
 import { $, $$ } from './dom.js';
 
 const qty = $('#qty');
-for (const b of $$('[data-step]')) {
+for (const b of qty ? $$('[data-step]') : []) {
   b.addEventListener('click', () => {
     qty.value = String(Math.min(99, Math.max(1, (Number(qty.value) || 1) + Number(b.dataset.step))));
   });
@@ -17,7 +17,7 @@ function demoOnly(e) {
   clearTimeout(note.timer);
   note.timer = setTimeout(() => { note.hidden = true; }, 3000);
 }
-$('#buy-form').addEventListener('submit', demoOnly);
+$('#buy-form')?.addEventListener('submit', demoOnly);
 for (const b of $$('[data-demo]')) b.addEventListener('click', demoOnly);
 
 for (const b of $$('[data-open-kefu]')) {
