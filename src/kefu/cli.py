@@ -23,6 +23,9 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
 app.command("simulate")(simulate)
+app.command("migrate")(setup.migrate)
+shop_app.command("add")(setup.shop_add)
+agent_app.command("add")(setup.agent_add)
 
 
 def _run(coro):
@@ -35,29 +38,30 @@ def _with_db(fn):
     return with_database(fn)
 
 
-app.command("migrate")(setup.migrate)
+def _serve(host: str | None, port: int | None, factory: str = "kefu.app:create_app") -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(factory, factory=True, host=host or settings.host, port=port or settings.port,
+                log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), ws_max_size=1024 * 1024)
 
 
 @app.command()
 def serve(host: str = typer.Option(None, help="listen address (KEFU_HOST)"),
           port: int = typer.Option(None, help="listen port (KEFU_PORT)")) -> None:
     """Run the web server (migrates first unless KEFU_AUTO_MIGRATE=0)."""
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run("kefu.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), ws_max_size=1024 * 1024)
-
-
-shop_app.command("add")(setup.shop_add)
-agent_app.command("add")(setup.agent_add)
+    _serve(host, port)
 
 
 @app.command()
 def demo(host: str = typer.Option(None), port: int = typer.Option(None),
          no_serve: bool = typer.Option(False, "--no-serve", help="only load the demo shop"),
-         force: bool = typer.Option(False, "--force", help="load the demo even beside real shops")) -> None:
-    """Load the demo shop (idempotent), print its URLs and logins, and serve."""
+         force: bool = typer.Option(False, "--force", help="load the demo even beside real shops"),
+         actors: bool = typer.Option(True, "--actors/--no-actors",
+                                     help="simulated colleagues answer their buyers (default) or stay as loaded")
+         ) -> None:
+    """Load the demo shop (idempotent), print its URLs and logins, and serve it with simulated colleagues."""
+    from kefu.demo.data import SIMULATED
     from kefu.demo.seed import DEMO_PASSWORD, DEMO_SLUG, load_demo, load_demo_knowledge, other_shops
 
     settings = get_settings()
@@ -75,12 +79,22 @@ def demo(host: str = typer.Option(None), port: int = typer.Option(None),
     typer.echo(f"  buyer widget  买家窗口  {base}/shop/{DEMO_SLUG}")
     typer.echo(f"  agent workspace 客服工作台 {base}/agent")
     typer.echo(f"  supervisor view 主管视图  {base}/supervisor")
-    typer.echo(f"\n  logins (password {DEMO_PASSWORD}):")
+    typer.echo(f"\n  logins for you / 给您登录的账号 (password {DEMO_PASSWORD}):")
     for username, name, role, group in logins:
-        typer.echo(f"    {username:<12} {name:<6} {role:<16} {group}")
+        if username not in SIMULATED:
+            typer.echo(f"    {username:<12} {name:<6} {role:<16} {group}")
+    if actors:
+        typer.echo("\n  simulated colleagues / 模拟同事 — they answer their buyers with reply templates and stay "
+                   "online;\n  while you are online in the workspace, new buyers of your group come to you\n"
+                   "  （自动用话术回复买家、一直在线；您在工作台在线时，本组的新买家分给您）:")
+    else:
+        typer.echo("\n  colleagues nobody plays (--no-actors: they do nothing) / 无人扮演的同事:")
+    for username, name, role, group in logins:
+        if username in SIMULATED:
+            typer.echo(f"    {username:<12} {name:<6} {role:<16} {group}")
     typer.echo("")
     if not no_serve:
-        serve(host=host, port=port)
+        _serve(host, port, "kefu.demo.actors:create_demo_app" if actors else "kefu.app:create_app")
 
 
 if __name__ == "__main__":  # pragma: no cover

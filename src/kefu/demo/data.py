@@ -11,6 +11,10 @@ from dataclasses import dataclass
 SHOP_NAME = "小鹿优选旗舰店"
 SHOP_AGE_DAYS = 730
 SUPERVISOR = "laowang"  # the supervisor who moves conversations between agents
+# Colleagues `kefu demo` plays itself (demo/actors.py): they answer their buyers with reply templates and stay
+# online. Every other login is for a person trying the demo: the supervisor, one agent of 售前 and one of 售后,
+# the shop owner (admin) and the trainer.
+SIMULATED = frozenset({"xiaozhou", "tingting", "chenjie", "alin"})
 
 
 @dataclass(frozen=True)
