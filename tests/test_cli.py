@@ -56,6 +56,10 @@ def test_demo_refuses_a_database_with_real_shops(monkeypatch, tmp_path):
     assert r.exit_code == 2 and "--force" in r.output
     r = run(monkeypatch, tmp_path, "demo", "--no-serve", "--force")
     assert r.exit_code == 0 and "/shop/demo" in r.output
+    # The banner tells the logins for a person from the colleagues the demo plays itself.
+    for_you, _, simulated = r.output.partition("simulated colleagues")
+    assert all(f" {u} " in for_you for u in ("laowang", "xiaoli", "ajie")) and "xiaozhou" not in for_you
+    assert all(f" {u} " in simulated for u in ("xiaozhou", "tingting", "chenjie", "alin"))
 
 
 def head_revision() -> str:
