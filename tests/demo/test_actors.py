@@ -113,3 +113,36 @@ def test_people_nobody_plays_are_sent_away_at_the_start(world, frozen):
     assert world.run(actors.send_absent_away) == 1
     assert row(world, Agent, absent.id).presence == "away"
     assert row(world, Agent, sim.id).presence == "online"
+
+
+def test_simulated_senior_accepts_an_escalation_and_answers_the_buyer(world, frozen):
+    shop = world.shop("演示小店")
+    templates(world, shop)
+    person = world.agent(shop, name="阿杰", group="售后")
+    senior = world.agent(shop, role="senior", name="陈姐", group="投诉")
+    name = senior.info["username"]
+    actors = DemoActors(world.db, slug=shop.slug, simulated=frozenset({name}), seats={name: 5},
+                        pace=Pace(reply_after=(20, 20), accept_after=(15, 15)))
+    buyer = world.buyer(shop)
+    conv = buyer.send("退款拖了两个星期还没到，你们到底管不管").json()["conversation_id"]
+    assert person.post(f"/api/conversations/{conv}/take").status_code == 200
+    r = person.post(f"/api/conversations/{conv}/escalate", {"note": "退款超时，买家着急"})
+    assert r.status_code in (200, 201), r.text
+    frozen.advance(seconds=5)
+    assert "accepted" not in world.run(actors.step)
+    frozen.advance(seconds=12)
+    assert world.run(actors.step)["accepted"] == 1
+    assert row(world, Conversation, conv).assignee_id == senior.id
+    frozen.advance(seconds=25)
+    assert world.run(actors.step)["replied"] == 1
+    last = buyer.get("/api/widget/conversation").json()["messages"][-1]
+    assert last["sender"] == "agent" and "陈姐" in last["text"]
+
+    # Held seats are given back when the demo stops (a later `kefu serve` of the shop sees the real limit).
+    async def hold():
+        async with world.db.transaction() as s:
+            (await s.get(Agent, senior.id)).max_chats = 1
+
+    world.run(hold)
+    world.run(actors.give_seats_back)
+    assert row(world, Agent, senior.id).max_chats == 5

@@ -9,6 +9,7 @@ demo shop. Every few seconds it
 * answers each of their chats whose buyer has been waiting 20–60 s for a reply (a different delay per
   message), with the shop's reply templates: a greeting first, then the template of the chat's intent, only
   templates whose {fields} the conversation fills; after a few quiet minutes it says goodbye and closes;
+* accepts, after 10–20 s, an escalation offered to a simulated senior (they have a minute to);
 * leaves new buyers to people: while an agent played by a person (any demo login not simulated, serving in
   the workspace: online, seen within the silence, with a free seat) works a group, the simulated agents of
   that group take no new buyers (their seat limit is held at the chats they already have, so they stay
@@ -39,7 +40,10 @@ from kefu.core import events
 from kefu.core.clock import as_utc, now
 from kefu.core.db import Database
 from kefu.demo.data import AGENTS, SIMULATED
+from kefu.handoffs import service as handoffs
+from kefu.handoffs.models import Handoff
 from kefu.knowledge import service as kb
+from kefu.routing.rules import DEFAULT as POLICY
 from kefu.shops.models import Shop
 from kefu.shops.rules import DEMO_SLUG
 
@@ -67,6 +71,7 @@ PLAIN = {
 @dataclass(frozen=True)
 class Pace:
     reply_after: tuple[float, float] = (20.0, 60.0)  # seconds from a buyer's message to the reply
+    accept_after: tuple[float, float] = (10.0, 20.0)  # seconds from an escalation's offer to accepting it
     wrap_up_after: float = 240.0  # buyer quiet this long after the last reply: goodbye and close
     tick: float = 5.0
 
@@ -88,6 +93,10 @@ class DemoActors:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            try:
+                await self.give_seats_back()
+            except Exception:
+                log.exception("demo actors: could not give the seats back")
 
     async def _loop(self) -> None:
         while True:
@@ -129,10 +138,11 @@ class DemoActors:
             await self._stay_online(s, sims)
             await self._leave_new_buyers_to_people(s, shop_id, sims, persons)
             online = {a.id for a in sims if a.presence == "online"}
+            accepted = await self._accept_escalations(s, shop_id, {a.id: a for a in sims if a.id in online})
             chats = (await s.execute(select(Conversation.id, Conversation.assignee_id).where(
                 Conversation.shop_id == shop_id, Conversation.status == "assigned",
                 Conversation.assignee_id.in_(online)))).all() if online else []
-        done = {"replied": 0, "closed": 0}
+        done = {"replied": 0, "closed": 0, **({"accepted": accepted} if accepted else {})}
         for conv_id, agent_id in chats:
             async with self.db.transaction() as s:
                 action = await self._serve(s, conv_id, agent_id)
@@ -152,12 +162,38 @@ class DemoActors:
         staffed = {p.group for p in persons if p.role in SERVING_ROLES and p.presence == "online"
                    and not agents.is_silent(p) and load.get(p.id, 0) < p.max_chats}
         for agent in sims:
-            seats = load.get(agent.id, 0) if agent.group in staffed else self.seats.get(agent.username, agent.max_chats)
-            if agent.max_chats != seats:
-                agent.max_chats = seats
-                await s.flush()
-                data = await agents.agent_out(s, agent, load.get(agent.id, 0))
-                await events.record(s, shop_id, "agent.updated", data)
+            held = load.get(agent.id, 0) if agent.group in staffed else None
+            await self._set_seats(s, shop_id, agent, held, load.get(agent.id, 0))
+
+    async def _set_seats(self, s: AsyncSession, shop_id: int, agent: Agent, seats: int | None, load: int) -> None:
+        """A simulated agent's seat limit: ``seats``, or None for the agent's own."""
+        seats = self.seats.get(agent.username, agent.max_chats) if seats is None else seats
+        if agent.max_chats != seats:
+            agent.max_chats = seats
+            await s.flush()
+            await events.record(s, shop_id, "agent.updated", await agents.agent_out(s, agent, load))
+
+    async def give_seats_back(self) -> None:
+        """When the demo stops: the simulated agents' own seat limits, for a later `kefu serve` of the shop."""
+        async with self.db.transaction() as s:
+            found = await self._team(s)
+            if found is not None:
+                load = await agents.loads(s, found[0])
+                for agent in found[1]:
+                    await self._set_seats(s, found[0], agent, None, load.get(agent.id, 0))
+
+    async def _accept_escalations(self, s: AsyncSession, shop_id: int, sims: dict[int, Agent]) -> int:
+        pending = list(await s.scalars(select(Handoff).where(
+            Handoff.shop_id == shop_id, Handoff.status == "pending", Handoff.to_agent_id.in_(sims))))
+        accepted = 0
+        for h in pending:
+            if h.due_at is None:
+                continue
+            offered = as_utc(h.due_at) - timedelta(seconds=POLICY.escalation_accept_seconds)
+            if now() >= offered + timedelta(seconds=random.Random(f"h{h.id}").uniform(*self.pace.accept_after)):
+                await handoffs.accept(s, sims[h.to_agent_id], h.id)
+                accepted += 1
+        return accepted
 
     async def _serve(self, s: AsyncSession, conv_id: int, agent_id: int) -> str | None:
         conv = await s.get(Conversation, conv_id)
