@@ -65,7 +65,7 @@ def test_simulated_agent_answers_stays_online_and_leaves_new_buyers_to_the_perso
     frozen.advance(seconds=15)
     assert world.run(actors.step) == {"replied": 1, "closed": 0}
     replies = [m["text"] for m in buyer.get("/api/widget/conversation").json()["messages"] if m["sender"] == "agent"]
-    assert "欢迎光临演示小店，我是客服小周" in replies[0] and "退货" in replies[1]
+    assert "这里是演示小店，我是客服小周" in replies[0] and "退货" in replies[1]
     assert "{" not in "".join(replies)  # only templates the conversation fills completely
 
     # Signs of life through record_seen: past the three-minute silence the agent is still online.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
     ("greeting", "hi", "问候",
-     "{买家称呼}您好，欢迎光临{店铺名}，我是客服{客服名}，请问有什么可以帮您？"),
+     "{买家称呼}您好，这里是{店铺名}，我是客服{客服名}，很高兴为您服务，请问有什么可以帮您？"),
     ("please_wait", "wait", "请稍等",
      "好的，请您稍等，我马上为您查询。"),
     ("please_wait", "cha", "查询订单",
