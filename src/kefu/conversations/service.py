@@ -344,12 +344,19 @@ async def customer_history(session: AsyncSession, customer_id: int, shop_id: int
              "last_preview": c.last_preview} for c in await session.scalars(stmt)]
 
 
+async def _pending_human_request(session: AsyncSession, conv: Conversation) -> Message | None:
+    """The buyer's last request for a person, if nothing was said since (pressing again adds no line)."""
+    last = await session.scalar(select(Message).where(Message.conversation_id == conv.id, Message.private.is_(False))
+                                .order_by(Message.seq.desc()).limit(1))
+    return last if last is not None and (last.analysis or {}).get("human_request") else None
+
+
 async def request_human(session: AsyncSession, customer: Customer, client_msg_id: str | None = None,
                         lang: str | None = None) -> tuple[Message, Conversation, bool]:
     """The buyer pressed 转人工 / Talk to a person: an action, not words of theirs. A system line in the
     buyer's language (``lang``, the widget's) records it for both sides, and the FAQ bot hands off as it does
-    when the buyer types 转人工. Opens a conversation if the buyer has none; a repeated client_msg_id
-    returns the stored line (created=False)."""
+    when the buyer types 转人工. Opens a conversation if the buyer has none; a repeated client_msg_id, or
+    a second press with nothing said since, returns the stored line (created=False)."""
     from kefu.knowledge import bot
     from kefu.knowledge import service as kb
 
@@ -361,11 +368,11 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
         conv = await _start_conversation(session, customer, lang)
     else:
         conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
-        dup = await _existing(session, conv.id, client_msg_id)
+        dup = await _existing(session, conv.id, client_msg_id) or await _pending_human_request(session, conv)
         if dup is not None:
             return dup, conv, False
     msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
-                        analysis={"handoff_request": True})
+                        analysis={"human_request": True})
     if bot.bot_may_speak(conv) and await kb.has_articles(session, conv.shop_id):
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
     return msg, conv, True

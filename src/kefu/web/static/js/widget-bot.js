@@ -81,7 +81,7 @@ const HUMAN_ACK_MS = 4000;
 
 /**
  * The 转人工 / Talk to a person button: an action, not a message of the buyer's. It sends a
- * `handoff_request` frame (over HTTP if the socket is down or no ack comes in time, with the same
+ * `human_request` frame (over HTTP if the socket is down or no ack comes in time, with the same
  * client_msg_id, so the server stores it once); the server answers with a system line in the
  * window's language, shown through `o.delivered` like any acked message.
  * @param {HTMLButtonElement} btn
@@ -105,7 +105,7 @@ export function bindHumanButton(btn, o) {
       }
     };
     const rt = o.rt();
-    if (rt && rt.send({ type: 'handoff_request', client_msg_id: cid, lang })) setTimeout(overHttp, HUMAN_ACK_MS);
+    if (rt && rt.send({ type: 'human_request', client_msg_id: cid, lang })) setTimeout(overHttp, HUMAN_ACK_MS);
     else overHttp();
   });
 }

@@ -21,14 +21,16 @@ def test_handoff_frame_opens_a_chat_with_a_system_line_in_the_buyers_language(wo
     with agent.ws() as aws, buyer.ws() as bws:
         until(aws, lambda f: f["type"] == "ready")
         until(bws, lambda f: f["type"] == "ready")
-        bws.send_json({"type": "handoff_request", "client_msg_id": "h-1", "lang": "en"})
+        bws.send_json({"type": "human_request", "client_msg_id": "h-1", "lang": "en"})
         ack = until(bws, lambda f: f["type"] == "ack")
         assert ack["client_msg_id"] == "h-1" and ack["duplicate"] is False
         assert (ack["message"]["sender"], ack["message"]["text"]) == ("system", EN_LINE)
         seen = until(aws, is_event("message.created"))["event"]["data"]
         assert seen["message"]["text"] == EN_LINE and seen["conversation"]["status"] == "waiting"
-        bws.send_json({"type": "handoff_request", "client_msg_id": "h-1", "lang": "en"})  # a resend
+        bws.send_json({"type": "human_request", "client_msg_id": "h-1", "lang": "en"})  # a resend
         assert until(bws, lambda f: f["type"] == "ack")["duplicate"] is True
+    again = buyer.post("/api/widget/handoff", {"client_msg_id": "h-3", "lang": "en"})  # pressed again
+    assert again.status_code == 201 and again.json()["duplicate"] is True
     assert [(m["sender"], m["text"]) for m in messages(buyer)] == [("system", EN_LINE)]  # nothing from "the buyer"
     bad = buyer.post("/api/widget/handoff", {"client_msg_id": "h-2", "lang": "fr"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_lang"
