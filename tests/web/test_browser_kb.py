@@ -134,9 +134,10 @@ def test_widget_bot_answers_clarifies_rates_and_hands_off(server):
             expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text(first)
             expect(page.locator(".msg--bot").last.locator(".msg-bubble")).not_to_contain_text("回复序号")
 
-            # 转人工 sends the words; the bot hands off.
+            # 转人工 is an action (a line from kefu, not words of the buyer's); the bot hands off.
             page.locator("#wg-human").click()
-            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text("转人工")
+            expect(page.locator(".msg--system .msg-bubble").last).to_have_text("您已申请人工客服，请稍候")
+            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text(first)
             expect(page.locator(".msg--bot").last.locator(".msg-bubble")).to_contain_text("人工客服")
 
             rate = answered.locator(".bot-rate")
