@@ -14,8 +14,11 @@ from kefu.quickreplies.models import QuickReplySet
 
 
 async def _row(session: AsyncSession, shop_id: int, agent_id: int | None) -> QuickReplySet | None:
+    # The unique (shop_id, agent_id) does not cover the defaults' NULL: two first saves at once could make two
+    # rows, and the oldest one counts.
     who = QuickReplySet.agent_id.is_(None) if agent_id is None else QuickReplySet.agent_id == agent_id
-    return await session.scalar(select(QuickReplySet).where(QuickReplySet.shop_id == shop_id, who))
+    return await session.scalar(select(QuickReplySet).where(QuickReplySet.shop_id == shop_id, who)
+                                .order_by(QuickReplySet.id).limit(1))
 
 
 async def _templates(session: AsyncSession, shop_id: int, ids: set[int]) -> dict[int, dict]:
