@@ -81,12 +81,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.handoffs import jobs as _handoff_timers  # noqa: F401  (registers timer handlers)
     from kefu.handoffs.routes import router as handoffs_router
     from kefu.knowledge.routes import router as knowledge_router
+    from kefu.quickreplies.routes import router as quick_replies_router
     from kefu.routing import jobs as _routing_timers  # noqa: F401
     from kefu.routing.routes import router as routing_router
     from kefu.web.routes import router as web_router
 
     for router in (agents_router, conversations_router, widget_router, ws_router, routing_router, handoffs_router,
-                   knowledge_router, web_router):
+                   knowledge_router, quick_replies_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

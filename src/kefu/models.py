@@ -7,7 +7,8 @@ from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
 from kefu.handoffs.models import Handoff
 from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, ReplyTemplate, SynonymGroup
+from kefu.quickreplies.models import QuickReplySet
 from kefu.shops.models import Shop
 
 __all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "BotLog", "Conversation", "Customer", "Event",
-           "Handoff", "KbState", "Message", "ReplyTemplate", "Shop", "SynonymGroup", "Timer"]
+           "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Timer"]

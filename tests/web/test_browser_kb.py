@@ -134,9 +134,10 @@ def test_widget_bot_answers_clarifies_rates_and_hands_off(server):
             expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text(first)
             expect(page.locator(".msg--bot").last.locator(".msg-bubble")).not_to_contain_text("回复序号")
 
-            # 转人工 sends the words; the bot hands off.
+            # 转人工 is an action (a line from kefu, not words of the buyer's); the bot hands off.
             page.locator("#wg-human").click()
-            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text("转人工")
+            expect(page.locator(".msg--system .msg-bubble").last).to_have_text("您已申请人工客服，请稍候")
+            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text(first)
             expect(page.locator(".msg--bot").last.locator(".msg-bubble")).to_contain_text("人工客服")
 
             rate = answered.locator(".bot-rate")
@@ -167,8 +168,10 @@ def test_english_widget_gets_the_bot_in_english_and_the_agent_sees_the_tag(serve
             expect(bot.last.locator(".msg-who")).to_have_text("Assistant")
             expect(bot.last.locator(".msg-bubble")).to_contain_text("Which of these do you mean? Reply with its number")
             expect(bot.last.locator(".bot-chip").first).to_contain_text("发票")
-            page.locator("#wg-human").click()  # "Talk to a person"
-            expect(page.locator(".msg--buyer .msg-bubble").last).to_have_text("转人工")
+            page.locator("#wg-human").click()  # "Talk to a person": an action, shown as a line in English
+            line = page.locator(".msg--system .msg-bubble").last
+            expect(line).to_have_text("You asked for a person. Please hold on.")
+            expect(page.locator(".msg--buyer .msg-bubble")).to_have_text(["发票"])
             expect(bot.last.locator(".msg-bubble")).to_have_text(
                 "Sure, connecting you to a person now. They can see this chat, so you won't need to repeat yourself.")
 
@@ -177,7 +180,7 @@ def test_english_widget_gets_the_bot_in_english_and_the_agent_sees_the_tag(serve
             agent.locator("[data-tab=waiting]").click()
             row = agent.locator(".conv-item", has=agent.locator(".chip--lang"))  # the only English buyer
             expect(row.locator(".chip--lang")).to_have_text("英文")
-            expect(row.locator(".ci-preview")).to_have_text("转人工")
+            expect(row.locator(".ci-preview")).to_have_text("发票")
             row.click()
             expect(agent.locator("#chat-head .chip--lang")).to_have_text("英文")
         finally:

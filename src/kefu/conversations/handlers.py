@@ -19,7 +19,7 @@ from kefu.customers.service import customer_for_claims
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-BUYER_FRAMES = {"message", "typing", "read"}
+BUYER_FRAMES = {"message", "typing", "read", "human_request"}
 AGENT_FRAMES = {"message", "typing", "read"}
 
 
@@ -79,6 +79,11 @@ async def buyer_socket(ws: WebSocket) -> None:
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"), frame.get("lang"))
+                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
+                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
+            if kind == "human_request":  # the 转人工 button: an action, acked with the system line it adds
+                msg, conv, created = await service.request_human(s, customer, frame.get("client_msg_id"),
+                                                                 frame.get("lang"))
                 return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
                         "conversation_id": conv.id, "message": message_out(msg, internal=False)}
             conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))

@@ -106,3 +106,9 @@ def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_ange
         anger = max(anger, ANGRY_AT)
     return {"intent": intent, "intent_confidence": round(confidence, 4), "emotion": emotion,
             "anger": round(anger, 4), "abusive": abusive}
+
+
+# --- the buyer's 转人工 button ------------------------------------------------------------------------------
+
+HUMAN_REQUESTED = {"zh": "您已申请人工客服，请稍候", "en": "You asked for a person. Please hold on."}
+ASKS_FOR_HUMAN = {"wants_human": True}  # what the FAQ bot reads from a typed 转人工, for the button

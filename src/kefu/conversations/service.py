@@ -115,17 +115,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         if dup is not None:
             return dup, conv, False
     else:
-        at = now()
-        conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
-                            first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
-                            last_preview="", lang=lang, created_at=at)
-        session.add(conv)
-        await session.flush()
-        # The routing engine greets a buyer no human has answered within the greeting delay.
-        greet_at = at + timedelta(seconds=ROUTING.greet_after_seconds)
-        await scheduler.schedule(session, conv.shop_id, GREET_TIMER, greet_at, key=f"greet:{conv.id}",
-                                 payload={"conversation_id": conv.id})
-        await _emit_conversation(session, conv, names.CONVERSATION_CREATED)
+        conv = await _start_conversation(session, customer, lang)
     if conv.first_message_at is None:
         conv.first_message_at = now()
     conv.agent_unread += 1
@@ -133,6 +123,21 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis)
     await _let_the_bot_answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
+
+
+async def _start_conversation(session: AsyncSession, customer: Customer, lang: str) -> Conversation:
+    at = now()
+    conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
+                        first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
+                        last_preview="", lang=lang, created_at=at)
+    session.add(conv)
+    await session.flush()
+    # The routing engine greets a buyer no human has answered within the greeting delay.
+    greet_at = at + timedelta(seconds=ROUTING.greet_after_seconds)
+    await scheduler.schedule(session, conv.shop_id, GREET_TIMER, greet_at, key=f"greet:{conv.id}",
+                             payload={"conversation_id": conv.id})
+    await _emit_conversation(session, conv, names.CONVERSATION_CREATED)
+    return conv
 
 
 async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict,
@@ -337,3 +342,37 @@ async def customer_history(session: AsyncSession, customer_id: int, shop_id: int
         .order_by(Conversation.id.desc()).limit(limit)
     return [{"id": c.id, "status": c.status, "created_at": iso(c.created_at),
              "last_preview": c.last_preview} for c in await session.scalars(stmt)]
+
+
+async def _pending_human_request(session: AsyncSession, conv: Conversation) -> Message | None:
+    """The buyer's last request for a person, if nothing was said since (pressing again adds no line)."""
+    last = await session.scalar(select(Message).where(Message.conversation_id == conv.id, Message.private.is_(False))
+                                .order_by(Message.seq.desc()).limit(1))
+    return last if last is not None and (last.analysis or {}).get("human_request") else None
+
+
+async def request_human(session: AsyncSession, customer: Customer, client_msg_id: str | None = None,
+                        lang: str | None = None) -> tuple[Message, Conversation, bool]:
+    """The buyer pressed 转人工 / Talk to a person: an action, not words of theirs. A system line in the
+    buyer's language (``lang``, the widget's) records it for both sides, and the FAQ bot hands off as it does
+    when the buyer types 转人工. Opens a conversation if the buyer has none; a repeated client_msg_id, or
+    a second press with nothing said since, returns the stored line (created=False)."""
+    from kefu.knowledge import bot
+    from kefu.knowledge import service as kb
+
+    client_msg_id = rules.clean_client_msg_id(client_msg_id)
+    lang = rules.clean_lang(lang)
+    await _lock_customer(session, customer)
+    conv = await open_conversation_for(session, customer)
+    if conv is None:
+        conv = await _start_conversation(session, customer, lang)
+    else:
+        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
+        dup = await _existing(session, conv.id, client_msg_id) or await _pending_human_request(session, conv)
+        if dup is not None:
+            return dup, conv, False
+    msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
+                        analysis={"human_request": True})
+    if bot.bot_may_speak(conv) and await kb.has_articles(session, conv.shop_id):
+        await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
+    return msg, conv, True

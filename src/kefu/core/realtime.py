@@ -123,10 +123,15 @@ class Connection:
             await asyncio.sleep(1)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close our side, unless the client already left: a buyer closing the tab is normal, not an error."""
         bus.unsubscribe(self.sub)
-        if self.ws.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError):
-                await self.ws.close(code=code, reason=reason[:120])
+        if (self.ws.application_state != WebSocketState.CONNECTED
+                or self.ws.client_state == WebSocketState.DISCONNECTED):
+            return
+        # The client may leave between the check and the close frame (the server then sees an OSError,
+        # which Starlette raises as WebSocketDisconnect): that too is a normal end of the socket.
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await self.ws.close(code=code, reason=reason[:120])
 
 
 async def serve(conn: Connection, replay: Replay, after: int, allowed: set[str], handle: FrameHandler) -> None:

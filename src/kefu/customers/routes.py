@@ -77,6 +77,21 @@ async def send(body: BuyerMessageIn, claims: VisitorClaims = Depends(current_vis
         return {"message": message_out(msg, internal=False), "conversation_id": conv.id, "duplicate": not created}
 
 
+class HandoffIn(BaseModel):
+    client_msg_id: str | None = Field(default=None, max_length=64)
+    lang: str | None = Field(default=None, max_length=8)
+
+
+@router.post("/handoff", status_code=201)
+async def request_human(body: HandoffIn, claims: VisitorClaims = Depends(current_visitor),
+                        db: Database = Depends(get_db)):
+    """The 转人工 / Talk to a person button (over HTTP when the socket is down): answered with the system line."""
+    async with db.transaction() as s:
+        customer = await service.customer_for_claims(s, claims)
+        msg, conv, created = await conversations.request_human(s, customer, body.client_msg_id, body.lang)
+        return {"message": message_out(msg, internal=False), "conversation_id": conv.id, "duplicate": not created}
+
+
 @router.post("/conversations/{conversation_id}/read")
 async def read(conversation_id: int, body: ReadIn, claims: VisitorClaims = Depends(current_visitor),
                db: Database = Depends(get_db)):

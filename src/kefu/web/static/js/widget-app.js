@@ -8,7 +8,7 @@
 
 import { $, api, errorText, lang, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
 import { Realtime } from './realtime.js';
-import { decorateBot } from './widget-bot.js';
+import { bindHumanButton, decorateBot } from './widget-bot.js';
 import { MessageLog } from './widget-log.js';
 import { QueuePlace } from './widget-queue.js';
 
@@ -214,7 +214,7 @@ function flushOutbox() {
   for (const [cid, item] of outbox) if (!item.failed && !item.inflight) deliver(cid);
 }
 
-/** Send what the buyer typed, or `chosen` (a bot option chip, 转人工) without touching the input. */
+/** Send what the buyer typed, or `chosen` (a bot option chip) without touching the input. */
 function submit(chosen) {
   const typed = typeof chosen !== 'string';
   const text = typed ? els.input.value.trim() : chosen;
@@ -246,7 +246,8 @@ els.form.addEventListener('submit', (e) => {
 });
 onEnterSend(els.input, () => submit());
 log.decorate = (row, m) => decorateBot(row, m, { send: submit, token: () => state.token });
-els.human.addEventListener('click', () => submit(t('widget_human_text')));
+bindHumanButton(els.human, { rt: () => rt, token: () => state.token, delivered, showError,
+  shown: (cid) => log.byClientId.has(cid) });
 els.input.addEventListener('input', () => {
   updateCounter();
   const c = state.conv;

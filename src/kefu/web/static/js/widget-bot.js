@@ -1,8 +1,8 @@
 // The FAQ bot's messages in the buyer widget: 有帮助 / 没帮助 under an answer (rated with the bot log
 // id the message carries), the options of a clarifying question as chips that send the option's
-// title as the buyer's message, and nothing extra on greetings and handoffs.
+// title as the buyer's message, nothing extra on greetings and handoffs; and the 转人工 button.
 
-import { api, errorText, h, storage, t } from './dom.js';
+import { api, errorText, h, lang, storage, t, uuid } from './dom.js';
 
 const OPTION_LINE = /^\s*([1-3])[.、．]\s*(.+?)\s*$/;
 const store = storage();
@@ -75,4 +75,37 @@ function ratingBar(logId, o) {
   const before = store.get(key);
   if (before !== null) done(before === '1');
   return bar;
+}
+
+const HUMAN_ACK_MS = 4000;
+
+/**
+ * The 转人工 / Talk to a person button: an action, not a message of the buyer's. It sends a
+ * `human_request` frame (over HTTP if the socket is down or no ack comes in time, with the same
+ * client_msg_id, so the server stores it once); the server answers with a system line in the
+ * window's language, shown through `o.delivered` like any acked message.
+ * @param {HTMLButtonElement} btn
+ * @param {{rt: () => any, token: () => string|null, delivered: Function, showError: Function,
+ *   shown: (cid: string) => boolean}} o
+ */
+export function bindHumanButton(btn, o) {
+  btn.addEventListener('click', () => {
+    if (!o.token()) return;
+    const cid = uuid();
+    btn.disabled = true;
+    setTimeout(() => { btn.disabled = false; }, HUMAN_ACK_MS);
+    const overHttp = async () => {
+      if (o.shown(cid)) return;
+      try {
+        const r = await api('POST', '/api/widget/handoff', { client_msg_id: cid, lang },
+          { 'X-Visitor-Token': o.token() || '' });
+        o.delivered(cid, r.message, r.conversation_id);
+      } catch (e) {
+        o.showError(errorText(e));
+      }
+    };
+    const rt = o.rt();
+    if (rt && rt.send({ type: 'human_request', client_msg_id: cid, lang })) setTimeout(overHttp, HUMAN_ACK_MS);
+    else overHttp();
+  });
 }

@@ -7,7 +7,9 @@ import { initComposer } from './composer.js';
 import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
 import { initHandoffs } from './handoffs.js';
 import { initKbPanel } from './kb-panel.js';
+import { initNotify } from './notify.js';
 import { presenceSelector } from './presence.js';
+import { initQuickReplies } from './quick-replies.js';
 import { Realtime } from './realtime.js';
 import { initTemplatePicker } from './template-picker.js';
 
@@ -101,8 +103,7 @@ function renderList() {
     badge.textContent = n ? String(n) : '';
     badge.hidden = !n;
   }
-  const waiting = all.filter(TABS.waiting).length;
-  document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
+  notify.refresh(); // the tab title: my unread count
 }
 
 function selectTab(name) {
@@ -260,6 +261,8 @@ const { updateComposer, retry } = initComposer({
 const currentId = () => (current ? current.id : null);
 const picker = initTemplatePicker({ reply: els.reply, form: els.form, conversationId: currentId });
 const kb = initKbPanel({ reply: els.reply, conversationId: currentId });
+initQuickReplies({ reply: els.reply, conversationId: currentId });
+const notify = initNotify({ me, conversations: () => convs.values(), baseTitle, button: $('#notify-toggle') });
 const handoffs = initHandoffs({
   me, conversation: (id) => convs.get(id), open: openConversation,
   onConversation: (c) => {
@@ -293,6 +296,7 @@ function onEvent(ev) {
     if (data.reason === 'silent' && data.presence === 'away') toast(t('presence_silent'));
     return;
   }
+  if (data.conversation) notify.onEvent(ev, convs.get(data.conversation.id) || null);
   if (data.conversation) upsertConversation(data.conversation);
   if (ev.type === 'message.created' && data.message) addMessage(data.message);
   if (ev.type === 'conversation.created' && current === null && tab !== 'waiting') toast(t('new_waiting'));

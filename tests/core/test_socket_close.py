@@ -1,0 +1,64 @@
+"""A client that connects and leaves is a normal end of a socket: nothing is logged as an error.
+
+The test client of Starlette never fails a send after the client left, so the sockets are driven here as
+uvicorn drives them: once the client has gone, every send raises uvicorn's ClientDisconnected (an OSError),
+and an exception escaping the app is what uvicorn logs as "Exception in ASGI application".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from uvicorn.protocols.utils import ClientDisconnected
+
+
+async def connect_and_leave(app, path: str, query: str, cookie: str = "") -> list[dict]:
+    """Open a socket, wait for its ``ready`` frame, then leave as a browser tab closing does."""
+    inbox: asyncio.Queue = asyncio.Queue()
+    inbox.put_nowait({"type": "websocket.connect"})
+    sent: list[dict] = []
+    gone = False
+
+    async def receive() -> dict:
+        return await inbox.get()
+
+    async def send(message: dict) -> None:
+        nonlocal gone
+        if gone:
+            raise ClientDisconnected
+        sent.append(message)
+        if message["type"] == "websocket.send" and json.loads(message["text"])["type"] == "ready":
+            gone = True
+            inbox.put_nowait({"type": "websocket.disconnect", "code": 1001})
+
+    headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
+    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
+             "headers": headers, "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+             "subprotocols": [], "state": {}}
+    try:
+        await asyncio.wait_for(app(scope, receive, send), timeout=10)
+    except Exception:
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    return sent
+
+
+@pytest.mark.parametrize("side", ["buyer", "agent"])
+def test_socket_closed_by_the_client_logs_no_error(world, caplog, side):
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    buyer.send("你好，在吗")  # the buyer has a conversation, so their socket has something to replay
+    if side == "buyer":
+        path, query, cookie = "/ws/buyer", f"token={buyer.token}&last_event_id=0", ""
+    else:
+        path, query, cookie = "/ws/agent", "last_event_id=0", agent.cookie
+    with caplog.at_level(logging.INFO):
+        sent = world.run(connect_and_leave, world.client.app, path, query, cookie)
+    assert sent[0]["type"] == "websocket.accept"
+    assert any(m["type"] == "websocket.send" and '"ready"' in m["text"] for m in sent)
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
