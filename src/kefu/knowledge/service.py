@@ -15,8 +15,8 @@ from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import BadInput, Conflict, NotFound
 from kefu.customers.models import Customer
+from kefu.knowledge import bot_rules, rules
 from kefu.knowledge import index as ix
-from kefu.knowledge import rules
 from kefu.knowledge.models import Article, ArticleVersion, KbState, ReplyTemplate, SynonymGroup
 from kefu.knowledge.schemas import article_out, snapshot, version_out
 from kefu.nlu import rules as nlu
@@ -258,17 +258,27 @@ async def prepare_match(session: AsyncSession, shop_id: int, text: str) -> bool:
     return True
 
 
-async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[rules.Candidate]:
+async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[bot_rules.Candidate]:
     """The bot's candidates for a message in search order, each with the matcher's calibrated confidence."""
     text = _bot_query(text)
     if not text:
         return []
     idx = await get_index(session, shop_id)
     hits = await asyncio.to_thread(idx.search, text, limit=max(limit, 2), now=now())
-    out = [rules.Candidate(h.article_id, h.title, h.confidence, h.doc.answer_text) for h in hits[:limit]]
+    out = [bot_rules.Candidate(h.article_id, h.title, h.confidence, h.doc.answer_text) for h in hits[:limit]]
     if out:
         out[0].margin = ix.margin(hits)
     return out
+
+
+async def option_scores(session: AsyncSession, shop_id: int, text: str, article_ids: list[int]
+                        ) -> dict[int, tuple[float, float]]:
+    """(matcher confidence, term overlap) of a follow-up for each article a clarifying question offered."""
+    text = _bot_query(text)
+    if not text or not article_ids:
+        return {}
+    idx = await get_index(session, shop_id)
+    return await asyncio.to_thread(idx.option_scores, text, article_ids)
 
 
 async def latest_buyer_text(session: AsyncSession, conv: Conversation) -> str:
