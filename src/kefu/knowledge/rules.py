@@ -72,6 +72,32 @@ def fill_variables(body: str, values: dict[str, str | None]) -> tuple[str, list[
     return _VAR.sub(sub, body or ""), list(dict.fromkeys(missing))
 
 
+# Other names shops give the same fields in their own templates.
+ALIASES = {"买家姓名": "买家昵称", "买家名字": "买家昵称", "顾客昵称": "买家昵称", "称呼": "买家称呼",
+           "订单编号": "订单号", "运单号": "快递单号", "物流单号": "快递单号", "快递号": "快递单号"}
+
+
+def with_aliases(values: dict[str, str | None]) -> dict[str, str | None]:
+    return values | {alias: values.get(name) for alias, name in ALIASES.items() if values.get(name)}
+
+
+def numbers_from_messages(rows: Iterable[tuple[str, dict | None]]) -> dict[str, str]:
+    """The latest order and tracking numbers the buyer gave, from (text, stored analysis) newest first: the
+    entities kefu.nlu stored with each message, or the text read again where none were stored."""
+    found: dict[str, str] = {}
+    for text, analysis in rows:
+        stored = (analysis or {}).get("entities") or {}
+        for key, field_name in (("order_numbers", "订单号"), ("tracking_numbers", "快递单号")):
+            if field_name in found:
+                continue
+            spans = stored.get(key) or nlu.extract_entities(text or "")[key]
+            if spans:
+                found[field_name] = spans[-1]["text"]
+        if len(found) == 2:
+            break
+    return found
+
+
 def buyer_salutation(display_name: str | None) -> str:
     name = (display_name or "").strip()
     return f"{name}亲" if name and not name.startswith("访客") else "亲"
@@ -177,6 +203,36 @@ SUGGEST_AT = 0.25  # below this a candidate is not offered as a clarifying optio
 def confidence(cos: float | None, cov: float) -> float:
     z = CAL_COS * cos + CAL_COV * cov + CAL_BIAS if cos is not None else CAL_LEX_ONLY[0] * cov + CAL_LEX_ONLY[1]
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+# ---------------------------------------------------------------- workspace suggestions
+SUGGEST_LOOKBACK = 10  # buyer messages the knowledge panel looks back over …
+SUGGEST_LINES = 3  # … of which it reads the latest substantive ones …
+SUGGEST_CHARS = 120  # … up to this many characters, newest first
+INTENT_BONUS = 0.05  # ranking-score bonus of an article whose intent is the conversation's
+
+
+def suggestion_query(lines: list[str]) -> str:
+    """The query for 推荐知识 from a conversation's substantive buyer lines (oldest first): the newest first,
+    then earlier ones while they fit in SUGGEST_CHARS."""
+    out: list[str] = []
+    used = 0
+    for line in reversed(lines[-SUGGEST_LINES:]):
+        line = " ".join(line.split())
+        if out and used + len(line) > SUGGEST_CHARS:
+            break
+        out.append(line[:SUGGEST_CHARS])
+        used += len(line) + 1
+    return " ".join(out)
+
+
+def rank_suggestions(hits: list[dict], intent: str | None, limit: int) -> list[dict]:
+    """Search hits (search_out dicts) worth suggesting: confident enough to be related (SUGGEST_AT), articles
+    of the conversation's intent ahead by INTENT_BONUS."""
+    related = [h for h in hits if h["confidence"] >= SUGGEST_AT]
+    related.sort(key=lambda h: h["score"] + (INTENT_BONUS if intent and h["intent"] == intent else 0.0),
+                 reverse=True)
+    return related[:limit]
 
 
 # ---------------------------------------------------------------- highlighting

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
 from kefu.conversations import service as chat
-from kefu.conversations.models import Conversation, Message
+from kefu.conversations.models import Message
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import BadInput, Conflict, NotFound
 from kefu.customers.models import Customer
@@ -281,16 +281,18 @@ async def option_scores(session: AsyncSession, shop_id: int, text: str, article_
     return await asyncio.to_thread(idx.option_scores, text, article_ids)
 
 
-async def latest_buyer_text(session: AsyncSession, conv: Conversation) -> str:
-    return await session.scalar(select(Message.text).where(
-        Message.conversation_id == conv.id, Message.sender == "buyer", Message.private.is_(False))
-        .order_by(Message.seq.desc()).limit(1)) or ""
-
-
 async def suggest(session: AsyncSession, shop_id: int, conversation_id: int, limit: int = 5) -> dict:
+    """推荐知识 for the workspace: what the buyer's recent substantive lines ask (greetings, thanks and "好的"
+    skipped), articles of the conversation's intent first. Nothing while the buyer has only made small talk."""
     conv = await chat.get_conversation(session, shop_id, conversation_id)
-    text = await latest_buyer_text(session, conv)
-    return {"conversation_id": conv.id, "query": text, "hits": await search(session, shop_id, text, limit=limit)}
+    recent = list(await session.scalars(select(Message.text).where(
+        Message.conversation_id == conv.id, Message.sender == "buyer", Message.private.is_(False))
+        .order_by(Message.seq.desc()).limit(rules.SUGGEST_LOOKBACK)))[::-1]
+    query = rules.suggestion_query(nlu.substantive(recent))
+    intent = conv.intent if conv.intent and conv.intent != "other" else None
+    hits = await search(session, shop_id, query, limit=limit * 2) if query else []
+    return {"conversation_id": conv.id, "query": query, "intent": intent, "small_talk": bool(recent) and not query,
+            "hits": rules.rank_suggestions(hits, intent, limit)}
 
 
 # ---------------------------------------------------------------- synonyms
@@ -382,15 +384,10 @@ async def conversation_values(session: AsyncSession, shop_id: int, agent: Agent 
     customer = await session.get(Customer, conv.customer_id)
     values["买家昵称"] = customer.display_name if customer else None
     values["买家称呼"] = rules.buyer_salutation(customer.display_name if customer else None)
-    texts = await session.scalars(select(Message.text).where(
-        Message.conversation_id == conv.id, Message.sender == "buyer").order_by(Message.seq.desc()).limit(50))
-    for text in texts:
-        ents = nlu.extract_entities(text)
-        if not values.get("订单号") and ents["order_numbers"]:
-            values["订单号"] = ents["order_numbers"][-1]["text"]
-        if not values.get("快递单号") and ents["tracking_numbers"]:
-            values["快递单号"] = ents["tracking_numbers"][-1]["text"]
-    return values
+    rows = (await session.execute(select(Message.text, Message.analysis).where(
+        Message.conversation_id == conv.id, Message.sender == "buyer").order_by(Message.seq.desc()).limit(50))).all()
+    values.update(rules.numbers_from_messages([(text, analysis) for text, analysis in rows]))
+    return rules.with_aliases(values)
 
 
 async def render_template(session: AsyncSession, agent: Agent, template_id: int,
