@@ -1,7 +1,7 @@
 """A "/" reply template with fields, in Debian's Chromium: the fields the conversation knows are prefilled (the
 order number the buyer typed, the buyer's name), Enter with a field still unfilled sends nothing and puts the
 caret on it, and once it is filled the reply goes out. (A template like "订单 {订单号} 已发出，运单号 {快递单号}"
-used to reach the buyer as written.)"""
+used to reach the buyer as written.) The knowledge tab's 推荐知识 then ignores the buyer's "好的谢谢"."""
 
 from __future__ import annotations
 
@@ -88,6 +88,13 @@ def test_unfilled_template_fields_block_sending_until_filled(server):
             expect(reply).to_have_value("")
             expect(buyer.locator(".msg--agent .msg-bubble").last).to_contain_text(sent)
             assert "{" not in buyer.locator(".msg--agent .msg-bubble").last.inner_text()
+
+            # 推荐知识 keeps to what the buyer asked: their "好的谢谢" is small talk, not a question.
+            buyer.locator("#wg-input").fill("好的谢谢")
+            buyer.locator("#wg-input").press("Enter")
+            expect(agent.locator("#chat-log .m--buyer .m-bubble").last).to_have_text("好的谢谢")
+            agent.locator("[data-side=kb]").click()
+            expect(agent.locator("#kbp-suggest-for")).to_have_text(f"根据买家的问题：{FIRST}")
         finally:
             browser.close()
     watch.check()
