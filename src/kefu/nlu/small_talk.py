@@ -26,10 +26,10 @@ _SMALL_TALK_WORDS = {
         你好呀 你好啊 你好 您好 哈喽 哈罗 嗨 hi hello hey nihao 早上好 上午好 中午好 下午好 晚上好 早安 晚安
         早 在吗 在么 在嘛 在不在 在不 在的吗 有人吗 有人么 有人在吗 客服在吗 客服 掌柜 老板 店家 亲爱的 亲亲
         亲 喂 请问 打扰了 打扰一下 good_morning good_afternoon good_evening anyone_there
-        are_you_there is_anyone_there hi_there hello_there
+        are_you_there is_anyone_there hi_there hello_there 在 你哈 小妹 小哥哥 小姐姐 美女 帅哥
     """),
     "thanks": _words("""
-        非常感谢 太感谢了 感谢 谢谢你们 谢谢您 谢谢你 谢谢啦 谢谢了 谢谢 谢了 多谢 3q 辛苦了 辛苦啦 辛苦
+        非常感谢 太感谢了 感谢 谢谢你们 谢谢您 谢谢你 谢谢啦 谢谢你了 谢谢了 谢谢 谢了 多谢 3q 辛苦了 辛苦啦 辛苦
         麻烦了 麻烦你了 麻烦您了 thank_you_very_much thank_you thanks_a_lot thanks thx ty
     """),
     "ack": _words("""
@@ -37,7 +37,8 @@ _SMALL_TALK_WORDS = {
         okk 行吧 行 可以 知道了 明白了 明白 了解了 了解 清楚了 懂了 收到 是的 对的 对 没事了 没事 没有了
         没有 没了 没问题了 没问题 没别的了 没其他的了 没其他问题了 就这些 就这样 不用了 暂时没有了 暂时没有
         那就这样 拜拜 再见 byebye bye see_you got_it no_more nothing_else that's_all that_is_all
-        all_good sure yes no great cool nice
+        all_good sure yes no great cool nice 是啊 是呀 是 可以了 可以的 已经可以了 好了 不需要了 不需要
+        不用啦 不用 那好吧 奥 等等 稍等一下 稍等
     """),
 }
 _SMALL_TALK_KIND = {w: kind for kind, words in _SMALL_TALK_WORDS.items() for w in words}
