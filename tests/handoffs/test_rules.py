@@ -23,9 +23,9 @@ def test_summary_asks_come_from_substantive_lines_never_greetings():
                            agent_lines=[], waited_seconds=75)
     assert "诉求：「快递五天了还没到」 / 「到底什么时候送」" in text
     assert "「你好」" not in text and "「在吗？」" not in text and "「谢谢」" not in text
-    only_hello = rules.summarize(intent=None, emotion="calm", anger=0.0, abusive=False, orders=[],
+    only_hello = rules.summarize(intent="other", emotion="calm", anger=0.0, abusive=False, orders=[],
                                  buyer_lines=["你好", "hello"], agent_lines=[], waited_seconds=5)
-    assert "诉求" not in only_hello
+    assert "诉求" not in only_hello and only_hello.startswith("问题未明")
 
 
 def test_pick_receiver_prefers_free_seniors_then_supervisors():

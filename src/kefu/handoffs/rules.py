@@ -26,7 +26,9 @@ def summarize(*, intent: str | None, emotion: str | None, anger: float, abusive:
 
     e.g. "退款 · 买家情绪激动（怒气 82%） · 订单 3907 · 已等待 2 分钟 · 诉求：「…」 · 已提供：「…」"
     """
-    parts = [INTENT_ZH.get(intent or "", "问题未明")]
+    asks = [_quote(line) for line in substantive(buyer_lines)[:2]]  # never "你好" or "谢谢"
+    # "other" from a buyer who has only said hello is not a problem yet
+    parts = [INTENT_ZH.get(intent or "", "问题未明") if asks or intent != "other" else "问题未明"]
     if abusive:
         parts.append("买家有辱骂言语")
     elif emotion == "angry":
@@ -37,7 +39,6 @@ def summarize(*, intent: str | None, emotion: str | None, anger: float, abusive:
         parts.append("订单 " + "、".join(dict.fromkeys(orders)))
     minutes = int(waited_seconds // 60)
     parts.append(f"已等待 {minutes} 分钟" if minutes else f"已等待 {int(waited_seconds)} 秒")
-    asks = [_quote(line) for line in substantive(buyer_lines)[:2]]  # never "你好" or "谢谢"
     if asks:
         parts.append("诉求：" + " / ".join(f"「{a}」" for a in asks))
     offers = [_quote(line) for line in agent_lines if any(w in line for w in OFFER_WORDS)][-2:]
