@@ -95,6 +95,8 @@ def test_unfilled_template_fields_block_sending_until_filled(server):
             expect(agent.locator("#chat-log .m--buyer .m-bubble").last).to_have_text("好的谢谢")
             agent.locator("[data-side=kb]").click()
             expect(agent.locator("#kbp-suggest-for")).to_have_text(f"根据买家的问题：{FIRST}")
+            if os.environ.get("KEFU_SCREENSHOTS"):
+                agent.screenshot(path=str(server.shots / "kb-panel-after-thanks.png"))
         finally:
             browser.close()
     watch.check()

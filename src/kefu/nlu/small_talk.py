@@ -53,8 +53,11 @@ def small_talk(text: str | None) -> str | None:
     Punctuation, emoji and stickers ("[微笑]") alone count as an acknowledgement; a request for a human
     ("转人工") or anything with a number or a product is never small talk.
     """
-    t = unicodedata.normalize("NFKC", text or "").lower().strip()
-    if len(t) > SMALL_TALK_MAX * 2 or _MASKED_TOKEN.search(text or ""):
+    text = text if isinstance(text, str) else ""
+    if len(text) > SMALL_TALK_MAX * 4:
+        return None
+    t = unicodedata.normalize("NFKC", text).lower().strip()
+    if len(t) > SMALL_TALK_MAX * 2 or _MASKED_TOKEN.search(text):
         return None
     t = _SMALL_TALK_FILLER.sub(" ", t).strip()
     if len(t.replace(" ", "")) > SMALL_TALK_MAX:
