@@ -81,9 +81,9 @@ def test_close_and_reopen_transitions():
     assert rules.status_after_reopen(None) == "waiting"
 
 
-def _analysis(label, conf, anger, abusive=False, emotion="calm"):
+def _analysis(label, conf, anger, abusive=False, emotion="calm", small_talk=None):
     return {"intent": {"label": label, "confidence": conf},
-            "emotion": {"label": emotion, "anger": anger, "abusive": abusive}}
+            "emotion": {"label": emotion, "anger": anger, "abusive": abusive}, "small_talk": small_talk}
 
 
 @pytest.mark.parametrize("prev,new,expected_intent", [
@@ -93,6 +93,7 @@ def _analysis(label, conf, anger, abusive=False, emotion="calm"):
     (("refund", 0.4), ("other", 0.2), "refund"),        # a weaker reading does not replace
     (("refund", 0.4), ("other", 0.95), "refund"),       # small talk never replaces a real request
     (("other", 0.4), ("refund", 0.5), "refund"),
+    (("other", 0.95), ("logistics", 0.4), "logistics"),  # a request replaces an "other" read from a greeting
 ])
 def test_conversation_intent(prev, new, expected_intent):
     mood = rules.conversation_mood(prev[0], prev[1], 0.0, False, _analysis(new[0], new[1], 0.0))
@@ -106,3 +107,24 @@ def test_conversation_anger_decays_and_abuse_sticks():
     assert calmer["anger"] == pytest.approx(0.76) and calmer["emotion"] == "angry"
     abused = rules.conversation_mood("other", 0.9, 0.0, True, _analysis("other", 0.9, 0.1))
     assert abused["abusive"] and abused["emotion"] == "angry" and abused["anger"] >= 0.5
+
+
+def test_conversation_intent_comes_from_substantive_messages_not_greetings():
+    """An angry delivery chat opened with "你好" was labelled 其他 (and routed to 售前): greetings and thanks
+    never set the intent, the first real request does, and later small talk leaves it alone."""
+    hello = rules.conversation_mood(None, 0.0, 0.0, False, _analysis("other", 0.97, 0.0, small_talk="greeting"))
+    assert (hello["intent"], hello["intent_confidence"]) == ("other", 0.0)
+    angry = rules.conversation_mood(hello["intent"], hello["intent_confidence"], 0.0, False,
+                                    _analysis("logistics", 0.45, 0.8, emotion="angry"))
+    assert angry["intent"] == "logistics" and angry["emotion"] == "angry"
+    thanks = rules.conversation_mood("logistics", 0.45, 0.8, False, _analysis("presale", 0.9, 0.0, small_talk="ack"))
+    assert thanks["intent"] == "logistics" and thanks["intent_confidence"] == 0.45
+
+
+def test_stored_analysis_keeps_small_talk_only_when_it_is():
+    full = {"intent": {"label": "other", "confidence": 0.9}, "emotion": {"label": "calm", "anger": 0.0,
+                                                                         "abusive": False, "scores": {}},
+            "entities": {"order_numbers": [], "phones": []}, "wants_human": False, "masked_text": "你好",
+            "tokens": ["你好"], "small_talk": "greeting"}
+    assert rules.stored_analysis(full)["small_talk"] == "greeting"
+    assert "small_talk" not in rules.stored_analysis({**full, "small_talk": None})

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kefu.core.errors import BadInput
-from kefu.knowledge import jobs, porting, rules
-from kefu.knowledge.rules import Candidate, bot_decide
+from kefu.knowledge import bot_rules, jobs, porting, rules
+from kefu.knowledge.bot_rules import Candidate, bot_decide
 
 XSS = ('<p onclick="steal()">hi</p><script>alert(1)</script><img src=x onerror="alert(2)">'
        '<a href="javascript:alert(3)">x</a><iframe src="https://evil.example"></iframe><style>*{}</style>')
@@ -134,14 +134,50 @@ def test_bot_clarifies_with_top3_then_hands_off_on_repeated_low_confidence():
     assert bot_decide("第三个", [], low_streak=1, pending_options=d.options).article_id == 3
     again = bot_decide("还是不对", cands(0.3), low_streak=1)
     assert (again.action, again.reason) == ("handoff", "low_confidence")
-    assert bot_decide("嗯嗯", cands(0.1)).reason == "no_match"
+    assert bot_decide("那个东西呢", cands(0.1)).reason == "no_match"
+
+
+def test_small_talk_gets_a_line_back_never_article_chips():
+    """"你好" alone produced three unrelated article chips."""
+    for text in ("你好", "在吗？", "hello", "谢谢", "没有了谢谢", "好的"):
+        d = bot_decide(text, cands(0.45, 0.4, 0.35, margin=0.01), low_streak=1)
+        assert (d.action, d.reason, d.options, d.low_streak) == ("greet", "small_talk", [], 1), text
+    # what analyze() found wins over the bot's own reading
+    assert bot_decide("你好", cands(0.99), small_talk=None).action == "answer"
+
+
+OFFERED = [{"article_id": 7, "title": "发票金额为什么和付款不一样", "answer_text": "发票按实付金额开具"},
+           {"article_id": 8, "title": "发票开错了能重开吗", "answer_text": "可以重开"},
+           {"article_id": 9, "title": "下单后能补开发票信息吗", "answer_text": "可以补开"}]
+
+
+@pytest.mark.parametrize("scores,expected", [
+    ([(0.79, 0.33), (0.61, 0.33), (0.60, 0.17)], 7),  # "为何发票开的是300元?" on the demo KB
+    ([(0.30, 0.0), (0.34, 1.0), (0.14, 0.0)], None),  # "怎么开": too weak
+    ([(0.72, 0.4), (0.70, 0.4), (0.20, 0.0)], None),  # no clear winner among the options
+    ([(0.15, 0.0), (0.08, 0.0), (0.10, 0.0)], None),  # a new topic
+])
+def test_follow_up_takes_the_offered_option_it_asks(scores, expected):
+    options = [{**o, "match": m, "overlap": v} for o, (m, v) in zip(OFFERED, scores, strict=True)]
+    chosen = bot_rules.follow_up_option(options)
+    assert (chosen["article_id"] if chosen else None) == expected
+
+
+def test_follow_up_to_a_clarifying_question_is_answered_not_handed_off():
+    """After offering 发票金额为什么和付款不一样, "为何发票开的是300元?" got 抱歉没能帮上忙 and a transfer."""
+    options = [{**o, "match": m, "overlap": v} for o, (m, v) in zip(OFFERED, [(0.79, 0.33), (0.61, 0.33),
+                                                                            (0.60, 0.17)], strict=True)]
+    d = bot_decide("为何发票开的是300元?", cands(0.78, 0.72, margin=0.01), low_streak=1, pending_options=options)
+    assert (d.action, d.reason, d.article_id, d.text) == ("answer", "follow_up", 7, "发票按实付金额开具")
+    assert bot_decide("选2吧", [], low_streak=1, pending_options=OFFERED).article_id == 8
+    assert bot_rules.follow_up_query("为何发票开的是300元?").endswith("金额")
 
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # Chinese characters and punctuation
 BOT_LINES = [  # (case, the bot's decision in a language, what a Chinese buyer reads, what an English buyer reads)
-    ("greeting", lambda lang: rules.bot_greeting("小鹿", lang), "您好，我是小鹿的智能助手",
+    ("greeting", lambda lang: bot_rules.bot_greeting("小鹿", lang), "您好，我是小鹿的智能助手",
      "Hi, I'm the virtual assistant of 小鹿."),
-    ("greeting without a shop name", lambda lang: rules.bot_greeting("", lang), "我是本店的智能助手",
+    ("greeting without a shop name", lambda lang: bot_rules.bot_greeting("", lang), "我是本店的智能助手",
      "virtual assistant of this shop"),
     ("asked for a person", lambda lang: bot_decide("转人工", cands(0.99), lang=lang), "正在为您转接人工客服",
      "Sure, connecting you to a person now."),
@@ -149,12 +185,15 @@ BOT_LINES = [  # (case, the bot's decision in a language, what a Chinese buyer r
      "passing you to a person right away"),
     ("second unclear message", lambda lang: bot_decide("还是不对", cands(0.3), low_streak=1, lang=lang),
      "抱歉没能帮上忙", "Sorry I couldn't help."),
-    ("no match", lambda lang: bot_decide("嗯嗯", cands(0.1), lang=lang), "能换个说法再描述一下吗",
+    ("no match", lambda lang: bot_decide("那个东西呢", cands(0.1), lang=lang), "能换个说法再描述一下吗",
      "Could you put it another way?"),
     ("clarify", lambda lang: bot_decide("那个怎么弄", cands(0.4, 0.35, 0.3), lang=lang),
      "您想问的是下面哪一个？回复序号即可：\n1. 问题1\n2. 问题2\n3. 问题3\n",
      "Which of these do you mean? Reply with its number:\n1. 问题1\n2. 问题2\n3. 问题3\n"),
     ("answer", lambda lang: bot_decide("退货运费谁出", cands(0.97, 0.6), lang=lang), "答案1", "答案1"),  # as written
+    ("hello", lambda lang: bot_decide("在吗", cands(0.4, 0.35, 0.3), lang=lang), "请问有什么可以帮您",
+     "What can I help you with?"),
+    ("thanks", lambda lang: bot_decide("没有了谢谢", cands(0.85, 0.5), lang=lang), "不客气", "You're welcome."),
 ]
 
 
@@ -168,10 +207,11 @@ def test_bot_lines_follow_the_widget_language(make, zh, en, lang):
 
 
 def test_bot_lines_exist_in_both_languages_and_default_to_chinese():
-    assert rules.BOT_TEXT["zh"].keys() == rules.BOT_TEXT["en"].keys()
-    assert rules.bot_text("fr") is rules.BOT_TEXT["zh"] and rules.bot_text("en")["no_answer"].startswith("Sorry")
-    assert bot_decide("转人工", cands(0.99)).text == rules.BOT_TEXT["zh"]["asked_for_human"]
-    assert rules.bot_greeting("小鹿").text.startswith("您好，我是小鹿的智能助手")
+    assert bot_rules.BOT_TEXT["zh"].keys() == bot_rules.BOT_TEXT["en"].keys()
+    assert bot_rules.bot_text("fr") is bot_rules.BOT_TEXT["zh"]
+    assert bot_rules.bot_text("en")["no_answer"].startswith("Sorry")
+    assert bot_decide("转人工", cands(0.99)).text == bot_rules.BOT_TEXT["zh"]["asked_for_human"]
+    assert bot_rules.bot_greeting("小鹿").text.startswith("您好，我是小鹿的智能助手")
 
 
 def test_resolution_stats():

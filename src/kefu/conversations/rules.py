@@ -82,23 +82,35 @@ INTENT_SETTLED_AT = 0.6
 
 def stored_analysis(analysis: dict) -> dict:
     """The part of a message analysis kept with the message (tokens and the masked copy are recomputable)."""
-    return {"intent": analysis["intent"], "emotion": {k: analysis["emotion"][k] for k in ("label", "anger", "abusive")},
-            "entities": {k: v for k, v in analysis["entities"].items() if v}, "wants_human": analysis["wants_human"]}
+    out = {"intent": analysis["intent"], "emotion": {k: analysis["emotion"][k] for k in ("label", "anger", "abusive")},
+           "entities": {k: v for k, v in analysis["entities"].items() if v}, "wants_human": analysis["wants_human"]}
+    if analysis.get("small_talk"):
+        out["small_talk"] = analysis["small_talk"]  # a greeting, thanks or "好的": no request in it
+    return out
 
 
 def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_anger: float, prev_abusive: bool,
                       analysis: dict) -> dict:
     """Fold one buyer message's analysis into the conversation's intent and emotion.
 
-    Intent: a confident reading settles it; until then the most confident reading so far wins, except that
-    small talk ("other") never replaces a real request.
+    Intent comes from the buyer's substantive messages only: a greeting, thanks or "好的" (analysis["small_talk"],
+    see kefu.nlu.small_talk) leaves it as it was, or opens it as "other" with no confidence, so the first real
+    request replaces it. A real request also replaces an "other" read earlier (e.g. from a greeting before
+    small talk was recognised); a confident reading settles it; until then the most confident reading so far
+    wins, and "other" never replaces a real request.
     Anger: the higher of this message's anger and the previous level decayed by ANGER_DECAY.
     """
     label, conf = analysis["intent"]["label"], float(analysis["intent"]["confidence"])
     intent, confidence = prev_intent, prev_confidence
-    small_talk = label == "other" and prev_intent not in (None, "other")
-    if prev_intent is None or (prev_confidence < INTENT_SETTLED_AT and conf > prev_confidence and not small_talk):
-        intent, confidence = label, conf
+    if analysis.get("small_talk"):
+        if prev_intent is None:
+            intent, confidence = "other", 0.0
+    else:
+        replaces_other = prev_intent == "other" and label != "other"
+        more_sure = (prev_confidence < INTENT_SETTLED_AT and conf > prev_confidence
+                     and (label != "other" or prev_intent == "other"))
+        if prev_intent is None or replaces_other or more_sure:
+            intent, confidence = label, conf
     anger = max(float(analysis["emotion"]["anger"]), prev_anger * ANGER_DECAY)
     abusive = prev_abusive or bool(analysis["emotion"]["abusive"])
     emotion = "angry" if anger >= ANGRY_AT or abusive else analysis["emotion"]["label"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kefu.nlu.small_talk import substantive
+
 INTENT_ZH = {
     "presale": "售前咨询", "logistics": "物流", "order_change": "修改订单", "cancel": "取消订单", "return": "退货",
     "exchange": "换货", "refund": "退款", "repair": "维修", "quality": "质量问题", "wrong_item": "发错货",
@@ -20,10 +22,13 @@ def _quote(text: str, limit: int = 40) -> str:
 def summarize(*, intent: str | None, emotion: str | None, anger: float, abusive: bool, orders: Sequence[str],
               buyer_lines: Sequence[str], agent_lines: Sequence[str], waited_seconds: float, note: str = "") -> str:
     """The context a receiving agent reads first: problem, mood, orders, what was asked and offered, the wait.
+    诉求 quotes the buyer's first two substantive lines (greetings, thanks and "好的" are skipped).
 
     e.g. "退款 · 买家情绪激动（怒气 82%） · 订单 3907 · 已等待 2 分钟 · 诉求：「…」 · 已提供：「…」"
     """
-    parts = [INTENT_ZH.get(intent or "", "问题未明")]
+    asks = [_quote(line) for line in substantive(buyer_lines)[:2]]  # never "你好" or "谢谢"
+    # "other" from a buyer who has only said hello is not a problem yet
+    parts = [INTENT_ZH.get(intent or "", "问题未明") if asks or intent != "other" else "问题未明"]
     if abusive:
         parts.append("买家有辱骂言语")
     elif emotion == "angry":
@@ -34,7 +39,6 @@ def summarize(*, intent: str | None, emotion: str | None, anger: float, abusive:
         parts.append("订单 " + "、".join(dict.fromkeys(orders)))
     minutes = int(waited_seconds // 60)
     parts.append(f"已等待 {minutes} 分钟" if minutes else f"已等待 {int(waited_seconds)} 秒")
-    asks = [_quote(line) for line in buyer_lines[:2]]
     if asks:
         parts.append("诉求：" + " / ".join(f"「{a}」" for a in asks))
     offers = [_quote(line) for line in agent_lines if any(w in line for w in OFFER_WORDS)][-2:]

@@ -1,4 +1,4 @@
-"""The FAQ bot's turn in a conversation (service functions; the decisions are rules.bot_decide).
+"""The FAQ bot's turn in a conversation (service functions; the decisions are bot_rules.bot_decide).
 
 Wiring (done by the chat loop, not here): call `greet` when a conversation opens and `handle_buyer_message`
 after each buyer message is stored, inside the same transaction. The bot stays silent once a human has the
@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.conversations import service as chat
-from kefu.conversations.models import Conversation
+from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import Forbidden, NotFound
-from kefu.knowledge import rules, service
+from kefu.knowledge import bot_rules, rules, service
 from kefu.knowledge.models import Article, BotLog
+from kefu.nlu import rules as nlu
 from kefu.shops.models import Shop
 
 MAX_BOT_TEXT = 4000
@@ -34,18 +35,21 @@ async def state(session: AsyncSession, conv: Conversation) -> dict:
             low += 1
         elif r.action in ("answer", "handoff"):
             low = 0
-        pending = list(r.options or []) if r.action == "clarify" else []
+        if r.action != "greet":  # a line back to "好的" or "在吗" keeps the question's options open
+            pending = list(r.options or []) if r.action == "clarify" else []
+    last = rows[-1] if rows else None
     return {"greeted": any(r.action == "greet" for r in rows), "handed_off": any(r.action == "handoff" for r in rows),
             "low_streak": low, "pending_options": pending,
-            "answers": sum(1 for r in rows if r.action == "answer")}
+            "answers": sum(1 for r in rows if r.action == "answer"),
+            "last_greeting_message": last.message_id if last and last.reason == "greeting" else None}
 
 
 def bot_may_speak(conv: Conversation) -> bool:
     return conv.status == "waiting" and conv.assignee_id is None
 
 
-async def _post(session: AsyncSession, conv: Conversation, decision: rules.BotDecision, query: str) -> dict:
-    text = decision.text[:MAX_BOT_TEXT] or rules.bot_text(conv.lang)["no_answer"]
+async def _post(session: AsyncSession, conv: Conversation, decision: bot_rules.BotDecision, query: str) -> dict:
+    text = decision.text[:MAX_BOT_TEXT] or bot_rules.bot_text(conv.lang)["no_answer"]
     log = BotLog(shop_id=conv.shop_id, conversation_id=conv.id, action=decision.action, reason=decision.reason,
                  article_id=decision.article_id, confidence=decision.confidence, query=query[:500],
                  options=[o["article_id"] for o in decision.options], created_at=now())
@@ -67,7 +71,7 @@ async def greet(session: AsyncSession, conv: Conversation) -> dict | None:
     if not bot_may_speak(conv) or (await state(session, conv))["greeted"]:
         return None
     shop = await session.get(Shop, conv.shop_id)
-    return await _post(session, conv, rules.bot_greeting(shop.name if shop else "", conv.lang), "")
+    return await _post(session, conv, bot_rules.bot_greeting(shop.name if shop else "", conv.lang), "")
 
 
 async def _options(session: AsyncSession, shop_id: int, ids: list[int]) -> list[dict]:
@@ -88,14 +92,31 @@ async def handle_buyer_message(session: AsyncSession, conv: Conversation, text: 
     st = await state(session, conv)
     if st["handed_off"]:
         return None
-    cands = await service.candidates(session, conv.shop_id, text)
+    small_talk = analysis.get("small_talk") if analysis else nlu.small_talk(text)
+    if small_talk and await _greeting_just_answered(session, conv, st):
+        return None  # "你好" as the first line: the greeting the bot just sent is the whole answer
+    cands = [] if small_talk else await service.candidates(session, conv.shop_id, text)
     emotion = (analysis or {}).get("emotion") or {}
-    decision = rules.bot_decide(
+    options = await _options(session, conv.shop_id, st["pending_options"])
+    if options and not small_talk:
+        scores = await service.option_scores(session, conv.shop_id, bot_rules.follow_up_query(text),
+                                             [o["article_id"] for o in options])
+        for o in options:
+            o["match"], o["overlap"] = scores.get(o["article_id"], (0.0, 0.0))
+    decision = bot_rules.bot_decide(
         text, cands, low_streak=st["low_streak"],
         wants_human=analysis.get("wants_human") if analysis else None,
         emotion=emotion.get("label"), abusive=emotion.get("abusive") if analysis else None,
-        pending_options=await _options(session, conv.shop_id, st["pending_options"]), lang=conv.lang)
+        small_talk=small_talk, pending_options=options, lang=conv.lang)
     return await _post(session, conv, decision, text)
+
+
+async def _greeting_just_answered(session: AsyncSession, conv: Conversation, st: dict) -> bool:
+    """Whether the bot's last line is its greeting, sent right after this buyer message (nothing since)."""
+    if st["last_greeting_message"] is None:
+        return False
+    seq = await session.scalar(select(Message.seq).where(Message.id == st["last_greeting_message"]))
+    return seq is not None and seq >= conv.last_seq
 
 
 async def rate(session: AsyncSession, shop_id: int, customer_id: int, log_id: int | None, helpful: bool, *,

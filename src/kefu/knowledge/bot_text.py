@@ -1,5 +1,5 @@
 """What the FAQ bot says, in the buyer widget's languages (a conversation's ``lang``). Data only: the
-decisions are ``rules.bot_greeting`` / ``rules.bot_decide``. The English lines name the widget's
+decisions are ``bot_rules.bot_greeting`` / ``bot_rules.bot_decide``. The English lines name the widget's
 "Talk to a person" button, which sends 转人工 in either language."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ BOT_TEXT: dict[str, dict[str, str]] = {
         "angry": "非常抱歉给您带来不好的体验，马上为您转接人工客服优先处理，请稍候。",
         "low_confidence": "抱歉没能帮上忙，正在为您转接人工客服，请稍候。刚才的对话客服都能看到。",
         "no_answer": "抱歉，这个问题我暂时回答不了，正在为您转接人工客服。",
+        "small_talk_greeting": "在的，请问有什么可以帮您？直接说您的问题就好。",
+        "small_talk_thanks": "不客气，还有其他问题随时问我。",
     },
     "en": {
         "shop": "this shop",
@@ -29,5 +31,7 @@ BOT_TEXT: dict[str, dict[str, str]] = {
         "angry": "I'm very sorry about your experience. I'm passing you to a person right away, please hold on.",
         "low_confidence": "Sorry I couldn't help. Connecting you to a person now; they can see this chat.",
         "no_answer": "Sorry, I can't answer that one yet. Connecting you to a person now.",
+        "small_talk_greeting": "I'm here. What can I help you with? Just type your question.",
+        "small_talk_thanks": "You're welcome. Ask me any time if there's anything else.",
     },
 }

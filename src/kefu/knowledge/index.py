@@ -336,6 +336,24 @@ class KnowledgeIndex:
                   for c, t, q in zip(cos, d.q_terms, d.questions, strict=True)]
         return max(scored) if scored else (0.0, d.title)
 
+    def option_scores(self, query: str, article_ids: list[int], *, use_semantic: bool = True
+                      ) -> dict[int, tuple[float, float]]:
+        """For a buyer's follow-up to a clarifying question: per offered article still in the index, the
+        matcher's confidence that the query asks it and the share of the query's terms found in its
+        questions (title and variants)."""
+        qv = (embedder.embed([query], QUERY_CHARS)[0] if use_semantic and embedder.enabled and query.strip()
+              else None)
+        q_terms = self.terms(query)
+        out: dict[int, tuple[float, float]] = {}
+        with self.lock:
+            for aid in article_ids:
+                slot = self.slot_of.get(aid)
+                d = self.docs[slot] if slot is not None else None
+                if d is not None:
+                    words = {t for q in d.q_terms for t in q}
+                    out[aid] = (self._confidence(d, set(q_terms), qv)[0], rules.coverage(q_terms, words))
+        return out
+
     def marks(self, query: str) -> set[str]:
         return rules.surface_forms(self.terms(query), self.synmap)
 

@@ -1,5 +1,6 @@
 """Pure knowledge rules: sanitizing, template variables, synonyms and search terms, BM25, fusion and
-calibrated confidence, highlighting, article validation, the review list and the FAQ bot's decisions.
+calibrated confidence, highlighting, article validation, the review list and the FAQ bot's resolution stats
+(its decisions are in ``bot_rules.py``).
 
 Nothing here touches the database or loads a model; import/export row parsing is in ``porting.py``.
 """
@@ -16,7 +17,6 @@ from datetime import datetime, timedelta
 import nh3
 
 from kefu.core.errors import BadInput
-from kefu.knowledge.bot_text import BOT_TEXT
 from kefu.knowledge.models import INTENTS, SCENES
 from kefu.nlu import rules as nlu
 
@@ -72,6 +72,32 @@ def fill_variables(body: str, values: dict[str, str | None]) -> tuple[str, list[
     return _VAR.sub(sub, body or ""), list(dict.fromkeys(missing))
 
 
+# Other names shops give the same fields in their own templates.
+ALIASES = {"买家姓名": "买家昵称", "买家名字": "买家昵称", "顾客昵称": "买家昵称", "称呼": "买家称呼",
+           "订单编号": "订单号", "运单号": "快递单号", "物流单号": "快递单号", "快递号": "快递单号"}
+
+
+def with_aliases(values: dict[str, str | None]) -> dict[str, str | None]:
+    return values | {alias: values.get(name) for alias, name in ALIASES.items() if values.get(name)}
+
+
+def numbers_from_messages(rows: Iterable[tuple[str, dict | None]]) -> dict[str, str]:
+    """The latest order and tracking numbers the buyer gave, from (text, stored analysis) newest first: the
+    entities kefu.nlu stored with each message, or the text read again where none were stored."""
+    found: dict[str, str] = {}
+    for text, analysis in rows:
+        stored = (analysis or {}).get("entities") or {}
+        for key, field_name in (("order_numbers", "订单号"), ("tracking_numbers", "快递单号")):
+            if field_name in found:
+                continue
+            spans = stored.get(key) or nlu.extract_entities(text or "")[key]
+            if spans:
+                found[field_name] = spans[-1]["text"]
+        if len(found) == 2:
+            break
+    return found
+
+
 def buyer_salutation(display_name: str | None) -> str:
     name = (display_name or "").strip()
     return f"{name}亲" if name and not name.startswith("访客") else "亲"
@@ -84,7 +110,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("换货", "调换", "更换"), ("退货", "退回去", "退掉"), ("保修", "质保", "保固"), ("价保", "价格保护", "保价"),
     ("优惠券", "优惠卷", "折扣券", "代金券"), ("尺码", "码数", "大小号"), ("签收", "收货"), ("取消", "撤销", "撤单"),
     ("付款", "支付", "付钱"), ("多久", "几天", "多长时间"), ("破损", "损坏", "摔坏", "压坏"), ("假货", "假冒", "山寨"),
-    ("售后", "售后服务"), ("维修", "修理", "返修"), ("赠品", "小礼物", "礼品"))
+    ("售后", "售后服务"), ("维修", "修理", "返修"), ("赠品", "小礼物", "礼品"), ("为什么", "为何"))
 _STOP = ("的 了 吗 呢 啊 吧 呀 哦 哈 嘛 么 我 你 您 他 她 它 我们 你们 是 在 有 和 与 就 都 也 还 这 那 个 "
          "一下 请问 请 问 想 要 能 可以 会 呗 亲 一个 这个 那个 怎么 怎么样 什么 如何 啥 哪 哪些 哪个")
 STOPWORDS = frozenset(_STOP.split())
@@ -177,6 +203,36 @@ SUGGEST_AT = 0.25  # below this a candidate is not offered as a clarifying optio
 def confidence(cos: float | None, cov: float) -> float:
     z = CAL_COS * cos + CAL_COV * cov + CAL_BIAS if cos is not None else CAL_LEX_ONLY[0] * cov + CAL_LEX_ONLY[1]
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+# ---------------------------------------------------------------- workspace suggestions
+SUGGEST_LOOKBACK = 10  # buyer messages the knowledge panel looks back over …
+SUGGEST_LINES = 3  # … of which it reads the latest substantive ones …
+SUGGEST_CHARS = 120  # … up to this many characters, newest first
+INTENT_BONUS = 0.05  # ranking-score bonus of an article whose intent is the conversation's
+
+
+def suggestion_query(lines: list[str]) -> str:
+    """The query for 推荐知识 from a conversation's substantive buyer lines (oldest first): the newest first,
+    then earlier ones while they fit in SUGGEST_CHARS."""
+    out: list[str] = []
+    used = 0
+    for line in reversed(lines[-SUGGEST_LINES:]):
+        line = " ".join(line.split())
+        if out and used + len(line) > SUGGEST_CHARS:
+            break
+        out.append(line[:SUGGEST_CHARS])
+        used += len(line) + 1
+    return " ".join(out)
+
+
+def rank_suggestions(hits: list[dict], intent: str | None, limit: int) -> list[dict]:
+    """Search hits (search_out dicts) worth suggesting: confident enough to be related (SUGGEST_AT), articles
+    of the conversation's intent ahead by INTENT_BONUS."""
+    related = [h for h in hits if h["confidence"] >= SUGGEST_AT]
+    related.sort(key=lambda h: h["score"] + (INTENT_BONUS if intent and h["intent"] == intent else 0.0),
+                 reverse=True)
+    return related[:limit]
 
 
 # ---------------------------------------------------------------- highlighting
@@ -283,97 +339,6 @@ def review_reasons(last_reviewed_at: datetime | None, valid_to: datetime | None,
 
 def is_live(active: bool, valid_from: datetime | None, valid_to: datetime | None, now: datetime) -> bool:
     return active and (valid_from is None or valid_from <= now) and (valid_to is None or now <= valid_to)
-
-
-# ---------------------------------------------------------------- FAQ bot
-MAX_LOW_TURNS = 2  # the second low-confidence message in a row goes to a human
-CLARIFY_OPTIONS = 3
-_PICK = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
-_PICK_RE = re.compile(r"^\s*(?:第\s*)?([123一二两三])\s*(?:个|条|项)?\s*[.。、)）]?\s*$")
-
-
-@dataclass
-class Candidate:
-    article_id: int
-    title: str
-    confidence: float
-    answer_text: str = ""
-    margin: float = 1.0  # ranking-score lead over the next candidate (set on the first one)
-
-
-@dataclass
-class BotDecision:
-    action: str  # greet | answer | clarify | handoff
-    reason: str  # confident | picked | unsure | no_match | asked_for_human | angry | low_confidence | greeting
-    text: str
-    article_id: int | None = None
-    confidence: float = 0.0
-    options: list[dict] = field(default_factory=list)
-    low_streak: int = 0
-
-    def to_dict(self) -> dict:
-        return {"action": self.action, "reason": self.reason, "text": self.text, "article_id": self.article_id,
-                "confidence": round(self.confidence, 4), "options": self.options, "low_streak": self.low_streak}
-
-
-def bot_text(lang: str) -> dict[str, str]:
-    """The bot's lines in the widget's language (bot_text.py); anything but "en" is Chinese, the default."""
-    return BOT_TEXT.get(lang) or BOT_TEXT["zh"]
-
-
-def bot_greeting(shop_name: str, lang: str = "zh") -> BotDecision:
-    text = bot_text(lang)
-    return BotDecision("greet", "greeting", text["greet"].format(shop=shop_name or text["shop"]))
-
-
-def pick_option(text: str, options: list[dict]) -> dict | None:
-    """The option a buyer chose after a clarifying question: '2', '第二个', or an option's exact title."""
-    if not options:
-        return None
-    m = _PICK_RE.match(nlu.fold_width(text or ""))
-    if m and _PICK[m.group(1)] < len(options):
-        return options[_PICK[m.group(1)]]
-    t = (text or "").strip()
-    return next((o for o in options if o.get("title") == t), None)
-
-
-def bot_decide(text: str, candidates: list[Candidate], *, low_streak: int = 0, wants_human: bool | None = None,
-               emotion: str | None = None, abusive: bool | None = None,
-               pending_options: list[dict] | None = None, answer_at: float = ANSWER_AT,
-               margin_at: float = MARGIN_AT, lang: str = "zh") -> BotDecision:
-    """What the bot does with one buyer message. `candidates` are the matcher's best articles (highest
-    confidence first); `wants_human`/`emotion`/`abusive` come from kefu.nlu.analyze() when the caller has
-    it, else the lexicons decide; `pending_options` are the options of the bot's last clarifying question;
-    `lang` is the language of the bot's own lines (articles' answers are sent as written)."""
-    say = bot_text(lang)
-    if wants_human is None:
-        wants_human = bool(nlu.HUMAN.search(nlu.normalize(text or ""))) and not nlu.HUMAN_NEG.search(text or "")
-    if abusive is None:
-        abusive = bool(nlu.abusive_terms(text or ""))
-    if wants_human:
-        return BotDecision("handoff", "asked_for_human", say["asked_for_human"], low_streak=low_streak)
-    if emotion == "angry" or abusive:
-        return BotDecision("handoff", "angry", say["angry"], low_streak=low_streak)
-    chosen = pick_option(text, pending_options or [])
-    if chosen is not None:
-        return BotDecision("answer", "picked", chosen.get("answer_text", ""), article_id=chosen["article_id"],
-                           confidence=1.0)
-    top = candidates[0] if candidates else None
-    if top is not None and top.confidence >= answer_at and top.margin >= margin_at:
-        return BotDecision("answer", "confident", top.answer_text, article_id=top.article_id,
-                           confidence=top.confidence)
-    streak = low_streak + 1
-    if streak >= MAX_LOW_TURNS:
-        return BotDecision("handoff", "low_confidence", say["low_confidence"],
-                           confidence=top.confidence if top else 0.0, low_streak=streak)
-    options = [{"article_id": c.article_id, "title": c.title, "answer_text": c.answer_text}
-               for c in candidates[:CLARIFY_OPTIONS] if c.confidence >= SUGGEST_AT]
-    if not options:
-        return BotDecision("clarify", "no_match", say["rephrase"], confidence=top.confidence if top else 0.0,
-                           low_streak=streak)
-    listing = "\n".join(f"{i}. {o['title']}" for i, o in enumerate(options, 1))
-    return BotDecision("clarify", "unsure", say["clarify"].format(options=listing), options=options,
-                       confidence=top.confidence if top else 0.0, low_streak=streak)
 
 
 def resolution_stats(rows: Iterable[tuple[int, str, bool | None]]) -> dict:

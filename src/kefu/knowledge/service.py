@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
 from kefu.conversations import service as chat
-from kefu.conversations.models import Conversation, Message
+from kefu.conversations.models import Message
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import BadInput, Conflict, NotFound
 from kefu.customers.models import Customer
+from kefu.knowledge import bot_rules, rules
 from kefu.knowledge import index as ix
-from kefu.knowledge import rules
 from kefu.knowledge.models import Article, ArticleVersion, KbState, ReplyTemplate, SynonymGroup
 from kefu.knowledge.schemas import article_out, snapshot, version_out
 from kefu.nlu import rules as nlu
@@ -258,29 +258,41 @@ async def prepare_match(session: AsyncSession, shop_id: int, text: str) -> bool:
     return True
 
 
-async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[rules.Candidate]:
+async def candidates(session: AsyncSession, shop_id: int, text: str, limit: int = 5) -> list[bot_rules.Candidate]:
     """The bot's candidates for a message in search order, each with the matcher's calibrated confidence."""
     text = _bot_query(text)
     if not text:
         return []
     idx = await get_index(session, shop_id)
     hits = await asyncio.to_thread(idx.search, text, limit=max(limit, 2), now=now())
-    out = [rules.Candidate(h.article_id, h.title, h.confidence, h.doc.answer_text) for h in hits[:limit]]
+    out = [bot_rules.Candidate(h.article_id, h.title, h.confidence, h.doc.answer_text) for h in hits[:limit]]
     if out:
         out[0].margin = ix.margin(hits)
     return out
 
 
-async def latest_buyer_text(session: AsyncSession, conv: Conversation) -> str:
-    return await session.scalar(select(Message.text).where(
-        Message.conversation_id == conv.id, Message.sender == "buyer", Message.private.is_(False))
-        .order_by(Message.seq.desc()).limit(1)) or ""
+async def option_scores(session: AsyncSession, shop_id: int, text: str, article_ids: list[int]
+                        ) -> dict[int, tuple[float, float]]:
+    """(matcher confidence, term overlap) of a follow-up for each article a clarifying question offered."""
+    text = _bot_query(text)
+    if not text or not article_ids:
+        return {}
+    idx = await get_index(session, shop_id)
+    return await asyncio.to_thread(idx.option_scores, text, article_ids)
 
 
 async def suggest(session: AsyncSession, shop_id: int, conversation_id: int, limit: int = 5) -> dict:
+    """推荐知识 for the workspace: what the buyer's recent substantive lines ask (greetings, thanks and "好的"
+    skipped), articles of the conversation's intent first. Nothing while the buyer has only made small talk."""
     conv = await chat.get_conversation(session, shop_id, conversation_id)
-    text = await latest_buyer_text(session, conv)
-    return {"conversation_id": conv.id, "query": text, "hits": await search(session, shop_id, text, limit=limit)}
+    recent = list(await session.scalars(select(Message.text).where(
+        Message.conversation_id == conv.id, Message.sender == "buyer", Message.private.is_(False))
+        .order_by(Message.seq.desc()).limit(rules.SUGGEST_LOOKBACK)))[::-1]
+    query = rules.suggestion_query(nlu.substantive(recent))
+    intent = conv.intent if conv.intent and conv.intent != "other" else None
+    hits = await search(session, shop_id, query, limit=limit * 2) if query else []
+    return {"conversation_id": conv.id, "query": query, "intent": intent, "small_talk": bool(recent) and not query,
+            "hits": rules.rank_suggestions(hits, intent, limit)}
 
 
 # ---------------------------------------------------------------- synonyms
@@ -372,15 +384,10 @@ async def conversation_values(session: AsyncSession, shop_id: int, agent: Agent 
     customer = await session.get(Customer, conv.customer_id)
     values["买家昵称"] = customer.display_name if customer else None
     values["买家称呼"] = rules.buyer_salutation(customer.display_name if customer else None)
-    texts = await session.scalars(select(Message.text).where(
-        Message.conversation_id == conv.id, Message.sender == "buyer").order_by(Message.seq.desc()).limit(50))
-    for text in texts:
-        ents = nlu.extract_entities(text)
-        if not values.get("订单号") and ents["order_numbers"]:
-            values["订单号"] = ents["order_numbers"][-1]["text"]
-        if not values.get("快递单号") and ents["tracking_numbers"]:
-            values["快递单号"] = ents["tracking_numbers"][-1]["text"]
-    return values
+    rows = (await session.execute(select(Message.text, Message.analysis).where(
+        Message.conversation_id == conv.id, Message.sender == "buyer").order_by(Message.seq.desc()).limit(50))).all()
+    values.update(rules.numbers_from_messages([(text, analysis) for text, analysis in rows]))
+    return rules.with_aliases(values)
 
 
 async def render_template(session: AsyncSession, agent: Agent, template_id: int,

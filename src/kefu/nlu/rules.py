@@ -13,6 +13,8 @@ import unicodedata
 import zlib
 from pathlib import Path
 
+from kefu.nlu.small_talk import is_small_talk, small_talk, substantive  # noqa: F401  (shared with knowledge, handoffs)
+
 DATA_DIR = Path(__file__).parent / "data"
 MAX_MODEL_CHARS = 2000  # models and segmentation look at the first 2,000 characters; masking sees all
 DIM = 1 << 18  # hashed feature space shared by every model
@@ -229,13 +231,28 @@ _LANDLINE = re.compile(r"(?<![\d-])0\d{2,3}-\d{7,8}(?![\d-])")
 _IDNUM = re.compile(r"(?<![\dA-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
                     r"(?![\dA-Za-z])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_ORDER_KW = re.compile(r"(?:订单(?:号|编号)?|单号|order(?:\s*(?:no|id|number))?)\s*(?:[:：#是为]|\s)*"
-                       r"((?:\[订单x\]|\[数字x\])|[A-Za-z]{0,4}\d[\d-]{5,28}\d)", re.I)
-_ORDER_BARE = re.compile(r"(?<![\dA-Za-z-])(?:\d{6}-\d{12,15}|\d{15,20}|\[订单x\])(?![\dA-Za-z-])")
+# Order numbers as the marketplaces print them: Taobao/Tmall 18-19 digits, JD 10-13, Pinduoduo
+# "230101-123456789012345" (date, dash, 15 digits), Douyin 19, Kuaishou 16; after a keyword ("订单号是…", "单号…")
+# any 7+ digit run, and before a phrase naming it ("…这个是我的订单号"). Never a mobile (11 digits, 1[3-9]), an
+# amount, a date or a courier's tracking number (SF…, JD…, YT…, ZTO/STO's bare 7x… numbers).
+_ORDER_NO = r"[A-Za-z]{0,4}\d[\d-]{5,28}\d"
+_NOT_FOLLOWED_BY_NUMBER = r"(?!\s*[:：#是为]?\s*(?:[A-Za-z]{0,5}\d|\[))"  # "X，订单号 Y": the keyword names Y
+_ORDER_KW = re.compile(r"(?:订单(?:号码?|编号|编码)?|单号|order(?:\s*(?:no|id|number))?)\s*(?:[:：#是为]|\s)*"
+                       rf"((?:\[订单x\]|\[数字x\])|{_ORDER_NO})", re.I)
+_ORDER_AFTER = re.compile(rf"(?<![\dA-Za-z-])({_ORDER_NO}|\[数字x\])\s*[,，.。;；]?\s*(?:(?:这个|这|那个|它|就)?\s*"
+                          r"(?:就是|是)\s*(?:我|我们)?的?\s*(?:订单|order)|(?:我|我们)?的?\s*(?:订单号|订单编号|"
+                          r"order\s*(?:no|number|id)))"
+                          + _NOT_FOLLOWED_BY_NUMBER, re.I)
+_ORDER_BARE = re.compile(r"(?<![\dA-Za-z.-])(?:\d{6}-\d{12,15}|(?!400|800)(?!7)\d{10,13}|7\d{15,19}|(?!7)\d{15,20}"
+                         r"|\[订单x\])(?![\dA-Za-z-]|\.\d|\s?(?:元|块|rmb|%|年|月|日|号|个|件|次|分|秒|米))", re.I)
+_NOT_ORDER_BEFORE = re.compile(r"(?:卡|qq|微信|vx|电话|手机|座机|身份证|快递单?|物流单?|运单|tracking)\s*"
+                               r"(?:号码?)?\s*(?:是|为|[:：#])?\s*$", re.I)
 _TRACK_KW = re.compile(r"(?:快递单号|运单号|物流单号|快递号|运单|面单号|tracking(?:\s*no)?)\s*(?:[:：#是为]|\s)*"
                        r"([A-Za-z]{0,5}\d{8,20}|[A-Za-z]{0,5}\[数字x\])", re.I)
-_TRACK_BARE = re.compile(r"(?<![A-Za-z\d])(?:SF|JDV[A-Z]|JDX|JD|YT|VA|VB|VC|VD|YD|ZTO|STO|EMS|JT|DPK|DB|KY|EA|EB|LP)"
-                         r"(?:\d{8,18}|\[数字x\])(?![\d])", re.I)
+_TRACK_AFTER = re.compile(r"(?<![\dA-Za-z])([A-Za-z]{0,5}\d{8,20})\s*[,，.。]?\s*(?:这个|这|那个|就)?\s*(?:是)?"
+                          r"(?:我的?)?(?:快递单号|运单号|物流单号|快递号|运单)" + _NOT_FOLLOWED_BY_NUMBER, re.I)
+_TRACK_BARE = re.compile(r"(?<![A-Za-z\d])(?:(?:SF|JDV[A-Z]|JDX|JD|YT|VA|VB|VC|VD|YD|ZTO|STO|EMS|JT|DPK|DB|KY|EA|EB|LP)"
+                         r"(?:\d{8,18}|\[数字x\])|7\d{11,14})(?![\d])", re.I)
 _CN_NUM = "零〇一二两三四五六七八九十百千万"
 _AMOUNT = re.compile(r"(?:[¥￥]|rmb|RMB)\s?\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?\s?(?:元|块钱?|rmb|RMB|米(?=钱))|"
                      rf"[{_CN_NUM}]+(?:元|块钱?)|\[金额x\]")
@@ -297,10 +314,14 @@ def extract_entities(text: str) -> dict:
     phones = _spans(_PHONE, t) + _spans(_LANDLINE, t) + _spans(re.compile(r"\[电话x\]"), t)
     ids = _spans(_IDNUM, t)
     tracking = _spans(_TRACK_KW, t, 1)
-    tracking += [s for s in _spans(_TRACK_BARE, t) if not _overlaps(s, tracking)]
-    orders = [s for s in _spans(_ORDER_KW, t, 1) if not _overlaps(s, tracking + phones)]
+    tracking += [s for s in _spans(_TRACK_AFTER, t, 1) if not _overlaps(s, tracking)]
+    orders = [s for s in _spans(_ORDER_AFTER, t, 1)
+              if not _overlaps(s, tracking + phones + ids) and not _TRACK_BARE.fullmatch(s["text"])]
+    tracking += [s for s in _spans(_TRACK_BARE, t) if not _overlaps(s, tracking + orders)]
+    orders += [s for s in _spans(_ORDER_KW, t, 1) if not _overlaps(s, tracking + phones + orders)]
     taken = tracking + phones + ids + orders
-    orders += [s for s in _spans(_ORDER_BARE, t) if not _overlaps(s, taken)]
+    orders += [s for s in _spans(_ORDER_BARE, t) if not _overlaps(s, taken)
+               and not _NOT_ORDER_BEFORE.search(t[max(0, s["start"] - 12):s["start"]])]
     taken = tracking + phones + ids + orders
     amounts = [dict(s, value=amount_value(s["text"])) for s in _spans(_AMOUNT, t) if not _overlaps(s, taken)]
     dates = [s for s in _spans(_DATE, t) if not _overlaps(s, taken + amounts)]

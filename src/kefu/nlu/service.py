@@ -84,6 +84,7 @@ class Analysis:
     wants_human: bool
     masked_text: str
     tokens: list[str] = field(default_factory=list)
+    small_talk: str | None = None  # "greeting" | "thanks" | "ack" when the line carries no request (rules.small_talk)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -185,4 +186,5 @@ def analyze(text: str, context: list[str] | None = None) -> Analysis:
         wants_human=bool(entities["human_request"]),
         masked_text=rules.mask_pii(text),
         tokens=[_UNMASK.get(t, t) for t in prep.tokens],
+        small_talk=rules.small_talk(text),
     )

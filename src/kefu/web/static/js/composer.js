@@ -2,6 +2,7 @@
 // workspace.js owns the state; this module reads it through the accessors it is given.
 
 import { $$, api, errorText, onEnterSend, t, uuid } from './dom.js';
+import { holdForFields } from './template-fields.js';
 
 const MAX_CHARS = 5000;
 const TYPING_EVERY_MS = 2500;
@@ -70,6 +71,7 @@ export function initComposer(w) {
   function submit() {
     const current = w.current();
     if (!current || els.send.disabled) return;
+    if (!els.note.checked && holdForFields(els.reply)) return; // a template's {field} is still unfilled
     const text = els.reply.value.trim();
     const cid = uuid();
     const m = {

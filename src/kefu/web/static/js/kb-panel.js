@@ -1,6 +1,7 @@
 // The workspace's knowledge tab: a search box that answers as you type (highlighted matches from
-// /api/kb/search) and 推荐知识 for the buyer's latest message (/api/kb/suggest), refreshed when a
-// new buyer message arrives. 插入 puts an article's answer, as plain text, into the reply box.
+// /api/kb/search) and 推荐知识 for what the buyer has asked (/api/kb/suggest: their recent substantive
+// lines and the conversation's intent, nothing for greetings or thanks), refreshed when a new buyer
+// message arrives. 插入 puts an article's answer, as plain text, into the reply box.
 
 import { $, $$, api, errorText, h, t, toast } from './dom.js';
 import { marked } from './rich-text.js';
@@ -90,7 +91,10 @@ export function initKbPanel(o) {
       return;
     }
     if (mine !== suggestSeq || o.conversationId() !== id) return;
-    els.suggestFor.textContent = r.query ? t('kbp_suggest_for', { q: r.query }) : t('kbp_suggest_none');
+    let about = t('kbp_suggest_none');
+    if (r.query) about = t('kbp_suggest_asked', { q: r.query });
+    else if (r.small_talk) about = t('kbp_suggest_small_talk');
+    els.suggestFor.textContent = about;
     els.suggest.replaceChildren(...r.hits.map(hitCard));
     els.count.textContent = String(r.hits.length);
     els.count.hidden = !r.hits.length;

@@ -1,9 +1,11 @@
 // The reply box's template picker: typing "/" and a keyword lists matching reply templates (话术);
 // ↑/↓ move, Enter or Tab picks, Esc closes. The pick is rendered for the open conversation by the
-// server ({买家称呼} {订单号} {客服名} … filled in) and replaces the "/keyword"; variables it could not
-// fill are named under the box.
+// server ({买家称呼} {订单号} {快递单号} {客服名} … filled in from what the buyer said) and replaces the
+// "/keyword"; fields it could not fill are named under the box and the first one is selected, so the
+// agent types it in (Tab: next field). A reply with an unfilled field is not sent (template-fields.js).
 
 import { $, api, errorText, h, t } from './dom.js';
+import { selectField, showUnfilled, unfilledFields, watchFields } from './template-fields.js';
 
 const TOKEN = /(^|\s)\/([^\s/]{0,32})$/;
 
@@ -82,23 +84,16 @@ export function initTemplatePicker(o) {
     timer = setTimeout(lookup, 120);
   }
 
-  function showMissing(names) {
-    missing.hidden = !names.length;
-    missing.textContent = names.length ? t('tpl_missing', { vars: names.map((n) => `{${n}}`).join(' ') }) : '';
-  }
-
   async function choose() {
     const x = items[active];
     const at = token;
     if (!x || !at) return;
     close();
     let text = x.body;
-    let missed = [];
     let problem = '';
     try {
       const r = await api('POST', `/api/kb/templates/${x.id}/render`, { conversation_id: o.conversationId() });
       text = r.text;
-      missed = r.missing || [];
     } catch (e) {
       problem = errorText(e); // insert the body as written; the agent fills it in
     }
@@ -108,13 +103,16 @@ export function initTemplatePicker(o) {
     o.reply.focus();
     o.reply.setSelectionRange(caret, caret);
     o.reply.dispatchEvent(new Event('input'));
-    showMissing(missed);
+    const unfilled = unfilledFields(text);
+    showUnfilled(unfilled);
+    if (unfilled.length) selectField(o.reply, at.start);
     if (problem) {
       missing.hidden = false;
       missing.textContent = problem;
     }
   }
 
+  watchFields(o.reply);
   o.reply.addEventListener('input', onInput);
   o.reply.addEventListener('click', onInput);
   o.reply.addEventListener('blur', () => setTimeout(close, 150));
@@ -143,7 +141,7 @@ export function initTemplatePicker(o) {
     /** A new conversation was opened: nothing from the last one stays on screen. */
     reset() {
       close();
-      showMissing([]);
+      showUnfilled([]);
     },
   };
 }
