@@ -78,6 +78,9 @@ def test_only_the_conversations_buyer_and_the_shops_agents_see_an_image(chat, wo
         assert who.get(att["url"]).status_code == 404
         assert who.get(att["thumb_url"]).status_code == 404
     assert world.client.get(att["url"]).status_code == 403  # nobody logged in, no visitor token
+    # the widget's token decides, even in a browser logged in as another shop's agent
+    both = {"cookie": stranger_agent.cookie, "x-visitor-token": buyer.token}
+    assert world.client.get(att["url"], headers=both).status_code == 200
     assert buyer.get("/api/attachments/" + "A" * 32).status_code == 404  # a made-up id
     assert buyer.get("/api/attachments/1").status_code == 404
 

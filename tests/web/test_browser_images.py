@@ -137,6 +137,8 @@ def test_buyer_and_agent_exchange_photos(server, tmp_path):
             buyer.reload()
             expect(buyer.locator(".media-img")).to_have_count(2)
             if DOCS_SHOT:
+                agent.set_viewport_size({"width": 1280, "height": 900})
+                buyer.set_viewport_size({"width": 380, "height": 820})
                 agent.locator(".m--buyer .media-thumb").click()
                 agent.wait_for_timeout(400)  # the viewer fades in
                 agent.screenshot(path=f"{DOCS_SHOT}-viewer.png")

@@ -88,18 +88,18 @@ async def agent_upload(request: Request, agent: Agent = Depends(any_agent), db: 
 
 
 async def _readable(request: Request, key: str) -> Attachment:
-    """The shop's agents (session cookie) or the conversation's buyer (visitor token); nobody else."""
-    agent = await agent_from_request(request)
-    db = get_db(request)
-    async with db.transaction() as s:
-        if agent is not None:
-            return await service.readable_by_agent(s, agent, key)
-        token = visitor_token_of(request)
-        if not token:
+    """The conversation's buyer (the widget sends its visitor token) or the shop's agents (session cookie).
+    A token, when sent, decides: an agent of another shop trying their own widget still sees their photos."""
+    token = visitor_token_of(request)
+    agent = None if token else await agent_from_request(request)
+    async with get_db(request).transaction() as s:
+        if token:
+            customer = await customer_for_claims(s, get_tokens(request).read(token))
+            return await service.readable_by_buyer(s, customer, key)
+        if agent is None:
             raise Forbidden("请先登录或打开客服窗口", "Log in (agents) or open the chat (buyers)",
                             code="attachment_forbidden")
-        customer = await customer_for_claims(s, get_tokens(request).read(token))
-        return await service.readable_by_buyer(s, customer, key)
+        return await service.readable_by_agent(s, agent, key)
 
 
 def _file(request: Request, att: Attachment, thumb: bool) -> FileResponse:
