@@ -52,11 +52,35 @@ def test_gps_and_camera_exif_are_stripped_and_the_photo_turned_upright():
     assert img.size == (20, 60) == (out.width, out.height)
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_no_metadata_survives_in_any_format(fmt):
+    from PIL import PngImagePlugin
+
+    extra = {"JPEG": {"comment": b"owner: Zhang San 13800138000"},
+             "PNG": {"pnginfo": PngImagePlugin.PngInfo()}, "WEBP": {"xmp": b"<x:xmpmeta>secret</x:xmpmeta>"}}[fmt]
+    if fmt == "PNG":
+        extra["pnginfo"].add_text("Author", "Zhang San 13800138000")
+    data = photo(fmt=fmt, gps=True, **extra)
+    before = opened(data)
+    assert before.getexif().get(GPS_TAG) is not None
+    img = opened(rules.process(data).data)
+    assert not img.getexif()
+    assert not {"exif", "xmp", "comment", "Author"} & set(img.info), img.info
+
+
 def test_animated_gif_stays_animated_without_its_comment():
     out = rules.process(animated_gif(frames=4))
     img = opened(out.data)
     assert img.format == "GIF" and img.n_frames == 4
     assert "comment" not in img.info
+
+
+def test_animated_webp_stays_animated():
+    frames = [Image.new("RGB", (30, 20), (i * 80, 90, 160)) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    out = rules.process(buf.getvalue())
+    assert out.mime == "image/webp" and opened(out.data).n_frames == 3
 
 
 def test_size_limits():

@@ -164,8 +164,13 @@ def _size_of(thumb: io.BytesIO) -> tuple[int, int]:
         return im.size
 
 
+KEEP_INFO = ("transparency",)  # what a palette image needs to look the same; every other key is metadata
+
+
 def _still(img: Image.Image, fmt: str, icc: bytes | None) -> bytes:
     buf = io.BytesIO()
+    img = img.copy()
+    img.info = {k: v for k, v in img.info.items() if k in KEEP_INFO}  # JPEG writes im.info's comment back
     extra = {"icc_profile": icc} if icc else {}
     if fmt == "JPEG":
         img = img if img.mode in ("RGB", "L") else img.convert("RGB")

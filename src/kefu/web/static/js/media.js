@@ -49,6 +49,12 @@ export function wireImageInput({ button, dropZone, pasteTarget, onFile, onReject
   });
   let depth = 0;
   const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  // A file dropped beside the drop zone must not make the browser leave the page to show it.
+  for (const type of ['dragover', 'drop']) {
+    window.addEventListener(type, (e) => {
+      if (hasFiles(e) && !dropZone.contains(e.target)) e.preventDefault();
+    });
+  }
   dropZone.addEventListener('dragenter', (e) => {
     if (!hasFiles(e)) return;
     e.preventDefault();
