@@ -164,3 +164,25 @@ def test_after_a_reconnect_the_buyer_resyncs_the_image_message(chat):
     assert ev["data"]["message"]["attachment"]["id"] == att["id"]
     events = buyer.get(f"/api/widget/events?after={after}").json()["events"]
     assert any((e["data"].get("message") or {}).get("attachment", {}).get("id") == att["id"] for e in events)
+
+
+def test_an_upload_nobody_sends_is_deleted_after_a_day(frozen, chat, world, settings):
+    from kefu.attachments.service import UNSENT_TIMER
+    from kefu.core.scheduler import run_due
+
+    shop, agent, buyer, _conv_id = chat
+    sent = upload_as_buyer(buyer).json()["attachment"]
+    buyer.post("/api/widget/messages", {"attachment_id": sent["id"], "client_msg_id": "kept"})
+    unsent = upload_as_agent(agent).json()["attachment"]
+    folder = settings.data_dir / "attachments"
+    assert len(list(folder.rglob(f"{unsent['id']}*"))) == 2  # the image and its thumbnail
+    frozen.advance(hours=23)
+    world.run(lambda: run_due(world.db, 500, {UNSENT_TIMER}))
+    assert len(list(folder.rglob(f"{unsent['id']}*"))) == 2
+    frozen.advance(hours=1, seconds=1)
+    world.run(lambda: run_due(world.db, 500, {UNSENT_TIMER}))
+    assert list(folder.rglob(f"{unsent['id']}*")) == []
+    assert len(list(folder.rglob(f"{sent['id']}*"))) == 2
+    fresh = world.agent(shop)  # the first login has expired by now
+    assert fresh.get(unsent["url"]).status_code == 404
+    assert fresh.get(sent["url"]).status_code == 200

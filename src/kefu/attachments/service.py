@@ -2,7 +2,8 @@
 
 Files live under the data dir: ``<data_dir>/attachments/<shop_id>/<key>`` (the cleaned image) and
 ``<key>.thumb`` (a WebP thumbnail), named by the attachment's random key. Several instances must share that
-directory (a common volume), as they share the database.
+directory (a common volume), as they share the database. An upload nothing has sent within UNSENT_HOURS is
+deleted by a timer (kefu.attachments.jobs).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,14 +21,24 @@ from kefu.agents.models import Agent
 from kefu.attachments import rules
 from kefu.attachments.models import Attachment
 from kefu.conversations.models import Conversation, Message
+from kefu.core import scheduler
+from kefu.core.clock import now
 from kefu.core.errors import Conflict, NotFound
 from kefu.customers.models import Customer
 
 NOT_FOUND = ("图片不存在或无权查看", "Image not found")
+UNSENT_TIMER = "attachments.unsent"
+UNSENT_HOURS = 24
+_roots: dict[str, Path] = {}  # this process's files root, from its settings (configure)
 
 
 def files_root(data_dir: Path) -> Path:
     return Path(data_dir) / "attachments"
+
+
+def configure(data_dir: Path) -> None:
+    """Where this process keeps attachment files (the timer that deletes unsent uploads has no request)."""
+    _roots["files"] = files_root(data_dir)
 
 
 def path_of(root: Path, att: Attachment, *, thumb: bool = False) -> Path:
@@ -61,7 +73,23 @@ async def store_image(session: AsyncSession, root: Path, shop_id: int, data: byt
                      customer_id=customer.id if customer else None, agent_id=agent.id if agent else None)
     session.add(att)
     await session.flush()
+    await scheduler.schedule(session, shop_id, UNSENT_TIMER, now() + timedelta(hours=UNSENT_HOURS),
+                             key=f"attachment:{att.id}", payload={"attachment_id": att.id})
     return att
+
+
+async def drop_if_unsent(session: AsyncSession, attachment_id: int) -> bool:
+    """Delete an upload that no message carries (row, then files). Returns whether it was deleted."""
+    att = await session.get(Attachment, attachment_id, with_for_update=True)
+    if att is None or att.message_id is not None:
+        return False
+    await session.delete(att)
+    await session.flush()
+    root = _roots.get("files")
+    if root is not None:
+        for thumb in (False, True):
+            await asyncio.to_thread(path_of(root, att, thumb=thumb).unlink, missing_ok=True)
+    return True
 
 
 async def _by_key(session: AsyncSession, shop_id: int, key: object, *, for_update: bool = False) -> Attachment:
