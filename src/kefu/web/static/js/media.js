@@ -196,6 +196,11 @@ export function openViewer({ url, local, original }) {
     if (e.key === 'Escape') {
       e.preventDefault();
       closeViewer();
+    } else if (e.key === 'Tab') { // focus stays in the viewer while it is open
+      const stops = [...box.querySelectorAll('a, button')];
+      const at = stops.indexOf(document.activeElement);
+      e.preventDefault();
+      stops[(at + (e.shiftKey ? stops.length - 1 : 1)) % stops.length].focus();
     }
   };
   box.addEventListener('click', (e) => {
