@@ -186,3 +186,15 @@ def test_an_upload_nobody_sends_is_deleted_after_a_day(frozen, chat, world, sett
     fresh = world.agent(shop)  # the first login has expired by now
     assert fresh.get(unsent["url"]).status_code == 404
     assert fresh.get(sent["url"]).status_code == 200
+
+
+def test_a_buyer_uploading_without_pause_is_told_to_wait(chat, world, monkeypatch):
+    from kefu.attachments import rules as attachment_rules
+
+    monkeypatch.setattr(attachment_rules, "BUYER_UPLOADS_PER_HOUR", 2)
+    _shop, agent, buyer, _conv_id = chat
+    assert [upload_as_buyer(buyer).status_code for _ in range(2)] == [201, 201]
+    r = upload_as_buyer(buyer)
+    assert r.status_code == 429 and "频繁" in r.json()["error"]["zh"]
+    assert upload_as_buyer(world.buyer(_shop)).status_code == 201  # another buyer is not held up
+    assert upload_as_agent(agent).status_code == 201

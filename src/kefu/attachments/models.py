@@ -24,7 +24,8 @@ class Attachment(TimestampMixin, Base):
     thumb_height: Mapped[int] = mapped_column(Integer)
     # Who uploaded it: a buyer (customer_id) or an agent (agent_id).
     uploader: Mapped[str] = mapped_column(String(16))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=True,
+                                                    index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
     # The chat message that carries it (None until sent; one message per attachment).
     message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id", ondelete="SET NULL"),

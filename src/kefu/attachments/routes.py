@@ -72,6 +72,7 @@ async def buyer_upload(request: Request, claims: VisitorClaims = Depends(current
     """A buyer's image; send it with a message's ``attachment_id`` (WebSocket or POST /api/widget/messages)."""
     async with db.transaction() as s:
         customer = await customer_for_claims(s, claims)
+        await service.check_buyer_rate(s, customer)
     data = await read_upload(request)
     async with db.transaction() as s:
         att = await service.store_image(s, _root(request), claims.shop_id, data, customer=customer)

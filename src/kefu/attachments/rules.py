@@ -24,6 +24,7 @@ MAX_BODY_BYTES = MAX_BYTES + 64 * 1024  # the multipart framing around the file
 MAX_PIXELS = 40_000_000  # one frame: 8000 x 5000 covers every phone camera
 MAX_FRAMES = 300
 MAX_TOTAL_PIXELS = 120_000_000  # all frames of an animation together
+BUYER_UPLOADS_PER_HOUR = 30  # a buyer photographing a defect sends a few; more is someone filling the disk
 THUMB_BOX = 320  # thumbnails fit 320 x 320 (sharp at 160 CSS px on a 2x screen)
 IMAGE_PLACEHOLDER = "[图片]"  # an image message's text: previews, lists and message understanding read it
 # Pillow's format name -> the MIME type it is served as
@@ -103,6 +104,12 @@ def _too_many_pixels() -> KefuError:
     return KefuError(f"图片尺寸过大（最多 {MAX_PIXELS // 10_000} 万像素），请缩小后重新发送",
                      f"Image too large: at most {MAX_PIXELS // 1_000_000} megapixels", code="image_too_many_pixels",
                      status=413)
+
+
+def check_upload_rate(uploads_last_hour: int) -> None:
+    if uploads_last_hour >= BUYER_UPLOADS_PER_HOUR:
+        raise KefuError("您发送图片太频繁了，请稍后再试", "Too many images in a short time: please wait a little",
+                        code="too_many_uploads", status=429)
 
 
 def thumb_size(width: int, height: int, box: int = THUMB_BOX) -> tuple[int, int]:

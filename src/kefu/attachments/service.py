@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
@@ -56,6 +56,13 @@ def _write(folder: Path, name: str, data: bytes) -> None:
     tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
     tmp.write_bytes(data)
     os.replace(tmp, folder / name)
+
+
+async def check_buyer_rate(session: AsyncSession, customer: Customer) -> None:
+    """Refuse a buyer's upload past the hourly allowance (asked before the body is read)."""
+    count = await session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.customer_id == customer.id, Attachment.created_at > now() - timedelta(hours=1)))
+    rules.check_upload_rate(count or 0)
 
 
 async def store_image(session: AsyncSession, root: Path, shop_id: int, data: bytes, *,

@@ -44,6 +44,7 @@ def upgrade() -> None:
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_customer_id'), ['customer_id'], unique=False)
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attachment', sa.JSON(), nullable=True))
 
@@ -52,6 +53,7 @@ def downgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_column('attachment')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_customer_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_message_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_shop_id'))
     op.drop_table('attachments')

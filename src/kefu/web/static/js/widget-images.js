@@ -26,7 +26,7 @@ export function initWidgetImages(w) {
       w.deliver(cid);
     } catch (e) {
       item.uploading = false;
-      if (!e.retryable) {
+      if (!e.retryable || e.status === 429) { // too many images: say so rather than retry quietly
         w.markFailed(cid, errorText(e));
       } else {
         item.tries += 1;
