@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.agents.models import Agent
 from kefu.attachments import service as attachments
+from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
 from kefu.conversations.models import Conversation, Message
@@ -72,7 +73,7 @@ async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | No
 
 async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
                   agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None,
-                  analysis: dict | None = None, attachment=None) -> Message:
+                  analysis: dict | None = None, attachment: Attachment | None = None) -> Message:
     seq = await session.scalar(
         update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
         .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
