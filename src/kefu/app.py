@@ -75,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router
+    from kefu.attachments import jobs as _attachment_timers  # noqa: F401  (registers timer handlers)
+    from kefu.attachments.routes import router as attachments_router
+    from kefu.attachments.service import configure as configure_attachments
     from kefu.conversations.handlers import router as ws_router
     from kefu.conversations.routes import router as conversations_router
     from kefu.customers.routes import router as widget_router
@@ -86,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.routing.routes import router as routing_router
     from kefu.web.routes import router as web_router
 
+    configure_attachments(settings.data_dir)
     for router in (agents_router, conversations_router, widget_router, ws_router, routing_router, handoffs_router,
-                   knowledge_router, quick_replies_router, web_router):
+                   knowledge_router, quick_replies_router, attachments_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

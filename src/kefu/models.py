@@ -1,6 +1,7 @@
 """Imports every model so that Base.metadata (and Alembic) sees all tables."""
 
 from kefu.agents.models import Agent, AgentSession
+from kefu.attachments.models import Attachment
 from kefu.conversations.models import Conversation, Message
 from kefu.core.events import Event
 from kefu.core.scheduler import Timer
@@ -10,5 +11,5 @@ from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, Repl
 from kefu.quickreplies.models import QuickReplySet
 from kefu.shops.models import Shop
 
-__all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "BotLog", "Conversation", "Customer", "Event",
-           "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Timer"]
+__all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "Attachment", "BotLog", "Conversation", "Customer",
+           "Event", "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Timer"]

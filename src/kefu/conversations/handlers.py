@@ -78,7 +78,8 @@ async def buyer_socket(ws: WebSocket) -> None:
         async with db.transaction() as s:
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
-                                                                      frame.get("client_msg_id"), frame.get("lang"))
+                                                                      frame.get("client_msg_id"), frame.get("lang"),
+                                                                      frame.get("attachment_id"))
                 return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
                         "conversation_id": conv.id, "message": message_out(msg, internal=False)}
             if kind == "human_request":  # the 转人工 button: an action, acked with the system line it adds
@@ -127,7 +128,7 @@ async def agent_socket(ws: WebSocket) -> None:
             if kind == "message":
                 msg, _conv, created = await service.post_agent_message(
                     s, agent, conversation_id, frame.get("text"), private=bool(frame.get("private")),
-                    client_msg_id=frame.get("client_msg_id"))
+                    client_msg_id=frame.get("client_msg_id"), attachment_id=frame.get("attachment_id"))
                 return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
                         "conversation_id": conversation_id, "message": message_out(msg, agent.display_name)}
             conv = await service.get_conversation(s, agent.shop_id, conversation_id)

@@ -63,3 +63,5 @@ class Message(TimestampMixin, Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # An image the message carries: a copy of its attachment's metadata (kefu.attachments), None for text.
+    attachment: Mapped[dict | None] = mapped_column(JSON, nullable=True)

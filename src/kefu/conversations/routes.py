@@ -45,7 +45,8 @@ async def reply(conversation_id: int, body: MessageIn, agent: Agent = Depends(an
                 db: Database = Depends(get_db)):
     async with db.transaction() as s:
         msg, conv, created = await service.post_agent_message(s, agent, conversation_id, body.text,
-                                                              private=body.private, client_msg_id=body.client_msg_id)
+                                                              private=body.private, client_msg_id=body.client_msg_id,
+                                                              attachment_id=body.attachment_id)
         return {"message": message_out(msg, agent.display_name), "duplicate": not created,
                 "conversation": await service.payload(s, conv)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kefu.attachments.rules import IMAGE_PLACEHOLDER
 from kefu.core.errors import BadInput, Conflict
 
 MAX_MESSAGE_CHARS = 5000
@@ -26,6 +27,13 @@ def clean_text(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
                        f"Message too long: at most {max_chars} characters, got {len(text)}",
                        code="message_too_long", status=413)
     return text
+
+
+def clean_body(text: object, has_image: bool) -> str:
+    """A message's text; an image sent without words gets a placeholder ("[图片]") so lists and previews read it."""
+    if has_image and (text is None or (isinstance(text, str) and not text.strip())):
+        return IMAGE_PLACEHOLDER
+    return clean_text(text)
 
 
 def clean_client_msg_id(value: object) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from kefu.agents.models import Agent
+from kefu.attachments.rules import public as attachment_public
 from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import iso
 from kefu.customers.models import Customer
@@ -10,10 +11,12 @@ from kefu.customers.service import customer_out
 
 
 class MessageIn(BaseModel):
-    text: str = Field(description="message body, 1-5000 characters")
+    text: str | None = Field(default=None, description="message body, 1-5000 characters (optional with an image)")
     client_msg_id: str | None = Field(default=None, max_length=64,
                                       description="client-chosen id; a repeat is stored once")
     private: bool = Field(default=False, description="agents only: a private note the buyer never sees")
+    attachment_id: str | None = Field(default=None, max_length=64,
+                                      description="an image uploaded by the sender (POST .../attachments) to send")
 
 
 class BuyerMessageIn(MessageIn):
@@ -34,6 +37,8 @@ def message_out(m: Message, agent_name: str | None = None, *, internal: bool = T
     out = {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "sender": m.sender,
            "agent_id": m.agent_id, "agent_name": agent_name, "text": m.text, "private": m.private,
            "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
+    if m.attachment:
+        out["attachment"] = attachment_public(m.attachment)
     if internal:
         out["analysis"] = m.analysis
     if m.sender == "bot" and m.analysis and "bot" in m.analysis:

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.agents.models import Agent
+from kefu.attachments import service as attachments
+from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
 from kefu.conversations.models import Conversation, Message
@@ -71,7 +73,7 @@ async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | No
 
 async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
                   agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None,
-                  analysis: dict | None = None) -> Message:
+                  analysis: dict | None = None, attachment: Attachment | None = None) -> Message:
     seq = await session.scalar(
         update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
         .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
@@ -79,13 +81,16 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     at = now()
     msg = Message(shop_id=conv.shop_id, conversation_id=conv.id, seq=seq, sender=sender, text=text,
                   agent_id=agent.id if agent else None, private=private, client_msg_id=client_msg_id,
-                  analysis=analysis, created_at=at)
+                  analysis=analysis, created_at=at,
+                  attachment=attachments.meta(attachment) if attachment is not None else None)
     session.add(msg)
     if not private:
         conv.last_message_at = at
         if sender in ("buyer", "agent"):  # kefu's own lines (greetings, "X serves you") say little in a list
             conv.last_preview = rules.preview(text)
     await session.flush()
+    if attachment is not None:
+        attachment.message_id = msg.id
     data = {"message": message_out(msg, agent.display_name if agent else None)}
     await _emit_conversation_message(session, conv, data, private)
     return msg
@@ -97,16 +102,18 @@ async def _emit_conversation_message(session: AsyncSession, conv: Conversation, 
                         customer_id=conv.customer_id, private=private)
 
 
-async def post_buyer_message(session: AsyncSession, customer: Customer, text: str,
-                             client_msg_id: str | None = None, lang: str | None = None
-                             ) -> tuple[Message, Conversation, bool]:
+async def post_buyer_message(session: AsyncSession, customer: Customer, text: str | None,
+                             client_msg_id: str | None = None, lang: str | None = None,
+                             attachment_id: str | None = None) -> tuple[Message, Conversation, bool]:
     """Append a buyer message to their open conversation (opening one if needed). Returns created=False
     when client_msg_id was seen before, so a resend is acknowledged without storing twice. ``lang`` is the
-    widget's language (zh / en): a message that opens a conversation sets the conversation's language."""
-    text = rules.clean_text(text)
+    widget's language (zh / en): a message that opens a conversation sets the conversation's language.
+    ``attachment_id``: an image the buyer uploaded; the bot and message understanding leave images alone."""
+    image = attachment_id is not None
+    text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    has_kb = await _prepare_bot(session, customer, text)
+    has_kb = None if image else await _prepare_bot(session, customer, text)
     await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
@@ -118,10 +125,14 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         conv = await _start_conversation(session, customer, lang)
     if conv.first_message_at is None:
         conv.first_message_at = now()
+    attachment = await attachments.claim_for_message(session, customer.shop_id, attachment_id,
+                                                     customer=customer) if image else None
     conv.agent_unread += 1
-    analysis = await _understand(session, conv, text)
-    msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis)
-    await _let_the_bot_answer(session, conv, text, analysis, has_kb)
+    analysis = None if image else await _understand(session, conv, text)
+    msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis,
+                        attachment=attachment)
+    if not image:
+        await _let_the_bot_answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
 
 
@@ -191,10 +202,11 @@ async def _lock_customer(session: AsyncSession, customer: Customer) -> None:
     await session.execute(update(table).where(table.c.id == customer.id).values(visitor_id=table.c.visitor_id))
 
 
-async def post_agent_message(session: AsyncSession, agent: Agent, conversation_id: int, text: str, *,
-                             private: bool = False, client_msg_id: str | None = None
-                             ) -> tuple[Message, Conversation, bool]:
-    text = rules.clean_text(text)
+async def post_agent_message(session: AsyncSession, agent: Agent, conversation_id: int, text: str | None, *,
+                             private: bool = False, client_msg_id: str | None = None,
+                             attachment_id: str | None = None) -> tuple[Message, Conversation, bool]:
+    """``attachment_id``: an image this agent uploaded, sent with the message (or the private note)."""
+    text = rules.clean_body(text, attachment_id is not None)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
     dup = await _existing(session, conv.id, client_msg_id)
@@ -207,8 +219,10 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
             _assign(conv, agent)
         if conv.first_response_at is None:
             conv.first_response_at = now()
+    attachment = await attachments.claim_for_message(session, agent.shop_id, attachment_id, agent=agent) \
+        if attachment_id is not None else None
     msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
-                        client_msg_id=client_msg_id)
+                        client_msg_id=client_msg_id, attachment=attachment)
     if not private:  # whoever answers has read what came before
         conv.agent_read_seq, conv.agent_unread = msg.seq, 0
     return msg, conv, True

@@ -73,7 +73,7 @@ async def send(body: BuyerMessageIn, claims: VisitorClaims = Depends(current_vis
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
         msg, conv, created = await conversations.post_buyer_message(s, customer, body.text, body.client_msg_id,
-                                                                    body.lang)
+                                                                    body.lang, body.attachment_id)
         return {"message": message_out(msg, internal=False), "conversation_id": conv.id, "duplicate": not created}
 
 

@@ -32,7 +32,7 @@ from kefu.shops.service import get_shop_by_slug
 from kefu.web.i18n import LANGS, pick_lang, strings
 
 router = APIRouter(include_in_schema=False)
-WIDGET_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"
+WIDGET_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:"  # blob: the buyer's images
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 

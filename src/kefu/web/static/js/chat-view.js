@@ -2,6 +2,7 @@
 // Pure rendering from data; workspace.js owns state and talks to the server.
 
 import { clock, dateOnly, dayLabel, duration, h, initials, parseTime, secondsSince, t } from './dom.js';
+import { caption, imageThumb, previewText } from './media.js';
 
 export function statusChip(status) {
   return h('span', { class: `chip chip--${status}`, text: t(`status_${status}`) });
@@ -61,7 +62,7 @@ export function conversationRow(c, { active, me, typing, onOpen }) {
   }
   const preview = typing
     ? h('span', { class: 'ci-preview is-typing', text: t('buyer_typing_short') })
-    : h('span', { class: 'ci-preview', text: c.last_preview || t('no_messages') });
+    : h('span', { class: 'ci-preview', text: previewText(c.last_preview) || t('no_messages') });
   const button = h('button', {
     type: 'button',
     class: `conv-item${active ? ' is-active' : ''}${unread ? ' is-unread' : ''}`,
@@ -129,8 +130,15 @@ export function messageRow(m, conv, customer, onRetry) {
     : null;
   return h('div', { class: classes.join(' '), dataset: { seq: m.seq ?? '' } },
     m.sender === 'buyer' ? h('span', { class: 'm-avatar', text: initials(senderName(m, customer)) }) : null,
-    h('div', { class: 'm-body' }, meta, h('div', { class: 'm-bubble', text: m.text }), analysisTags(m), receipt(m, conv),
-      failed));
+    h('div', { class: 'm-body' }, meta, bubble(m), analysisTags(m), receipt(m, conv), failed));
+}
+
+/** The text, or the image (stored, or the picked file while it uploads) with any words sent along. */
+function bubble(m) {
+  if (!m.attachment && !m.localUrl) return h('div', { class: 'm-bubble', text: m.text });
+  const words = caption(m);
+  return h('div', { class: 'm-bubble has-image' }, imageThumb(m, { original: true }),
+    words ? h('span', { class: 'media-caption', text: words }) : null);
 }
 
 /** The whole log, with a divider whenever the day changes. */
@@ -202,7 +210,7 @@ export function sidebar({ customer, conv, history }, onOpen) {
     },
     h('span', { class: 'history-top' }, h('span', { text: `#${item.id}` }), statusChip(item.status),
       h('time', { text: dateOnly(item.created_at) })),
-    h('span', { class: 'history-preview', text: item.last_preview || t('no_messages') })))));
+    h('span', { class: 'history-preview', text: previewText(item.last_preview) || t('no_messages') })))));
   const pastCard = h('section', { class: 'side-card' },
     h('h3', { text: t('past_conversations', { n: (history || []).length }) }), past);
   return [profile, current, pastCard];

@@ -1,7 +1,10 @@
-// The workspace's reply box: replies and private notes, drafts, typing, retries, quick replies.
+// The workspace's reply box: replies and private notes, drafts, typing, retries, images.
 // workspace.js owns the state; this module reads it through the accessors it is given.
+// An image (picked, dropped on the chat or pasted into the reply box) is sent at once: uploaded to
+// /api/attachments, then posted as a message (or a private note) with its attachment_id.
 
-import { $$, api, errorText, onEnterSend, t, uuid } from './dom.js';
+import { $, api, errorText, onEnterSend, t, toast, uuid } from './dom.js';
+import { imageProblem, uploadImage, wireImageInput } from './media.js';
 import { holdForFields } from './template-fields.js';
 
 const MAX_CHARS = 5000;
@@ -36,8 +39,9 @@ export function initComposer(w) {
     const started = Date.now();
     const wasWaiting = w.convs.get(convId)?.status === 'waiting';
     try {
+      if (m.file && !m.attachment_id) m.attachment_id = (await uploadImage('/api/attachments', m.file)).id;
       const r = await api('POST', `/api/conversations/${convId}/messages`,
-        { text: m.text, private: m.private, client_msg_id: m.client_msg_id });
+        { text: m.text, private: m.private, client_msg_id: m.client_msg_id, attachment_id: m.attachment_id });
       w.applyResponse(r.conversation, started);
       // Replying to a waiting buyer takes the conversation: follow it to 我的.
       if (wasWaiting && r.conversation.assignee_id === me.id && w.tab() === 'waiting') w.selectTab('mine');
@@ -68,22 +72,37 @@ export function initComposer(w) {
     deliver(m, w.current().id);
   }
 
-  function submit() {
-    const current = w.current();
-    if (!current || els.send.disabled) return;
-    if (!els.note.checked && holdForFields(els.reply)) return; // a template's {field} is still unfilled
-    const text = els.reply.value.trim();
+  function send(current, text, extra) {
     const cid = uuid();
     const m = {
       id: `local-${cid}`, client_msg_id: cid, sender: 'agent', agent_id: me.id, agent_name: me.name, text,
       private: els.note.checked, created_at: new Date().toISOString(), pending: true, conversation_id: current.id,
+      ...extra,
     };
     current.pending.set(cid, m);
+    w.renderLog(true);
+    deliver(m, current.id);
+  }
+
+  function submit() {
+    const current = w.current();
+    if (!current || els.send.disabled) return;
+    if (!els.note.checked && holdForFields(els.reply)) return; // a template's {field} is still unfilled
+    send(current, els.reply.value.trim());
     els.reply.value = '';
     session.remove(`kefu.draft.${current.id}`);
     updateComposer();
-    w.renderLog(true);
-    deliver(m, current.id);
+  }
+
+  function sendImage(file) {
+    const current = w.current();
+    if (!current || !current.conv) return;
+    const problem = imageProblem(file);
+    if (problem || (current.conv.status === 'closed' && !els.note.checked)) {
+      toast(problem || t('closed_hint'), 'error');
+      return;
+    }
+    send(current, '', { file, localUrl: URL.createObjectURL(file) });
   }
 
   els.form.addEventListener('submit', (e) => {
@@ -107,13 +126,10 @@ export function initComposer(w) {
       if (rt && rt.send({ type: 'typing', conversation_id: current.id })) lastTypingSent = now;
     }
   });
-  for (const b of $$('[data-quick]')) {
-    b.addEventListener('click', () => {
-      els.reply.value = els.reply.value ? `${els.reply.value} ${b.dataset.quick}` : b.dataset.quick;
-      els.reply.dispatchEvent(new Event('input'));
-      els.reply.focus();
-    });
-  }
+  wireImageInput({
+    button: $('#reply-image'), dropZone: els.chat, pasteTarget: els.reply, onFile: sendImage,
+    onReject: (text) => toast(text, 'error'),
+  });
 
   return { updateComposer, retry };
 }

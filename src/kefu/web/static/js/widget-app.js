@@ -5,10 +5,13 @@
 // to /api/widget/messages with the same client_msg_id: the server stores it once either way.
 // Each message carries the window's language (zh / en): the one that opens a conversation sets the
 // language of kefu's automatic messages (queue greeting, FAQ bot) for that conversation.
+// An image (picked, dropped or pasted) is first uploaded to /api/widget/attachments, then sent the same
+// way as a message with its attachment_id, so it is stored once and resynced like text.
 
 import { $, api, errorText, lang, onEnterSend, storage, t, uuid, wsUrl } from './dom.js';
 import { Realtime } from './realtime.js';
 import { bindHumanButton, decorateBot } from './widget-bot.js';
+import { initWidgetImages } from './widget-images.js';
 import { MessageLog } from './widget-log.js';
 import { QueuePlace } from './widget-queue.js';
 
@@ -37,6 +40,8 @@ const els = {
   close: $('#wg-close'),
   queue: $('#wg-queue'),
   human: $('#wg-human'),
+  image: $('#wg-image'),
+  panel: $('.wg'),
 };
 
 const state = {
@@ -50,7 +55,7 @@ const state = {
 };
 const log = new MessageLog(els.log);
 const place = new QueuePlace(els.queue, () => state.token);
-const outbox = new Map(); // client_msg_id -> {text, tries, timer, inflight, failed}
+const outbox = new Map(); // client_msg_id -> {text, file, attachment, tries, timer, inflight, failed}
 let rt = null;
 
 // ---- parent page (the embed loader) -------------------------------------------------------------
@@ -165,11 +170,22 @@ function markRead() {
 
 // ---- sending ------------------------------------------------------------------------------------
 
+/** The message as sent: its text, and the uploaded image's id for an image. */
+function frameOf(cid, item) {
+  const body = { text: item.text, client_msg_id: cid, lang };
+  if (item.attachment) body.attachment_id = item.attachment.id;
+  return body;
+}
+
 function deliver(cid) {
   const item = outbox.get(cid);
   if (!item || item.failed || item.inflight || !state.token) return; // no session yet: start() flushes
   clearTimeout(item.timer);
-  if (rt && rt.send({ type: 'message', text: item.text, client_msg_id: cid, lang })) {
+  if (item.file && !item.attachment) {
+    images.upload(cid);
+    return;
+  }
+  if (rt && rt.send({ type: 'message', ...frameOf(cid, item) })) {
     item.timer = setTimeout(() => deliverHttp(cid), ACK_TIMEOUT_MS);
   } else if (rt && rt.state === 'connecting') {
     item.timer = setTimeout(() => deliverHttp(cid), ACK_TIMEOUT_MS); // onReady sends it first
@@ -184,8 +200,7 @@ async function deliverHttp(cid) {
   item.inflight = true;
   clearTimeout(item.timer);
   try {
-    const r = await api('POST', '/api/widget/messages', { text: item.text, client_msg_id: cid, lang },
-      { 'X-Visitor-Token': state.token });
+    const r = await api('POST', '/api/widget/messages', frameOf(cid, item), { 'X-Visitor-Token': state.token });
     delivered(cid, r.message, r.conversation_id);
   } catch (e) {
     if (!e.retryable) {
@@ -211,7 +226,7 @@ function delivered(cid, message, conversationId) {
 }
 
 function flushOutbox() {
-  for (const [cid, item] of outbox) if (!item.failed && !item.inflight) deliver(cid);
+  for (const [cid, item] of outbox) if (!item.failed && !item.inflight && !item.uploading) deliver(cid);
 }
 
 /** Send what the buyer typed, or `chosen` (a bot option chip) without touching the input. */
@@ -248,6 +263,7 @@ onEnterSend(els.input, () => submit());
 log.decorate = (row, m) => decorateBot(row, m, { send: submit, token: () => state.token });
 bindHumanButton(els.human, { rt: () => rt, token: () => state.token, delivered, showError,
   shown: (cid) => log.byClientId.has(cid) });
+const images = initWidgetImages({ els, outbox, log, deliver, markFailed, showError, token: () => state.token });
 els.input.addEventListener('input', () => {
   updateCounter();
   const c = state.conv;
@@ -300,7 +316,7 @@ function connect(lastEventId) {
     },
     onStatus: (s) => {
       renderConnection(s);
-      if (s === 'offline') for (const cid of outbox.keys()) deliverHttp(cid);
+      if (s === 'offline') for (const [cid, item] of outbox) if (!item.file || item.attachment) deliverHttp(cid);
     },
     onFail: (failures) => {
       if (failures === 3) checkToken();

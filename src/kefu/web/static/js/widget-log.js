@@ -2,6 +2,15 @@
 // "sending" messages below them until stored, day and new-conversation dividers, and receipts.
 
 import { clock, dayLabel, h, t } from './dom.js';
+import { caption, imageThumb } from './media.js';
+
+/** A message's bubble: its text, or its image (a stored attachment or the picked file) with any caption. */
+function bubble(m) {
+  if (!m.attachment && !m.localUrl) return h('div', { class: 'msg-bubble', text: m.text });
+  const words = caption(m);
+  return h('div', { class: 'msg-bubble has-image' }, imageThumb(m),
+    words ? h('span', { class: 'media-caption', text: words }) : null);
+}
 
 export class MessageLog {
   constructor(el) {
@@ -37,7 +46,7 @@ export class MessageLog {
     row.append(
       h('div', { class: 'msg-meta' }, who ? h('span', { class: 'msg-who', text: who }) : null,
         h('time', { class: 'msg-time', text: clock(m.created_at) })),
-      h('div', { class: 'msg-bubble', text: m.text }));
+      bubble(m));
     if (sender === 'buyer') row.append(h('div', { class: 'msg-status' }));
     if (sender === 'bot' && this.decorate) this.decorate(row, m);
     return row;
@@ -85,8 +94,8 @@ export class MessageLog {
     return isNew;
   }
 
-  addPending(cid, text) {
-    const row = this.build({ sender: 'buyer', text, created_at: new Date().toISOString() });
+  addPending(cid, text, localUrl = null) {
+    const row = this.build({ sender: 'buyer', text, localUrl, created_at: new Date().toISOString() });
     row.classList.add('is-pending');
     this.byClientId.set(cid, row);
     this.el.append(row);

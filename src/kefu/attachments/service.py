@@ -1,0 +1,139 @@
+"""Verbs on attachments: store an upload, link it to a message, decide who may read it.
+
+Files live under the data dir: ``<data_dir>/attachments/<shop_id>/<key>`` (the cleaned image) and
+``<key>.thumb`` (a WebP thumbnail), named by the attachment's random key. Several instances must share that
+directory (a common volume), as they share the database. An upload nothing has sent within UNSENT_HOURS is
+deleted by a timer (kefu.attachments.jobs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.agents.models import Agent
+from kefu.attachments import rules
+from kefu.attachments.models import Attachment
+from kefu.conversations.models import Conversation, Message
+from kefu.core import scheduler
+from kefu.core.clock import now
+from kefu.core.errors import Conflict, NotFound
+from kefu.customers.models import Customer
+
+NOT_FOUND = ("图片不存在或无权查看", "Image not found")
+UNSENT_TIMER = "attachments.unsent"
+UNSENT_HOURS = 24
+_roots: dict[str, Path] = {}  # this process's files root, from its settings (configure)
+
+
+def files_root(data_dir: Path) -> Path:
+    return Path(data_dir) / "attachments"
+
+
+def configure(data_dir: Path) -> None:
+    """Where this process keeps attachment files (the timer that deletes unsent uploads has no request)."""
+    _roots["files"] = files_root(data_dir)
+
+
+def path_of(root: Path, att: Attachment, *, thumb: bool = False) -> Path:
+    return root / str(att.shop_id) / (f"{att.key}.thumb" if thumb else att.key)
+
+
+def meta(att: Attachment) -> dict:
+    """What a message keeps of its attachment (the attachment never changes, so a copy stays true)."""
+    return {"id": att.key, "kind": att.kind, "mime": att.mime, "size": att.size, "width": att.width,
+            "height": att.height, "thumb_width": att.thumb_width, "thumb_height": att.thumb_height}
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, folder / name)
+
+
+async def check_buyer_rate(session: AsyncSession, customer: Customer) -> None:
+    """Refuse a buyer's upload past the hourly allowance (asked before the body is read)."""
+    count = await session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.customer_id == customer.id, Attachment.created_at > now() - timedelta(hours=1)))
+    rules.check_upload_rate(count or 0)
+
+
+async def store_image(session: AsyncSession, root: Path, shop_id: int, data: bytes, *,
+                      customer: Customer | None = None, agent: Agent | None = None) -> Attachment:
+    """Verify and clean an uploaded image (in a worker thread: decoding takes a few dozen ms), write it and
+    its thumbnail, and record it for the uploader (a buyer or an agent) of the shop."""
+    image = await asyncio.to_thread(rules.process, data)
+    key = secrets.token_urlsafe(24)
+    folder = root / str(shop_id)
+    await asyncio.to_thread(_write, folder, key, image.data)
+    await asyncio.to_thread(_write, folder, f"{key}.thumb", image.thumb)
+    att = Attachment(key=key, shop_id=shop_id, kind="image", mime=image.mime, size=len(image.data),
+                     width=image.width, height=image.height, thumb_width=image.thumb_width,
+                     thumb_height=image.thumb_height, uploader="buyer" if customer else "agent",
+                     customer_id=customer.id if customer else None, agent_id=agent.id if agent else None)
+    session.add(att)
+    await session.flush()
+    await scheduler.schedule(session, shop_id, UNSENT_TIMER, now() + timedelta(hours=UNSENT_HOURS),
+                             key=f"attachment:{att.id}", payload={"attachment_id": att.id})
+    return att
+
+
+async def drop_if_unsent(session: AsyncSession, attachment_id: int) -> bool:
+    """Delete an upload that no message carries (row, then files). Returns whether it was deleted."""
+    att = await session.get(Attachment, attachment_id, with_for_update=True)
+    if att is None or att.message_id is not None:
+        return False
+    await session.delete(att)
+    await session.flush()
+    root = _roots.get("files")
+    if root is not None:
+        for thumb in (False, True):
+            await asyncio.to_thread(path_of(root, att, thumb=thumb).unlink, missing_ok=True)
+    return True
+
+
+async def _by_key(session: AsyncSession, shop_id: int, key: object, *, for_update: bool = False) -> Attachment:
+    stmt = select(Attachment).where(Attachment.key == rules.clean_key(key), Attachment.shop_id == shop_id)
+    att = await session.scalar(stmt.with_for_update() if for_update else stmt)
+    if att is None:
+        raise NotFound(*NOT_FOUND, code="attachment_not_found")
+    return att
+
+
+async def claim_for_message(session: AsyncSession, shop_id: int, key: object, *,
+                            customer: Customer | None = None, agent: Agent | None = None) -> Attachment:
+    """The attachment a new message is about to carry: the sender's own upload in this shop, not yet sent."""
+    att = await _by_key(session, shop_id, key, for_update=True)
+    mine = (att.uploader == "buyer" and customer is not None and att.customer_id == customer.id) or \
+           (att.uploader == "agent" and agent is not None and att.agent_id == agent.id)
+    if not mine:
+        raise NotFound(*NOT_FOUND, code="attachment_not_found")
+    if att.message_id is not None:
+        raise Conflict("这张图片已经发送过了", "This image was already sent", code="attachment_already_sent")
+    return att
+
+
+async def readable_by_agent(session: AsyncSession, agent: Agent, key: object) -> Attachment:
+    """Every agent of the shop may see the shop's attachments; other shops' agents find nothing."""
+    return await _by_key(session, agent.shop_id, key)
+
+
+async def readable_by_buyer(session: AsyncSession, customer: Customer, key: object) -> Attachment:
+    """A buyer sees their own uploads and the images sent in their conversations (never in a private note)."""
+    att = await _by_key(session, customer.shop_id, key)
+    if att.uploader == "buyer" and att.customer_id == customer.id:
+        return att
+    if att.message_id is not None:
+        owner = await session.scalar(
+            select(Conversation.customer_id).join(Message, Message.conversation_id == Conversation.id)
+            .where(Message.id == att.message_id, Message.private.is_(False)))
+        if owner == customer.id:
+            return att
+    raise NotFound(*NOT_FOUND, code="attachment_not_found")
