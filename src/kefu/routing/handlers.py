@@ -112,17 +112,20 @@ class Router:
         return made
 
     def publish_positions(self, shop_id: int, places: list[dict]) -> None:
-        """Tell each waiting buyer their place and expected wait (ephemeral: the widget asks on reconnect)."""
+        """Tell each waiting buyer their place in their line and expected wait, or that nobody online can serve
+        them (ephemeral: the widget asks on reconnect)."""
         live = {p["conversation_id"] for p in places}
         for gone in [c for c, _ in self._positions.items() if c not in live and self._shop_of.get(c) == shop_id]:
             self._positions.pop(gone, None)
             self._shop_of.pop(gone, None)
         for p in places:
             self._shop_of[p["conversation_id"]] = shop_id
-            key = (p["position"], p["eta_seconds"] // 30)
+            eta = p["eta_seconds"]
+            key = (p["place"], -1 if eta is None else eta // 30)
             if self._positions.get(p["conversation_id"]) == key:
                 continue
             self._positions[p["conversation_id"]] = key
             bus.publish({"id": None, "shop_id": shop_id, "type": "queue.position",
                          "conversation_id": p["conversation_id"], "customer_id": p["customer_id"], "private": False,
-                         "data": {k: p[k] for k in ("conversation_id", "position", "eta_seconds")}})
+                         "data": {"conversation_id": p["conversation_id"], "position": p["place"],
+                                  "eta_seconds": eta, "no_agent": p["no_agent"]}})
