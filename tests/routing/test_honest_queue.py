@@ -86,4 +86,8 @@ def test_nobody_online_is_said_honestly_and_the_supervisor_is_alerted_once(world
     world.run(router.run_shop, shop.id)
     timers(world, UNSTAFFED_TIMER)
     assert len(alerts(sup, "unstaffed_")) == 2
+    world.agent(shop, role="supervisor", group="售后")  # another supervisor logs in to watch: nothing new
+    world.run(router.run_shop, shop.id)
+    timers(world, UNSTAFFED_TIMER)
+    assert len(alerts(sup, "unstaffed_")) == 2
     assert conv_of(sup, conv)["conversation"]["assignee_id"] == agent.id  # within the grace: still theirs

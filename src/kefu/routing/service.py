@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
+from kefu.agents.rules import ROUTABLE_ROLES
 from kefu.agents.service import BREAK_TIMER, agent_out, is_silent, loads, set_presence  # noqa: F401 (BREAK_TIMER)
 from kefu.conversations import service as chats
 from kefu.conversations.models import Conversation, Message
@@ -233,7 +234,9 @@ async def alert_supervisors(session: AsyncSession, shop_id: int, kind: str, data
 
 # --- buyers no online agent can serve: the supervisors hear of it once, not at every pass --------------
 # A routing pass that finds such buyers schedules an UNSTAFFED_TIMER row (key: shop and line), whose handler
-# alerts the supervisors. Another is scheduled for the same line only after some agent's presence changed.
+# alerts the supervisors. Another is scheduled for the same line only once the floor changed: another set of
+# agents online, or an agent of a routed role changed presence (came and went) since. A supervisor who logs in
+# (and starts away) changes nothing.
 
 UNSTAFFED_TIMER = "routing.unstaffed"
 
@@ -246,22 +249,25 @@ async def _note_unstaffed(session: AsyncSession, shop_id: int, state: ShopState,
     waiting = Counter(p["line"] for p in places if p["no_agent"])
     if not waiting:
         return
-    changed = _last_presence_change(state.agents)
     for line, count in waiting.items():
         first = next(p["conversation_id"] for p in places if p["no_agent"] and p["line"] == line)
-        await note_unstaffed(session, shop_id, line, {"waiting": count, "conversation_id": first}, changed)
+        await note_unstaffed(session, shop_id, line, {"waiting": count, "conversation_id": first}, state.agents)
 
 
 async def note_unstaffed(session: AsyncSession, shop_id: int, line: str, data: dict,
-                         changed: datetime | None = None) -> bool:
-    """Schedule the alert that buyers of ``line`` wait with nobody online to serve them, unless one went out
-    since the team's presence last changed (``changed``). Returns whether it was scheduled."""
+                         agents: dict[int, AgentState]) -> bool:
+    """Schedule the alert that buyers of ``line`` wait with nobody online to serve them, unless the last one
+    was about the same floor (see above). Returns whether it was scheduled."""
     key = _unstaffed_key(shop_id, line)
-    last = await session.scalar(select(func.max(Timer.created_at)).where(Timer.kind == UNSTAFFED_TIMER,
-                                                                         Timer.key == key))
-    if last is not None and (changed is None or as_utc(changed) <= as_utc(last)):
+    online = sorted(a.id for a in agents.values() if a.presence == "online")
+    last = (await session.execute(select(Timer.payload, Timer.created_at).where(
+        Timer.kind == UNSTAFFED_TIMER, Timer.key == key).order_by(Timer.id.desc()).limit(1))).first()
+    if last is not None and last.payload.get("online") == online and not any(
+            a.role in ROUTABLE_ROLES and a.idle_since and a.idle_since > as_utc(last.created_at)
+            for a in agents.values()):
         return False
-    await scheduler.schedule(session, shop_id, UNSTAFFED_TIMER, now(), key=key, payload={"line": line, **data})
+    await scheduler.schedule(session, shop_id, UNSTAFFED_TIMER, now(), key=key,
+                             payload={"line": line, **data, "online": online})
     return True
 
 
@@ -273,12 +279,9 @@ async def alert_unstaffed(session: AsyncSession, shop_id: int, payload: dict) ->
                     pinned=bool(payload.get("pinned")), not_agent_id=payload.get("agent_id"))
     if rules.seats_for(probe, online):
         return "staffed again"
-    await alert_supervisors(session, shop_id, f"unstaffed_{line}", {"group": line, **payload})
+    data = {k: v for k, v in payload.items() if k not in ("line", "online")}
+    await alert_supervisors(session, shop_id, f"unstaffed_{line}", {"group": line, **data})
     return "alerted"
-
-
-def _last_presence_change(agents: dict[int, AgentState]) -> datetime | None:
-    return max((a.idle_since for a in agents.values() if a.idle_since), default=None)
 
 
 async def wait_for_group(session: AsyncSession, conv: Conversation, actor: Agent, group: str) -> bool:
@@ -295,7 +298,7 @@ async def wait_for_group(session: AsyncSession, conv: Conversation, actor: Agent
     if not staffed:
         await note_unstaffed(session, conv.shop_id, rules.line_of(probe),
                              {"conversation_id": conv.id, "agent_id": actor.id, "pinned": True, "waiting": 1},
-                             _last_presence_change(agents))
+                             agents)
     return staffed
 
 
