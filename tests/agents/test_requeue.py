@@ -122,3 +122,26 @@ def test_a_break_set_without_an_end_gets_one_and_ends_by_itself(world, frozen):
     sup = world.agent(shop, role="supervisor")
     team = {a["id"]: a for a in sup.get("/api/agents").json()["agents"]}
     assert team[agent.id]["presence"] == "away" and team[agent.id]["presence_until"] is None
+
+
+def test_a_buyer_who_writes_to_an_agent_gone_since_their_answer_is_requeued_too(world, frozen):
+    from kefu.routing.handlers import Router, written_to
+
+    _shop, agent, sup, buyers, convs = setup(world, frozen)
+    agent.post(f"/api/conversations/{convs[0]}/messages", {"text": "马上帮您查"})
+    agent.post(f"/api/conversations/{convs[1]}/messages", {"text": "地址已发您"})
+    agent.post("/api/auth/logout")
+    frozen.advance(seconds=GRACE)
+    timers(world, REQUEUE_TIMER)
+    assert all(conv_of(sup, c)["conversation"]["status"] == "assigned" for c in convs)  # all answered
+    frozen.advance(minutes=30)
+    buyers[2].send("还是没到账啊")  # the router sees this message and arms the absent agent's check
+    ev = [e for e in sup.get("/api/events").json()["events"] if e["type"] == "message.created"][-1]
+    assert written_to(ev) == agent.id
+    world.run(Router(world.db).requeue_if_absent, {written_to(ev)})
+    frozen.advance(seconds=GRACE)
+    timers(world, REQUEUE_TIMER)
+    status = {c: conv_of(sup, c)["conversation"]["status"] for c in convs}
+    assert status == {convs[0]: "assigned", convs[1]: "assigned", convs[2]: "waiting"}
+    [q] = sup.get("/api/routing/queue").json()["queue"]
+    assert q["waited_seconds"] == GRACE  # waiting since the buyer wrote, not since the requeue

@@ -95,8 +95,8 @@ async def set_presence(session: AsyncSession, agent: Agent, presence: str, reaso
 
 
 # --- an absent agent's unanswered chats go back to the queue after a grace ---------------------------
-# One pending REQUEUE_TIMER row per agent (routing.jobs runs it): armed when the agent becomes absent,
-# cancelled when the agent is back online.
+# One pending REQUEUE_TIMER row per agent (routing.jobs runs it): armed when the agent becomes absent, or
+# when a buyer writes to a chat of an absent agent (the router's doing); cancelled when back online.
 
 REQUEUE_TIMER = "agents.requeue"
 BREAK_TIMER = "agents.break_end"
@@ -115,6 +115,17 @@ async def _arm_requeue(session: AsyncSession, agent: Agent) -> None:
         return
     await scheduler.schedule(session, agent.shop_id, REQUEUE_TIMER, now() + timedelta(seconds=_requeue_grace),
                              key=key, payload={"agent_id": agent.id})
+
+
+async def requeue_if_absent(session: AsyncSession, agent_ids: set[int]) -> int:
+    """Buyers wrote to chats of these agents: arm the requeue check of those who are absent (a buyer who
+    writes to an agent gone since their last answer does not wait for their return). Returns how many."""
+    armed = 0
+    for agent in await session.scalars(select(Agent).where(Agent.id.in_(agent_ids))):
+        if rules.absent(agent.role, agent.presence):
+            await _arm_requeue(session, agent)
+            armed += 1
+    return armed
 
 
 # --- silence: an "online" agent who closed the laptop or lost the network is set away ----------------
