@@ -37,10 +37,6 @@ class ShopState:
     customers: dict[int, int] = field(default_factory=dict)  # conversation id -> customer id
     agents: dict[int, AgentState] = field(default_factory=dict)
 
-    @property
-    def seats(self) -> int:
-        return sum(a.max_chats for a in self.agents.values() if a.presence == "online")
-
 
 async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bool = True) -> ShopState:
     """The waiting buyers and, when anybody waits, the agents. ``previous_agents=False`` skips each buyer's
