@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db
-        configure_silence(settings.agent_silent_seconds)
+        configure_silence(settings.agent_silent_seconds, settings.requeue_grace_seconds)
         scheduler = Scheduler(db, settings.scheduler_interval)
         if settings.scheduler_interval > 0:
             async with db.transaction() as s:

@@ -5,6 +5,7 @@ accepts it. The server runs with automatic routing on, as in production."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from types import SimpleNamespace
 
@@ -25,11 +26,13 @@ def server(tmp_path_factory):
     env = server_env(data, "routing-test")
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(queue_shop=f"queue-{tag}", esc_shop=f"esc-{tag}", queue_agent=f"wang-{tag}",
-                            agent=f"li-{tag}", senior=f"chen-{tag}")
+                            busy_agent=f"zhou-{tag}", agent=f"li-{tag}", senior=f"chen-{tag}")
     kefu(env, "shop", "add", names.queue_shop, "小鹿优选旗舰店")
     kefu(env, "shop", "add", names.esc_shop, "小鹿家居")
     kefu(env, "agent", "add", names.queue_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小王",
          "--group", "售后")
+    kefu(env, "agent", "add", names.busy_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小周",
+         "--group", "售后", "--max-chats", "1")
     kefu(env, "agent", "add", names.agent, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "小李",
          "--group", "售后")
     kefu(env, "agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
@@ -55,10 +58,21 @@ def test_waiting_buyers_see_their_place_until_an_agent_serves_them(server):
 
     expect.set_options(timeout=8000)
     errors: list[str] = []
+    with httpx.Client(base_url=server.base) as http:  # one 售后 agent online, and busy with their one seat
+        assert http.post("/api/auth/login", json={"username": server.busy_agent, "password": PASSWORD}).is_success
+        token = http.post(f"/api/widget/{server.queue_shop}/session", json={}).json()["token"]
+        http.post("/api/widget/messages", headers={"X-Visitor-Token": token},
+                  json={"text": "快递显示签收了但我没收到", "client_msg_id": "busy-1"})
+        for _ in range(100):
+            conv = http.get("/api/widget/conversation", headers={"X-Visitor-Token": token}).json()["conversation"]
+            if conv["status"] == "assigned":
+                break
+            time.sleep(0.05)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # Nobody is online: the first buyer is next in line, the second has one buyer ahead.
+            # The only agent online is busy: the first buyer is next in line, the second has one buyer ahead,
+            # with a wait from that agent's one seat (nobody online at all would be said honestly instead).
             first = browser.new_context(locale="zh-CN").new_page()
             watch(first, "first", errors)
             first.goto(f"{server.base}/widget/{server.queue_shop}")
@@ -75,7 +89,7 @@ def test_waiting_buyers_see_their_place_until_an_agent_serves_them(server):
             second.locator("#wg-input").press("Enter")
             expect(second.locator("#wg-queue .wg-queue-pos")).to_have_text("第 2 位")
             expect(second.locator("#wg-queue .wg-queue-text")).to_have_text(
-                re.compile(r"^您前面还有 1 位 · 预计约 \d+ 分钟$"))
+                re.compile(r"^您前面还有 1 位 · 预计约 4 分钟$"))
             expect(second.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
 
             # A reload asks the server where the buyer stands (positions are not replayed).

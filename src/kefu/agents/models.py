@@ -30,6 +30,8 @@ class Agent(TimestampMixin, Base):
     # Last sign of life (login, socket, API call), written at most once a minute per process.
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Chats moved back to the queue while the agent was away, until the workspace has shown them.
+    moved_unseen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AgentSession(TimestampMixin, Base):

@@ -13,6 +13,10 @@ CHAT_ROLES = frozenset(ROLES)
 SUPERVISE_ROLES = frozenset({"supervisor", "admin"})
 ADMIN_ROLES = frozenset({"admin"})
 
+# Roles the router gives buyers: they start online at login. The others (supervisor, trainer, admin) start
+# away, watching without being routed to, until they set themselves online.
+ROUTABLE_ROLES = frozenset({"agent", "senior", "emotion_support"})
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
 
@@ -78,3 +82,15 @@ def is_silent(last_seen: datetime | None, at: datetime, silent_seconds: float) -
     if silent_seconds <= 0:
         return False
     return last_seen is None or at - last_seen >= timedelta(seconds=silent_seconds)
+
+
+def presence_at_login(role: str) -> str:
+    return "online" if role in ROUTABLE_ROLES else "away"
+
+
+def absent(role: str, presence: str, reason: str | None = None) -> bool:
+    """Nobody is at the desk to answer the agent's chats: offline, set away by the silence check, or away
+    for a role that is routed to (a supervisor who is away is only not taking new buyers)."""
+    if presence == "offline":
+        return True
+    return presence == "away" and (role in ROUTABLE_ROLES or reason == "silent")

@@ -13,7 +13,9 @@ from kefu.conversations.models import Conversation
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import Conflict, NotFound, Unauthorized
+from kefu.core.scheduler import Timer
 from kefu.core.security import hash_password, new_token, token_hash, verify_password
+from kefu.routing.rules import DEFAULT as ROUTING
 
 
 async def create_agent(session: AsyncSession, shop_id: int, *, username: str, password: str,
@@ -40,7 +42,8 @@ async def login(session: AsyncSession, username: str, password: str, hours: int)
     session.add(AgentSession(token_hash=token_hash(token), shop_id=agent.shop_id, agent_id=agent.id,
                              expires_at=now() + timedelta(hours=hours)))
     await seen(session, agent)
-    await set_presence(session, agent, "online")
+    # Service roles start taking buyers; a supervisor, trainer or admin only watches until they set online.
+    await set_presence(session, agent, rules.presence_at_login(agent.role))
     return agent, token
 
 
@@ -60,21 +63,69 @@ async def logout(session: AsyncSession, agent: Agent, token: str | None) -> None
     await set_presence(session, agent, "offline")
 
 
-async def set_presence(session: AsyncSession, agent: Agent, presence: str, reason: str | None = None) -> Agent:
-    """Change presence and tell everyone (agent.updated); ``reason`` ("silent") goes out with the event."""
+async def set_presence(session: AsyncSession, agent: Agent, presence: str, reason: str | None = None,
+                       until: datetime | None = None) -> Agent:
+    """Change presence and tell everyone (agent.updated); ``reason`` ("silent") goes out with the event.
+
+    A break always has an end (``until``, else the policy's break minutes) and ends by itself. An agent who
+    becomes absent (rules.absent) has their unanswered chats requeued after the grace, unless back online
+    by then."""
     presence = rules.check_presence(presence)
-    if agent.presence != presence:
-        if presence == "online":  # the silence check's timer row first, the agent row after: one lock order
-            with session.no_autoflush:
-                await _arm_silence_check(session, agent.shop_id, agent.id, last_seen(agent) or now())
-        if presence != "break":
-            agent.presence_until = None
-        agent.presence = presence
-        agent.presence_changed_at = now()
-        await session.flush()
-        data = await agent_out(session, agent)
-        await events.record(session, agent.shop_id, "agent.updated", {**data, "reason": reason} if reason else data)
+    restart_break = presence == "break" and until is not None
+    if agent.presence == presence and not restart_break:
+        return agent
+    # timer rows first, the agent row after: one lock order
+    with session.no_autoflush:
+        if presence == "online":
+            await _arm_silence_check(session, agent.shop_id, agent.id, last_seen(agent) or now())
+            await scheduler.cancel(session, REQUEUE_TIMER, f"requeue:{agent.id}")
+        elif presence == "break":
+            until = until or now() + timedelta(minutes=ROUTING.break_minutes)
+            await scheduler.schedule(session, agent.shop_id, BREAK_TIMER, until, key=f"break:{agent.id}",
+                                     payload={"agent_id": agent.id})
+        elif rules.absent(agent.role, presence, reason):
+            await _arm_requeue(session, agent)
+    agent.presence_until = until if presence == "break" else None
+    agent.presence = presence
+    agent.presence_changed_at = now()
+    await session.flush()
+    data = await agent_out(session, agent)
+    await events.record(session, agent.shop_id, "agent.updated", {**data, "reason": reason} if reason else data)
     return agent
+
+
+# --- an absent agent's unanswered chats go back to the queue after a grace ---------------------------
+# One pending REQUEUE_TIMER row per agent (routing.jobs runs it): armed when the agent becomes absent, or
+# when a buyer writes to a chat of an absent agent (the router's doing); cancelled when back online.
+
+REQUEUE_TIMER = "agents.requeue"
+BREAK_TIMER = "agents.break_end"
+_requeue_grace = 60  # KEFU_REQUEUE_GRACE_SECONDS, installed by the app at start (configure_silence)
+
+
+async def _arm_requeue(session: AsyncSession, agent: Agent) -> None:
+    """Arm the agent's requeue check (keeping one already pending: the grace runs from when they left),
+    if they hold any chat."""
+    holds = await session.scalar(select(Conversation.id).where(Conversation.assignee_id == agent.id,
+                                                               Conversation.status == "assigned").limit(1))
+    key = f"requeue:{agent.id}"
+    pending = await session.scalar(select(Timer.id).where(Timer.kind == REQUEUE_TIMER, Timer.key == key,
+                                                          Timer.done_at.is_(None)).limit(1))
+    if holds is None or pending is not None:
+        return
+    await scheduler.schedule(session, agent.shop_id, REQUEUE_TIMER, now() + timedelta(seconds=_requeue_grace),
+                             key=key, payload={"agent_id": agent.id})
+
+
+async def requeue_if_absent(session: AsyncSession, agent_ids: set[int]) -> int:
+    """Buyers wrote to chats of these agents: arm the requeue check of those who are absent (a buyer who
+    writes to an agent gone since their last answer does not wait for their return). Returns how many."""
+    armed = 0
+    for agent in await session.scalars(select(Agent).where(Agent.id.in_(agent_ids))):
+        if rules.absent(agent.role, agent.presence):
+            await _arm_requeue(session, agent)
+            armed += 1
+    return armed
 
 
 # --- silence: an "online" agent who closed the laptop or lost the network is set away ----------------
@@ -88,9 +139,11 @@ _silent_seconds = 180  # KEFU_AGENT_SILENT_SECONDS, installed by the app at star
 _seen_written: dict[int, datetime] = {}  # agent id -> this process's last write: a throttle, not the truth
 
 
-def configure_silence(seconds: int) -> None:
-    global _silent_seconds
+def configure_silence(seconds: int, requeue_grace: int | None = None) -> None:
+    global _silent_seconds, _requeue_grace
     _silent_seconds = seconds
+    if requeue_grace is not None:
+        _requeue_grace = requeue_grace
 
 
 def last_seen(agent: Agent) -> datetime | None:
@@ -175,6 +228,7 @@ async def agent_out(session: AsyncSession, agent: Agent, load: int | None = None
         "group": agent.group, "skills": list(agent.skills or []), "max_chats": agent.max_chats,
         "presence": agent.presence, "load": load, "active": agent.active,
         "presence_changed_at": iso(agent.presence_changed_at), "presence_until": iso(agent.presence_until),
+        "moved_unseen": agent.moved_unseen or 0,
     }
 
 

@@ -44,6 +44,11 @@ class Conversation(TimestampMixin, Base):
     # Routing: when the automatic greeting went out, and whether the chat is escalated.
     greeted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A transfer to a group: it waits for that group only (group_pinned) and is never routed back to the agent
+    # who sent it (transferred_by_id). announced_agent_id: whose "客服X为您服务" line the buyer saw last.
+    group_pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # server default: 0009
+    transferred_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    announced_agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Message(TimestampMixin, Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from kefu.core.errors import Forbidden, NotFound
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
 from kefu.routing.rules import DEFAULT as ROUTING
+from kefu.routing.rules import assigned_text
 
 GREET_TIMER = "routing.greet"
 
@@ -262,11 +263,23 @@ async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Ag
     return True
 
 
-async def requeue(session: AsyncSession, conv: Conversation, group: str | None, by: int | None) -> Conversation:
-    """Back to the waiting queue (a transfer to a group, or an assignee who went away)."""
-    conv.status, conv.assignee_id, conv.waiting_since = "waiting", None, now()
+async def requeue(session: AsyncSession, conv: Conversation, group: str | None, by: int | None, *,
+                  since: datetime | None = None, pinned_by: int | None = None) -> Conversation:
+    """Back to the waiting queue (a transfer to a group, or an assignee who went away). ``since``: when the
+    buyer began waiting unanswered, kept so that the move costs them no place. ``pinned_by``: the agent who
+    transferred it to ``group`` on purpose (it then waits for that group only, never routed back to them)."""
+    conv.status, conv.assignee_id, conv.waiting_since = "waiting", None, since or now()
     conv.group = group or conv.group
+    if pinned_by is not None:
+        conv.group_pinned, conv.transferred_by_id = True, pinned_by
     return await _updated(session, conv, "requeued", by)
+
+
+async def announce_agent(session: AsyncSession, conv: Conversation, agent: Agent) -> None:
+    """Tell the buyer who serves them now ("客服小李为您服务", in their language), once per serving agent."""
+    if conv.announced_agent_id != agent.id:
+        conv.announced_agent_id = agent.id
+        await post_system_message(session, conv, assigned_text(agent.display_name, conv.lang))
 
 
 async def take(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
@@ -274,7 +287,8 @@ async def take(session: AsyncSession, agent: Agent, conversation_id: int) -> Con
     rules.check_can_take(conv.status, conv.assignee_id, agent.id)
     if conv.assignee_id != agent.id:
         _assign(conv, agent)
-        return await _updated(session, conv, "assigned", agent.id)
+        await _updated(session, conv, "assigned", agent.id)
+        await announce_agent(session, conv, agent)
     return conv
 
 
@@ -286,7 +300,9 @@ async def assign_to(session: AsyncSession, actor: Agent, conversation_id: int, t
     if conv.status == "closed":
         rules.check_can_take(conv.status, None, target.id)
     _assign(conv, target)
-    return await _updated(session, conv, "assigned", actor.id)
+    await _updated(session, conv, "assigned", actor.id)
+    await announce_agent(session, conv, target)
+    return conv
 
 
 async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:

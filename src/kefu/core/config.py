@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     routing_auto: bool = Field(default=True, description="assign waiting buyers to agents automatically")
     routing_sweep_seconds: float = Field(default=5.0, description="safety-net routing pass interval")
     agent_silent_seconds: int = Field(default=180, description="an online agent unseen this long is set away; 0: never")
+    requeue_grace_seconds: int = Field(default=60, ge=0, le=3600,
+                                       description="an absent agent's unanswered chats go back to the queue after this")
 
     @field_validator("agent_silent_seconds")
     @classmethod

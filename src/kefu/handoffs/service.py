@@ -18,7 +18,7 @@ from kefu.core.errors import Conflict, Forbidden, NotFound
 from kefu.handoffs import rules
 from kefu.handoffs.models import Handoff
 from kefu.routing.rules import DEFAULT as POLICY
-from kefu.routing.service import agent_states, alert_supervisors, start_break
+from kefu.routing.service import agent_states, alert_supervisors, start_break, wait_for_group
 
 ESCALATION_TIMER = "handoffs.escalation_timeout"
 
@@ -61,7 +61,8 @@ async def _record(session: AsyncSession, conv: Conversation, actor: Agent | None
 
 async def transfer(session: AsyncSession, actor: Agent, conversation_id: int, *, to_agent_id: int | None = None,
                    to_group: str | None = None, note: str = "") -> Handoff:
-    """Hand the conversation to a named colleague (at once) or back to a group's queue."""
+    """Hand the conversation to a named colleague (at once) or to a group's queue, where it waits for that group
+    (the buyer is told; the supervisors too when nobody of the group is online)."""
     conv = await chats.get_conversation(session, actor.shop_id, conversation_id, for_update=True)
     if conv.status == "closed":
         raise Conflict("会话已结束，无法转接", "The conversation is closed", code="closed")
@@ -73,7 +74,7 @@ async def transfer(session: AsyncSession, actor: Agent, conversation_id: int, *,
         return h
     group = check_group(to_group or "")
     h = await _record(session, conv, actor, "transfer", to_agent=None, to_group=group, note=note, status="accepted")
-    await chats.requeue(session, conv, group, actor.id)
+    await wait_for_group(session, conv, actor, group)  # that group's line only, never back to the sender
     return h
 
 

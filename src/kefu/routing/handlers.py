@@ -2,8 +2,9 @@
 
 It listens on the event bus (after commit, so it sees only what really happened) for new buyers,
 messages that change a buyer's mood, closed or requeued conversations and presence changes, and runs a
-routing pass for that shop. A periodic sweep covers anything missed (say, events of another process
-when no Redis is configured). Several processes may run routers at once: passes take turns per shop.
+routing pass for that shop; a buyer message in a chat of an absent agent arms that agent's requeue check.
+A periodic sweep covers anything missed (say, events of another process when no Redis is configured).
+Several processes may run routers at once: passes take turns per shop.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from kefu.agents import service as agents
 from kefu.agents.models import Agent
 from kefu.conversations.models import Conversation
 from kefu.core.db import Database
@@ -30,6 +32,17 @@ def wants_pass(ev: dict) -> bool:
     if ev["type"] == "message.created":
         return (data.get("message") or {}).get("sender") == "buyer"
     return not (ev["type"] == "conversation.updated" and data.get("action") == "routed")
+
+
+def written_to(ev: dict) -> int | None:
+    """The agent of the chat a buyer just wrote to, if an agent has it."""
+    if ev.get("type") != "message.created":
+        return None
+    data = ev.get("data") or {}
+    conv = data.get("conversation") or {}
+    if (data.get("message") or {}).get("sender") != "buyer" or conv.get("status") != "assigned":
+        return None
+    return conv.get("assignee_id")
 
 
 def abuse_to_hand_over(ev: dict) -> bool:
@@ -69,6 +82,7 @@ class Router:
                 for ev in batch:
                     if abuse_to_hand_over(ev):
                         await self.hand_over_abuse(ev["shop_id"], ev["conversation_id"])
+                await self.requeue_if_absent({a for a in map(written_to, batch) if a})
                 if not batch:
                     async with self.db.transaction() as s:
                         shops = set(await service.shops_with_waiting(s))
@@ -105,6 +119,12 @@ class Router:
                 return
             await flag_abuse(s, None, shop_id, conversation_id, note="系统识别到辱骂言语")
 
+    async def requeue_if_absent(self, agent_ids: set[int]) -> None:
+        """Buyers wrote to these agents' chats: an absent agent's requeue check is armed."""
+        if agent_ids:
+            async with self.db.transaction() as s:
+                await agents.requeue_if_absent(s, agent_ids)
+
     async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
         async with self.db.transaction() as s:
             made, places = await service.route_and_queue(s, shop_id)
@@ -112,17 +132,20 @@ class Router:
         return made
 
     def publish_positions(self, shop_id: int, places: list[dict]) -> None:
-        """Tell each waiting buyer their place and expected wait (ephemeral: the widget asks on reconnect)."""
+        """Tell each waiting buyer their place in their line and expected wait, or that nobody online can serve
+        them (ephemeral: the widget asks on reconnect)."""
         live = {p["conversation_id"] for p in places}
         for gone in [c for c, _ in self._positions.items() if c not in live and self._shop_of.get(c) == shop_id]:
             self._positions.pop(gone, None)
             self._shop_of.pop(gone, None)
         for p in places:
             self._shop_of[p["conversation_id"]] = shop_id
-            key = (p["position"], p["eta_seconds"] // 30)
+            eta = p["eta_seconds"]
+            key = (p["place"], -1 if eta is None else eta // 30)
             if self._positions.get(p["conversation_id"]) == key:
                 continue
             self._positions[p["conversation_id"]] = key
             bus.publish({"id": None, "shop_id": shop_id, "type": "queue.position",
                          "conversation_id": p["conversation_id"], "customer_id": p["customer_id"], "private": False,
-                         "data": {k: p[k] for k in ("conversation_id", "position", "eta_seconds")}})
+                         "data": {"conversation_id": p["conversation_id"], "position": p["place"],
+                                  "eta_seconds": eta, "no_agent": p["no_agent"]}})

@@ -1,9 +1,11 @@
-"""Timers the routing engine arms: the 15-second greeting and the end of a protected break."""
+"""Timers the routing engine runs: the 15-second greeting, the end of a protected break, the requeue of an absent
+agent's unanswered chats and the alert that buyers wait with nobody online to serve them."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.agents.service import REQUEUE_TIMER
 from kefu.conversations.service import GREET_TIMER
 from kefu.core.scheduler import Timer, handles
 from kefu.routing import service
@@ -18,3 +20,13 @@ async def greet(session: AsyncSession, timer: Timer) -> None:
 @handles(service.BREAK_TIMER)
 async def end_break(session: AsyncSession, timer: Timer) -> None:
     await service.end_break(session, int(timer.payload["agent_id"]))
+
+
+@handles(REQUEUE_TIMER)
+async def requeue_absent(session: AsyncSession, timer: Timer) -> None:
+    timer.outcome = await service.requeue_absent(session, int(timer.payload["agent_id"]))
+
+
+@handles(service.UNSTAFFED_TIMER)
+async def unstaffed(session: AsyncSession, timer: Timer) -> None:
+    timer.outcome = await service.alert_unstaffed(session, timer.shop_id, dict(timer.payload))

@@ -49,13 +49,23 @@ async def take_break(agent: Agent = Depends(any_agent), db: Database = Depends(g
         return {"agent": await agent_out(s, me)}
 
 
+@router.post("/api/me/moved/seen")
+async def moved_seen(agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    """The workspace showed the notice of chats moved back to the queue while the agent was away."""
+    from kefu.agents.service import agent_out, get_agent
+
+    async with db.transaction() as s:
+        me = await service.moved_seen(s, await get_agent(s, agent.shop_id, agent.id))
+        return {"agent": await agent_out(s, me)}
+
+
 @router.get("/api/widget/queue")
 async def my_place(claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
-    """The buyer's place in the queue and expected wait, or nulls when nobody is waiting."""
+    """The buyer's place in their line and expected wait (null, with no_agent, when nobody online can serve
+    them), or nulls when the buyer is not waiting."""
     async with db.transaction() as s:
         customer = await customer_for_claims(s, claims)
         conv = await chats.open_conversation_for(s, customer)
         mine = await service.place_of(s, customer.shop_id, conv.id) if conv and conv.status == "waiting" else None
-    position, eta, waiting = mine or (None, None, 0)
-    return {"conversation_id": conv.id if conv else None, "position": position, "eta_seconds": eta,
-            "waiting": waiting}
+    mine = mine or {"position": None, "eta_seconds": None, "no_agent": False, "waiting": 0}
+    return {"conversation_id": conv.id if conv else None, **mine}

@@ -69,6 +69,8 @@ class Waiting:
     escalated: bool = False
     previous_agent_id: int | None = None
     previous_agent_at: datetime | None = None
+    pinned: bool = False  # a transfer to a group: that group only, never another group's agents
+    not_agent_id: int | None = None  # the agent who transferred it away: never routed back to them
 
 
 @dataclass(frozen=True)
@@ -201,13 +203,47 @@ def fifo(waiting: Iterable[Waiting]) -> list[Waiting]:
     return sorted(waiting, key=lambda w: (w.waiting_since, w.id))
 
 
-def can_serve(agent: AgentState, w: Waiting, policy: Policy = DEFAULT) -> bool:
-    """Online, with a free seat, in the right group (abusive buyers go to emotion-support agents)."""
-    if agent.presence != "online" or agent.free <= 0:
+FALLBACK_ROLES = ("agent", "senior")
+
+
+def serves(agent: AgentState, w: Waiting) -> bool:
+    """Online and of the buyer's group (abusive buyers: emotion support), seats aside; never the agent who
+    transferred the buyer away."""
+    if agent.presence != "online" or agent.id == w.not_agent_id:
         return False
     if w.abusive:
         return agent.role == "emotion_support"
     return agent.group == group_for(w.intent, w.abusive, w.group)
+
+
+def may_fall_back(w: Waiting) -> bool:
+    """Whether another group's plain agent may take the buyer when their own group cannot: not for abusive
+    buyers, nor for a buyer a person transferred to a group on purpose."""
+    return not w.abusive and not w.pinned
+
+
+def _fallback(agent: AgentState, w: Waiting) -> bool:
+    return agent.presence == "online" and agent.role in FALLBACK_ROLES and agent.id != w.not_agent_id
+
+
+def can_serve(agent: AgentState, w: Waiting, policy: Policy = DEFAULT) -> bool:
+    """Online, with a free seat, in the right group (abusive buyers go to emotion-support agents)."""
+    return agent.free > 0 and serves(agent, w)
+
+
+def line_of(w: Waiting) -> str:
+    """The line a buyer stands in: their group's, or emotion support's for an abusive buyer."""
+    return "emotion_support" if w.abusive else group_for(w.intent, w.abusive, w.group)
+
+
+def seats_for(w: Waiting, agents: Iterable[AgentState]) -> int:
+    """Seats of the online agents who could serve this buyer as seats free up: their group's, else (when the
+    buyer may fall back) any plain agent's. 0: nobody online can serve them."""
+    agents = list(agents)
+    own = sum(a.max_chats for a in agents if serves(a, w))
+    if own or not may_fall_back(w):
+        return own
+    return sum(a.max_chats for a in agents if _fallback(a, w))
 
 
 def pick_agent(w: Waiting, agents: Sequence[AgentState], now: datetime, policy: Policy = DEFAULT,
@@ -217,11 +253,12 @@ def pick_agent(w: Waiting, agents: Sequence[AgentState], now: datetime, policy: 
     Order of preference: the buyer's previous agent (within ``previous_agent_days``), agents with the
     intent's skill, then the least loaded (share of seats used, then fewer chats, then idle longest).
     With ``any_group_fallback``, when nobody of the right group is free, any free online agent of a
-    plain service role takes the buyer rather than letting them wait (abusive buyers excepted).
+    plain service role takes the buyer rather than letting them wait (abusive buyers and transfers to a
+    group excepted). The agent who transferred a buyer away is never chosen for them.
     """
     able = [a for a in agents if can_serve(a, w, policy)]
-    if not able and any_group_fallback and not w.abusive:
-        able = [a for a in agents if a.presence == "online" and a.free > 0 and a.role in ("agent", "senior")]
+    if not able and any_group_fallback and may_fall_back(w):
+        able = [a for a in agents if a.free > 0 and _fallback(a, w)]
     if not able:
         return None
     if w.previous_agent_id is not None and w.previous_agent_at is not None \
@@ -257,7 +294,8 @@ def plan(waiting: Iterable[Waiting], agents: Sequence[AgentState], now: datetime
 
 
 def estimated_wait(position: int, online_seats: int, mean_handle_seconds: float = 240.0) -> float:
-    """Rough wait for the buyer at ``position`` (1 = next): a seat frees every handle time / seats."""
+    """Rough wait for the buyer at ``position`` (1 = next): a seat frees every handle time / seats. With no
+    seat online this is only a floor (callers tell the buyer nobody is online instead)."""
     if online_seats <= 0:
         return float(position) * mean_handle_seconds
     return max(0.0, (position - 1) * mean_handle_seconds / online_seats)
@@ -267,11 +305,25 @@ def estimated_wait(position: int, online_seats: int, mean_handle_seconds: float 
 BUYER_TEXT = {
     "zh": {"greeting": "您好，欢迎光临{shop}！当前排队第 {position} 位，{wait}，客服会尽快为您服务。"
                        "您也可以先描述问题，方便我们更快处理。",
-           "wait": "预计等待约 {minutes} 分钟", "wait_none": "马上就轮到您", "assigned": "客服{agent}为您服务"},
+           "wait": "预计等待约 {minutes} 分钟", "wait_none": "马上就轮到您", "assigned": "客服{agent}为您服务",
+           "greeting_no_agent": "您好，欢迎光临{shop}！当前暂无在线客服，您可以先留言描述问题，"
+                                "客服上线后会第一时间回复您。",
+           "transfer": "正在为您转接{team}，请稍候。",
+           "transfer_no_agent": "正在为您转接{team}。当前暂无在线的{team}，您可以先留言，上线后会第一时间回复您。",
+           "requeued": "刚才为您服务的客服暂时离开了，正在为您安排其他客服，请稍候。",
+           "team_售前": "售前客服", "team_售后": "售后客服", "team_投诉": "投诉专员"},
     "en": {"greeting": "Hi, welcome to {shop}! You're number {position} in the queue; {wait}. "
                        "Feel free to describe your question meanwhile, so we can help you faster.",
            "wait": "an agent will be with you in about {minutes} min", "wait_none": "an agent will be with you shortly",
-           "assigned": "{agent} is now helping you."},
+           "assigned": "{agent} is now helping you.",
+           "greeting_no_agent": "Hi, welcome to {shop}! No agent is online right now. Leave us a message about "
+                                "your question and we'll reply as soon as an agent is back.",
+           "transfer": "We're transferring you to our {team}, please hold on.",
+           "transfer_no_agent": "We're transferring you to our {team}. Nobody from the team is online right now; "
+                                "leave us a message and they'll reply as soon as they're back.",
+           "requeued": "The agent who was helping you had to step away; we're finding another agent for you, "
+                       "please hold on.",
+           "team_售前": "pre-sales team", "team_售后": "after-sales team", "team_投诉": "complaints team"},
 }
 
 
@@ -280,9 +332,12 @@ def buyer_text(lang: str) -> dict[str, str]:
     return BUYER_TEXT.get(lang) or BUYER_TEXT["zh"]
 
 
-def greeting_text(shop_name: str, position: int, eta_seconds: float, lang: str = "zh") -> str:
-    """The automatic greeting at the greeting delay: the buyer's place in the queue and the expected wait."""
+def greeting_text(shop_name: str, position: int, eta_seconds: float | None, lang: str = "zh") -> str:
+    """The automatic greeting at the greeting delay: the buyer's place in the queue and the expected wait, or
+    (``eta_seconds`` None) that nobody who can serve them is online and they may leave a message."""
     text = buyer_text(lang)
+    if eta_seconds is None:
+        return text["greeting_no_agent"].format(shop=shop_name)
     minutes = max(1, round(eta_seconds / 60)) if eta_seconds >= 30 else 0
     wait = text["wait"].format(minutes=minutes) if minutes else text["wait_none"]
     return text["greeting"].format(shop=shop_name, position=position, wait=wait)
@@ -291,3 +346,15 @@ def greeting_text(shop_name: str, position: int, eta_seconds: float, lang: str =
 def assigned_text(agent_name: str, lang: str = "zh") -> str:
     """The line a buyer sees when the router hands them to an agent."""
     return buyer_text(lang)["assigned"].format(agent=agent_name)
+
+
+def transfer_text(group: str, lang: str = "zh", staffed: bool = True) -> str:
+    """The line a buyer sees when an agent transfers them to a group: 正在为您转接投诉专员，请稍候。"""
+    text = buyer_text(lang)
+    team = text.get(f"team_{group}", group)
+    return text["transfer" if staffed else "transfer_no_agent"].format(team=team)
+
+
+def requeued_text(lang: str = "zh") -> str:
+    """The line a buyer sees when their agent went away and the chat went back to the queue."""
+    return buyer_text(lang)["requeued"]

@@ -5,6 +5,7 @@ The decisions are made by kefu.routing.rules; this module loads the state they n
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -12,12 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
-from kefu.agents.service import is_silent, loads, set_presence
+from kefu.agents.rules import ROUTABLE_ROLES
+from kefu.agents.service import BREAK_TIMER, agent_out, is_silent, loads, set_presence  # noqa: F401 (BREAK_TIMER)
 from kefu.conversations import service as chats
 from kefu.conversations.models import Conversation, Message
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, now
 from kefu.core.db import advisory_xact_lock
+from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
 from kefu.routing import rules
 from kefu.routing.rules import DEFAULT, AgentState, Policy, Waiting
@@ -34,10 +37,6 @@ class ShopState:
     customers: dict[int, int] = field(default_factory=dict)  # conversation id -> customer id
     agents: dict[int, AgentState] = field(default_factory=dict)
 
-    @property
-    def seats(self) -> int:
-        return sum(a.max_chats for a in self.agents.values() if a.presence == "online")
-
 
 async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bool = True) -> ShopState:
     """The waiting buyers and, when anybody waits, the agents. ``previous_agents=False`` skips each buyer's
@@ -45,7 +44,8 @@ async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bo
     c = Conversation
     rows = (await session.execute(  # columns, not ORM objects: ~7x faster with thousands waiting at a peak
         select(c.id, c.customer_id, c.waiting_since, c.created_at, c.intent, c.anger, c.abusive, c.group,
-               c.escalated, Customer.vip_level).join(Customer, Customer.id == c.customer_id)
+               c.escalated, c.group_pinned, c.transferred_by_id, Customer.vip_level)
+        .join(Customer, Customer.id == c.customer_id)
         .where(c.shop_id == shop_id, c.status == "waiting"))).all()
     if not rows:
         return ShopState(now())
@@ -55,7 +55,8 @@ async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bo
     for r in rows:
         prev_agent, prev_at = previous.get(r.customer_id, (None, None))
         waiting[r.id] = Waiting(r.id, as_utc(r.waiting_since or r.created_at), r.intent, r.anger or 0.0,
-                                bool(r.abusive), r.vip_level or 0, r.group, bool(r.escalated), prev_agent, prev_at)
+                                bool(r.abusive), r.vip_level or 0, r.group, bool(r.escalated), prev_agent, prev_at,
+                                bool(r.group_pinned), r.transferred_by_id if r.group_pinned else None)
     agents = await agent_states(session, shop_id)
     return ShopState(now(), waiting, {r.id: r.customer_id for r in rows}, agents)
 
@@ -98,7 +99,9 @@ async def route_and_queue(session: AsyncSession, shop_id: int,
     """The router's pass: route_shop(), then the queue of those still waiting, from the same read of the shop
     with this pass's assignments applied (the places the widget shows live)."""
     made, state = await _assign(session, shop_id, policy)
-    return made, _queue(state, policy)
+    places = _queue(state, policy)
+    await _note_unstaffed(session, shop_id, state, places)
+    return made, places
 
 
 async def _assign(session: AsyncSession, shop_id: int, policy: Policy) -> tuple[list[tuple[int, int]], ShopState]:
@@ -110,7 +113,7 @@ async def _assign(session: AsyncSession, shop_id: int, policy: Policy) -> tuple[
         agent = await session.get(Agent, agent_id)
         del state.waiting[conv_id]  # assigned now, or somebody else took the buyer first: waiting no more
         if await chats.assign_if_waiting(session, conv, agent):
-            await chats.post_system_message(session, conv, rules.assigned_text(agent.display_name, conv.lang))
+            await chats.announce_agent(session, conv, agent)
             state.agents[agent_id] = replace(state.agents[agent_id], load=state.agents[agent_id].load + 1)
             made.append((conv_id, agent_id))
     return made, state
@@ -121,39 +124,61 @@ async def queue(session: AsyncSession, shop_id: int, policy: Policy = DEFAULT) -
     return _queue(await shop_state(session, shop_id), policy)
 
 
+def _eta(place: int, seats: int) -> int | None:
+    """The expected wait at ``place`` in a line served by ``seats``; None when nobody online can serve it."""
+    return round(rules.estimated_wait(place, seats)) if seats else None
+
+
 def _queue(state: ShopState, policy: Policy) -> list[dict]:
-    seats, at = state.seats, state.at
+    """The queue in serving order. ``position`` is the place in the whole shop's order (the supervisor's);
+    ``place`` the place in the buyer's own line (their group's), which the buyer is told, with an ``eta_seconds``
+    from the seats of the agents online who can serve them (None, and ``no_agent``, when there are none)."""
+    at, agents = state.at, list(state.agents.values())
+    seats: dict[tuple, int] = {}  # the few distinct lines and transfers: not one scan of the agents per buyer
+    lines: Counter[str] = Counter()
     out = []
     for i, r in enumerate(rules.rank(state.waiting.values(), at, policy), start=1):
         w = r.conversation
+        line = rules.line_of(w)
+        lines[line] += 1
+        key = (line, w.pinned, w.not_agent_id)
+        if key not in seats:
+            seats[key] = rules.seats_for(w, agents)
         out.append({"conversation_id": w.id, "customer_id": state.customers.get(w.id), "position": i,
-                    "priority": round(r.priority, 1), "reasons": list(r.reasons),
+                    "place": lines[line], "priority": round(r.priority, 1), "reasons": list(r.reasons),
                     "waited_seconds": round((at - w.waiting_since).total_seconds()),
-                    "eta_seconds": round(rules.estimated_wait(i, seats)),
-                    "group": rules.group_for(w.intent, w.abusive, w.group)})
+                    "eta_seconds": _eta(lines[line], seats[key]), "no_agent": not seats[key],
+                    "group": rules.group_for(w.intent, w.abusive, w.group), "line": line})
     return out
 
 
-async def place_of(session: AsyncSession, shop_id: int, conversation_id: int) -> tuple[int, int, int] | None:
-    """(position, estimated wait in seconds, buyers waiting) of one waiting conversation, as queue() would
-    give them, without ranking the whole queue; None when it is not waiting."""
+async def place_of(session: AsyncSession, shop_id: int, conversation_id: int) -> dict | None:
+    """What the buyer of one waiting conversation is told, as queue() would say it, without ranking the whole
+    queue: their place in their line, the expected wait (None when nobody online can serve them), whether
+    nobody can, and how many buyers wait in the shop. None when the conversation is not waiting."""
     state = await shop_state(session, shop_id, previous_agents=False)
     me = state.waiting.get(conversation_id)
     if me is None:
         return None
-    position = rules.place(me, state.waiting.values(), state.at)
-    return position, round(rules.estimated_wait(position, state.seats)), len(state.waiting)
+    line = rules.line_of(me)
+    place = rules.place(me, [w for w in state.waiting.values() if rules.line_of(w) == line], state.at)
+    seats = rules.seats_for(me, state.agents.values())
+    return {"position": place, "eta_seconds": _eta(place, seats), "no_agent": not seats,
+            "waiting": len(state.waiting)}
 
 
 async def greet(session: AsyncSession, conversation_id: int) -> Message | None:
-    """The automatic greeting: only when no human has answered yet and the buyer is still waiting."""
+    """The automatic greeting: only to a buyer still waiting whom no human has answered, with their real place
+    (or, when nobody online can serve them, that they may leave a message)."""
     conv = await session.get(Conversation, conversation_id)
-    if conv is None or conv.status == "closed" or conv.first_response_at is not None or conv.greeted_at:
+    if conv is None or conv.status != "waiting" or conv.first_response_at is not None or conv.greeted_at:
+        return None
+    mine = await place_of(session, conv.shop_id, conv.id)
+    if mine is None:
         return None
     shop = await session.get(Shop, conv.shop_id)
-    position, eta, _ = await place_of(session, conv.shop_id, conv.id) or (1, 0, 0)
     conv.greeted_at = now()
-    text = rules.greeting_text(shop.name, position, eta, conv.lang)
+    text = rules.greeting_text(shop.name, mine["position"], mine["eta_seconds"], conv.lang)
     return await chats.post_system_message(session, conv, text, sender="bot")
 
 
@@ -178,13 +203,9 @@ async def shops_with_waiting(session: AsyncSession) -> list[int]:
 
 
 async def start_break(session: AsyncSession, agent: Agent, policy: Policy = DEFAULT) -> Agent:
-    """A protected break: nothing is routed to the agent until it ends by itself."""
-    until = now() + timedelta(minutes=policy.break_minutes)
-    agent.presence_until = until
-    await set_presence(session, agent, "break")
-    await scheduler.schedule(session, agent.shop_id, BREAK_TIMER, until, key=f"break:{agent.id}",
-                             payload={"agent_id": agent.id})
-    return agent
+    """A protected break: nothing is routed to the agent until it ends by itself. The agent keeps their chats
+    (a break is short and bounded; they may still answer)."""
+    return await set_presence(session, agent, "break", until=now() + timedelta(minutes=policy.break_minutes))
 
 
 async def end_break(session: AsyncSession, agent_id: int) -> None:
@@ -207,4 +228,120 @@ async def alert_supervisors(session: AsyncSession, shop_id: int, kind: str, data
     await events.record(session, shop_id, "supervisor.alert", {"kind": kind, **data}, private=True)
 
 
-BREAK_TIMER = "agents.break_end"
+# --- buyers no online agent can serve: the supervisors hear of it once, not at every pass --------------
+# A routing pass that finds such buyers schedules an UNSTAFFED_TIMER row (key: shop and line), whose handler
+# alerts the supervisors. Another is scheduled for the same line only once the floor changed: another set of
+# agents online, or an agent of a routed role changed presence (came and went) since. A supervisor who logs in
+# (and starts away) changes nothing.
+
+UNSTAFFED_TIMER = "routing.unstaffed"
+
+
+def _unstaffed_key(shop_id: int, line: str) -> str:
+    return f"unstaffed:{shop_id}:{line}"
+
+
+async def _note_unstaffed(session: AsyncSession, shop_id: int, state: ShopState, places: list[dict]) -> None:
+    waiting = Counter(p["line"] for p in places if p["no_agent"])
+    if not waiting:
+        return
+    for line, count in waiting.items():
+        first = next(p["conversation_id"] for p in places if p["no_agent"] and p["line"] == line)
+        await note_unstaffed(session, shop_id, line, {"waiting": count, "conversation_id": first}, state.agents)
+
+
+async def note_unstaffed(session: AsyncSession, shop_id: int, line: str, data: dict,
+                         agents: dict[int, AgentState]) -> bool:
+    """Schedule the alert that buyers of ``line`` wait with nobody online to serve them, unless the last one
+    was about the same floor (see above). Returns whether it was scheduled."""
+    key = _unstaffed_key(shop_id, line)
+    online = sorted(a.id for a in agents.values() if a.presence == "online")
+    last = (await session.execute(select(Timer.payload, Timer.created_at).where(
+        Timer.kind == UNSTAFFED_TIMER, Timer.key == key).order_by(Timer.id.desc()).limit(1))).first()
+    if last is not None and last.payload.get("online") == online and not any(
+            a.role in ROUTABLE_ROLES and a.idle_since and a.idle_since > as_utc(last.created_at)
+            for a in agents.values()):
+        return False
+    await scheduler.schedule(session, shop_id, UNSTAFFED_TIMER, now(), key=key,
+                             payload={"line": line, **data, "online": online})
+    return True
+
+
+async def alert_unstaffed(session: AsyncSession, shop_id: int, payload: dict) -> str:
+    """The UNSTAFFED_TIMER falls due: alert the supervisors, unless someone who can serve the line came online."""
+    line = payload["line"]
+    online = [a for a in (await agent_states(session, shop_id)).values() if a.presence == "online"]
+    probe = Waiting(0, now(), abusive=line == "emotion_support", group=None if line == "emotion_support" else line,
+                    pinned=bool(payload.get("pinned")), not_agent_id=payload.get("agent_id"))
+    if rules.seats_for(probe, online):
+        return "staffed again"
+    data = {k: v for k, v in payload.items() if k not in ("line", "online")}
+    await alert_supervisors(session, shop_id, f"unstaffed_{line}", {"group": line, **data})
+    return "alerted"
+
+
+async def wait_for_group(session: AsyncSession, conv: Conversation, actor: Agent, group: str) -> bool:
+    """A transfer to a group: the conversation waits in that group's line only and is never routed back to
+    ``actor`` (who may still take it back by hand); the buyer is told in their language; when nobody online
+    can serve it the supervisors hear of it. Returns whether somebody online can."""
+    await chats.requeue(session, conv, group, actor.id, since=await unanswered_since(session, conv),
+                        pinned_by=actor.id)
+    agents = await agent_states(session, conv.shop_id)
+    probe = Waiting(conv.id, now(), conv.intent, abusive=bool(conv.abusive), group=group, pinned=True,
+                    not_agent_id=actor.id)
+    staffed = rules.seats_for(probe, agents.values()) > 0
+    await chats.post_system_message(session, conv, rules.transfer_text(group, conv.lang, staffed))
+    if not staffed:
+        await note_unstaffed(session, conv.shop_id, rules.line_of(probe),
+                             {"conversation_id": conv.id, "agent_id": actor.id, "pinned": True, "waiting": 1},
+                             agents)
+    return staffed
+
+
+# --- an absent agent's unanswered chats go back to the queue (agents.service arms the timer) -----------
+
+async def unanswered_since(session: AsyncSession, conv: Conversation) -> datetime | None:
+    """When the buyer started waiting for an answer: their first message after the last agent reply (None when
+    the agent spoke last)."""
+    m = Message
+    last_reply = select(func.coalesce(func.max(m.seq), 0)).where(
+        m.conversation_id == conv.id, m.sender == "agent", m.private.is_(False)).scalar_subquery()
+    since = await session.scalar(select(func.min(m.created_at)).where(
+        m.conversation_id == conv.id, m.sender == "buyer", m.seq > last_reply))
+    return as_utc(since) if since is not None else None
+
+
+async def requeue_absent(session: AsyncSession, agent_id: int) -> str:
+    """The grace after an agent became absent is over: if they are still away or offline, their chats with an
+    unanswered buyer go back to the queue, keeping the buyer's priority and waiting time; the buyer is told,
+    the supervisors are alerted and the agent's workspace shows what was moved. Answered chats stay."""
+    agent = await session.get(Agent, agent_id)
+    if agent is None or agent.presence in ("online", "break"):
+        return "back"
+    c = Conversation
+    held = await session.scalars(select(c).where(c.assignee_id == agent.id, c.status == "assigned").with_for_update())
+    moved = []
+    for conv in held:
+        since = await unanswered_since(session, conv)
+        if since is None and not conv.agent_unread:
+            continue
+        await chats.requeue(session, conv, None, None, since=since)
+        await chats.post_system_message(session, conv, rules.requeued_text(conv.lang))
+        moved.append(conv.id)
+    if not moved:
+        return "nothing unanswered"
+    agent.moved_unseen = (agent.moved_unseen or 0) + len(moved)
+    await session.flush()
+    await alert_supervisors(session, agent.shop_id, "chats_requeued",
+                            {"agent_id": agent.id, "count": len(moved), "conversation_ids": moved,
+                             "presence": agent.presence})
+    await events.record(session, agent.shop_id, "agent.updated", {**await agent_out(session, agent),
+                                                                   "moved": len(moved)})
+    return f"requeued {len(moved)}"
+
+
+async def moved_seen(session: AsyncSession, agent: Agent) -> Agent:
+    """The agent has seen the notice of chats moved while they were away."""
+    agent.moved_unseen = 0
+    await session.flush()
+    return agent

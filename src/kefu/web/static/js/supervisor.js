@@ -5,7 +5,7 @@
 import { moodChip, statusChip, vipBadge } from './chat-view.js';
 import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
 import { alertText } from './handoffs.js';
-import { breakEnds, mmss } from './presence.js';
+import { breakEnds, breakLeft, presenceSelector } from './presence.js';
 import { Realtime } from './realtime.js';
 import { initBotStats } from './sv-bot.js';
 import { initQueue } from './sv-queue.js';
@@ -28,6 +28,8 @@ const queue = initQueue({
   takeOver: (id, button) => takeOver(id, button), assign: (id) => openAssign(id),
 });
 const botStats = initBotStats($('#sv-bot'));
+// The supervisor's own presence: only "online" is routed to; they start "away" (watching) at login.
+const setMyPresence = presenceSelector($('#presence'), $('#break'));
 
 function loads() {
   const out = new Map();
@@ -123,8 +125,8 @@ function renderAgents() {
 
 function tickBreaks() {
   for (const el of els.agents.querySelectorAll('[data-until]')) {
-    const until = Number(el.dataset.until);
-    el.textContent = Number.isNaN(until) ? '' : ` · ${t('break_left_short', { t: mmss(until - Date.now()) })}`;
+    const left = breakLeft(Number(el.dataset.until), true); // '' when the end is unknown, 即将结束 once past
+    el.textContent = left ? ` · ${left}` : '';
   }
 }
 
@@ -133,7 +135,8 @@ function tickBreaks() {
 function alertLine(ev) {
   const data = ev.data || {};
   const name = convs.get(data.conversation_id)?.customer?.display_name;
-  return alertText(data, name, agents.get(data.agent_id)?.display_name);
+  const text = alertText(data, name, agents.get(data.agent_id)?.display_name);
+  return data.count ? `${text} · ${t('alert_count', { n: data.count })}` : text;
 }
 
 function renderAlerts() {
@@ -281,7 +284,10 @@ const rt = new Realtime({
     const data = ev.data || {};
     if (ev.type === 'supervisor.alert') return addAlert(ev, true);
     if (data.message?.sender === 'bot') botStats.changed(); // it answered, asked or handed off
-    if (ev.type === 'agent.updated') agents.set(data.id, { ...(agents.get(data.id) || {}), ...data });
+    if (ev.type === 'agent.updated') {
+      agents.set(data.id, { ...(agents.get(data.id) || {}), ...data });
+      if (data.id === me) setMyPresence(data); // set elsewhere: the workspace, the silence check, a break's end
+    }
     else if (data.conversation) upsert(data.conversation);
     else return;
     if (ev.type !== 'agent.updated' || data.presence) queue.changed(); // places and ETAs move

@@ -1,6 +1,8 @@
 // The buyer's live place in the queue while their conversation waits for an agent:
-// "第 2 位 · 您前面还有 1 位 · 预计约 4 分钟". Fetched from GET /api/widget/queue on load and on every
-// reconnect (queue.position events are ephemeral, never replayed), then kept live by those events.
+// "第 2 位 · 您前面还有 1 位 · 预计约 4 分钟" (the place in the buyer's own group's line, the wait from the
+// agents online who can serve them), or "当前暂无在线客服，您可以先留言…" when none can. Fetched from
+// GET /api/widget/queue on load and on every reconnect (queue.position events are ephemeral, never
+// replayed), then kept live by those events.
 
 import { api, h, t } from './dom.js';
 
@@ -38,6 +40,12 @@ export class QueuePlace {
   /** A queue.position event, or the answer of GET /api/widget/queue. */
   update(place) {
     if (!this.waiting || !place || place.conversation_id !== this.convId || !place.position) return;
+    this.el.classList.toggle('is-unstaffed', Boolean(place.no_agent));
+    if (place.no_agent) { // nobody online can serve the buyer: no made-up place or wait; they may leave a message
+      this.el.replaceChildren(h('span', { class: 'wg-queue-none', text: t('widget_queue_no_agent') }));
+      this.el.hidden = false;
+      return;
+    }
     const ahead = place.position - 1;
     const eta = etaText(place.eta_seconds);
     this.el.replaceChildren(

@@ -1,0 +1,140 @@
+"""Presence and honesty in the browser (Debian's Chromium), as buyers, an agent and a supervisor see them: a
+buyer nobody can serve is told so (no made-up place); a served buyer gets no queue greeting; a transfer to a
+group nobody staffs waits there with the buyer told, never bounced back; an agent who steps away sees which
+chats went back to the queue; a supervisor who only watches is not routed to until they set themselves online.
+The server runs with automatic routing on and a 2-second requeue grace."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from types import SimpleNamespace
+
+import pytest
+
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.test_browser_routing import PASSWORD, log_in, watch
+
+NO_AGENT = "当前暂无在线客服，您可以先留言，客服上线后会第一时间回复您"
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("presence")
+    env = server_env(data, "presence-test", KEFU_REQUEUE_GRACE_SECONDS="2")
+    tag = uuid.uuid4().hex[:6]
+    names = SimpleNamespace(shop=f"deer-{tag}", agent=f"zhang-{tag}", boss=f"wang-{tag}")
+    kefu(env, "shop", "add", names.shop, "小鹿优选")
+    kefu(env, "agent", "add", names.agent, "--shop", names.shop, "--password", PASSWORD, "--name", "小张",
+         "--group", "售后")
+    kefu(env, "agent", "add", names.boss, "--shop", names.shop, "--password", PASSWORD, "--name", "王主管",
+         "--role", "supervisor")
+    with serving(env, data) as base:
+        yield SimpleNamespace(base=base, data=data, **vars(names))
+
+
+def buyer_page(browser, server, errors, who, lang="zh"):
+    page = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+    watch(page, who, errors)
+    page.goto(f"{server.base}/widget/{server.shop}" + ("?lang=en" if lang == "en" else ""))
+    return page
+
+
+def send(page, text):
+    page.locator("#wg-input").fill(text)
+    page.locator("#wg-input").press("Enter")
+
+
+def test_buyers_hear_the_truth_about_their_wait_transfers_and_an_absent_agent(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # Nobody is online: no "下一位就是您 · 预计不到 1 分钟", but the truth and the offer to write.
+            first = buyer_page(browser, server, errors, "first")
+            send(first, "我的快递到哪了")
+            started = time.monotonic()
+            expect(first.locator("#wg-queue")).to_have_text(NO_AGENT)
+
+            agent = browser.new_context(locale="zh-CN").new_page()
+            watch(agent, "agent", errors)
+            log_in(agent, server.base, server.agent)
+            expect(first.locator("#wg-sub")).to_have_text("客服 小张 为您服务")
+            expect(first.locator("#wg-queue")).to_be_hidden()
+
+            # A transfer to 投诉, which nobody staffs: the buyer is told and waits there; it does not bounce back.
+            second = buyer_page(browser, server, errors, "second")
+            send(second, "退货的话怎么寄回")
+            expect(second.locator("#wg-sub")).to_have_text("客服 小张 为您服务")
+            agent.locator(".conv-item", has_text="退货的话怎么寄回").click()
+            agent.locator("[data-handoff=transfer]").click()
+            agent.locator("input[name=target][value='group:投诉']").check()
+            agent.locator("#handoff-submit").click()
+            expect(agent.locator("#handoff-dialog")).to_be_hidden()
+            expect(second.locator(".msg--system .msg-bubble").last).to_have_text(
+                "正在为您转接投诉专员。当前暂无在线的投诉专员，您可以先留言，上线后会第一时间回复您。")
+            expect(second.locator("#wg-queue")).to_have_text(NO_AGENT)
+            second.wait_for_timeout(2000)  # the router has passed many times by now
+            expect(second.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
+
+            # The served buyer never gets the queue greeting (it is due 15 s after their first message).
+            first.wait_for_timeout(max(0, 17 - (time.monotonic() - started)) * 1000)
+            bubbles = first.locator(".msg-bubble").all_inner_texts()
+            assert not [b for b in bubbles if "排队" in b], bubbles
+
+            # The agent steps away: after the grace their unanswered chat goes back to the queue, and they see it.
+            agent.locator("#presence").select_option("away")
+            notice = agent.locator(".moved-notice")
+            expect(notice).to_contain_text("1 个会话因您离开已转回排队")
+            expect(first.locator(".msg--system .msg-bubble").last).to_have_text(
+                "刚才为您服务的客服暂时离开了，正在为您安排其他客服，请稍候。")
+            agent.screenshot(path=str(server.data / "workspace-moved.png"))
+            notice.get_by_role("button", name="知道了").click()
+            expect(notice).to_have_count(0)
+            agent.reload()  # seen: it does not come back
+            expect(agent.locator("#presence")).to_have_value("away")
+            agent.wait_for_timeout(500)
+            expect(agent.locator(".moved-notice")).to_have_count(0)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
+def test_a_supervisor_who_only_watches_is_not_routed_to_until_online(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            boss = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
+            watch(boss, "boss", errors)
+            boss.goto(f"{server.base}/agent/login?next=/supervisor")
+            boss.fill("input[name=username]", server.boss)
+            boss.fill("input[name=password]", PASSWORD)
+            boss.click("button[type=submit]")
+            boss.wait_for_url(f"{server.base}/supervisor")
+            expect(boss.locator("#presence")).to_have_value("away")  # watching: not routed to
+
+            buyer = buyer_page(browser, server, errors, "buyer", lang="en")
+            send(buyer, "Do you have this jacket in black?")
+            expect(buyer.locator("#wg-queue")).to_have_text(
+                "No agent is online right now. Leave us a message and we'll reply as soon as an agent is back.")
+            # the 投诉 and 售后 buyers of the test before wait too; nobody online can serve any of the three
+            expect(boss.locator("#sv-queue .chip--nobody")).to_have_text(["无人可接"] * 3)
+            expect(boss.locator("#sv-alerts")).to_contain_text("售前组暂无可接待的在线客服")
+            boss.screenshot(path=str(server.data / "supervisor-presence.png"), full_page=True)
+
+            boss.locator("#presence").select_option("online")
+            expect(buyer.locator(".msg--system .msg-bubble").last).to_have_text("王主管 is now helping you.")
+            expect(boss.locator("#presence")).to_have_value("online")
+            expect(boss.locator("#sv-queue .chip--nobody")).to_have_count(2)  # a supervisor takes only 售前
+        finally:
+            browser.close()
+    assert errors == [], errors
