@@ -220,15 +220,13 @@ async function act(verb, button) {
 }
 
 function addMessage(m) {
+  if (m.sender === 'buyer') typingUntil.delete(m.conversation_id); // sent: no longer "typing…" in the list
   if (!current || m.conversation_id !== current.id) return;
   if (m.client_msg_id) current.pending.delete(m.client_msg_id);
   current.messages.set(m.id, m);
   kb.onMessage(m);
   renderLog(m.sender === 'agent' && m.agent_id === me.id);
-  if (m.sender === 'buyer') {
-    typingUntil.delete(m.conversation_id);
-    els.typing.hidden = true;
-  }
+  if (m.sender === 'buyer') els.typing.hidden = true;
   markRead();
 }
 
