@@ -14,7 +14,7 @@ def bot_by_hand(monkeypatch):
     async def silent(*_args, **_kw):
         return None
 
-    monkeypatch.setattr(chat, "_let_the_bot_answer", silent)
+    monkeypatch.setattr(bot, "answer", silent)
 
 
 def turn(kb, conv_id: int, text: str, analysis: dict | None = None):

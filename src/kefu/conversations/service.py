@@ -114,7 +114,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    has_kb = None if image else await _prepare_bot(session, customer, text)
+    has_kb = None if image else await _bot().prepare(session, customer, text)  # outside every lock
     await _lock_customer(session, customer)
     conv = await open_conversation_for(session, customer)
     if conv is not None:
@@ -133,8 +133,15 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis,
                         attachment=attachment)
     if not image:
-        await _let_the_bot_answer(session, conv, text, analysis, has_kb)
+        await _bot().answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
+
+
+def _bot():
+    """The FAQ bot (kefu.knowledge.bot), imported late: it posts through this module."""
+    from kefu.knowledge import bot
+
+    return bot
 
 
 async def _start_conversation(session: AsyncSession, customer: Customer, lang: str) -> Conversation:
@@ -150,36 +157,6 @@ async def _start_conversation(session: AsyncSession, customer: Customer, lang: s
                              payload={"conversation_id": conv.id})
     await _emit_conversation(session, conv, names.CONVERSATION_CREATED)
     return conv
-
-
-async def _let_the_bot_answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict,
-                              has_kb: bool | None) -> None:
-    """While a buyer waits for a person, the FAQ bot may answer from the shop's knowledge base (in the same
-    transaction, so a retried message never gets two answers). Shops without articles have no bot;
-    ``has_kb`` is what _prepare_bot found out already (None: not asked)."""
-    from kefu.knowledge import bot
-    from kefu.knowledge import service as kb
-
-    if not bot.bot_may_speak(conv):
-        return
-    if not (has_kb if has_kb is not None else await kb.has_articles(session, conv.shop_id)):
-        return
-    await bot.greet(session, conv)  # once per conversation, before its first answer
-    await bot.handle_buyer_message(session, conv, text, analysis=analysis)
-
-
-async def _prepare_bot(session: AsyncSession, customer: Customer, text: str) -> bool | None:
-    """The bot's match needs the message's embedding (an e5 pass, 10-60 ms on one core). Computed here, before
-    the buyer's row lock and the shop's event lock are taken, it stays out of every lock: the search inside
-    the locked part finds it in the embedding cache. Skipped when a person already has the conversation.
-    Returns whether the shop has a knowledge base (None when skipped)."""
-    from kefu.knowledge import bot
-    from kefu.knowledge import service as kb
-
-    conv = await open_conversation_for(session, customer)
-    if conv is None or bot.bot_may_speak(conv):
-        return await kb.prepare_match(session, customer.shop_id, text)
-    return None
 
 
 async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:
@@ -216,8 +193,9 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
     if not private:
         if conv.status == "closed":
             rules.check_can_take(conv.status, conv.assignee_id, agent.id)
-        if conv.status == "waiting":
+        if conv.status == "waiting":  # answering takes the chat; the answer itself names who serves the buyer
             _assign(conv, agent)
+            conv.announced_agent_id = agent.id
         if conv.first_response_at is None:
             conv.first_response_at = now()
     attachment = await attachments.claim_for_message(session, agent.shop_id, attachment_id, agent=agent) \

@@ -18,6 +18,7 @@ from kefu.conversations import service as chat
 from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import Forbidden, NotFound
+from kefu.customers.models import Customer
 from kefu.knowledge import bot_rules, rules, service
 from kefu.knowledge.models import Article, BotLog
 from kefu.nlu import rules as nlu
@@ -46,6 +47,29 @@ async def state(session: AsyncSession, conv: Conversation) -> dict:
 
 def bot_may_speak(conv: Conversation) -> bool:
     return conv.status == "waiting" and conv.assignee_id is None
+
+
+async def prepare(session: AsyncSession, customer: Customer, text: str) -> bool | None:
+    """The match needs the message's embedding (an e5 pass, 10-60 ms on one core). The chat loop calls this
+    before it takes the buyer's row lock and the shop's event lock, so the pass stays out of every lock: the
+    search inside the locked part finds it in the embedding cache. Skipped when a person already has the
+    conversation. Returns whether the shop has a knowledge base (None when skipped)."""
+    conv = await chat.open_conversation_for(session, customer)
+    if conv is None or bot_may_speak(conv):
+        return await service.prepare_match(session, customer.shop_id, text)
+    return None
+
+
+async def answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict, has_kb: bool | None) -> None:
+    """While a buyer waits for a person, the bot may answer from the shop's knowledge base (in the chat loop's
+    transaction, so a retried message never gets two answers). Shops without articles have no bot; ``has_kb``
+    is what prepare() found out already (None: not asked)."""
+    if not bot_may_speak(conv):
+        return
+    if not (has_kb if has_kb is not None else await service.has_articles(session, conv.shop_id)):
+        return
+    await greet(session, conv)  # once per conversation, before its first answer
+    await handle_buyer_message(session, conv, text, analysis=analysis)
 
 
 async def _post(session: AsyncSession, conv: Conversation, decision: bot_rules.BotDecision, query: str) -> dict:

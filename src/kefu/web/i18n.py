@@ -176,14 +176,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "msg_unread": ("未读", "Unread"),
     "msg_retry": ("重试", "Retry"),
     "quick_replies": ("常用语", "Quick replies"),
-    "quick_hello_label": ("问候", "Greeting"),
-    "quick_hello": ("您好，很高兴为您服务，请问有什么可以帮您？", "Hello! Happy to help. What can I do for you?"),
-    "quick_order_label": ("要订单号", "Order no."),
-    "quick_order": ("麻烦您提供一下订单号，我马上帮您查询～", "Could you share your order number? I'll look it up."),
-    "quick_wait_label": ("稍等", "One moment"),
-    "quick_wait": ("好的，请您稍等，我这边核实一下。", "Sure, one moment while I check."),
-    "quick_thanks_label": ("结束语", "Goodbye"),
-    "quick_thanks": ("感谢您的耐心等待，祝您生活愉快！", "Thanks for your patience, have a great day!"),
     # --- workspace: breaks, handoffs, escalation offers ----------------------------------------
     "break_take": ("小休 10 分钟", "10-min break"),
     "break_help": ("受保护的小休：10 分钟内不会分配新会话，到时自动恢复在线",
@@ -279,8 +271,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "assign": ("分配", "Assign"),
     "reassign": ("转接", "Reassign"),
     "assign_title": ("将“{name}”转接给…", "Hand “{name}” to…"),
-    "assign_hint": ("选择一位客服。离线客服也可分配，对方上线后即可看到。",
-                    "Pick an agent. Offline agents can be assigned too; they see it when back."),
+    "assign_hint": ("选择一位客服。分配给不在线的客服时，买家若在宽限时间内无人回复，会自动回到排队。",
+                    "Pick an agent. If you pick one who is not online and nobody answers the buyer within the "
+                    "grace period, the chat goes back to the queue."),
     "current_assignee": ("当前接待", "Current"),
     "assigned_ok": ("已转接给 {name}", "Reassigned to {name}"),
     "load_of": ("接待 {n}/{max}", "{n}/{max} chats"),
@@ -309,8 +302,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "break_left_short": ("还剩 {t}", "{t} left"),
     # --- admin -------------------------------------------------------------------------------
     "admin_title": ("客服管理", "Team admin"),
-    "admin_intro": ("管理本店的客服账号。新账号默认离线，登录后自动上线。",
-                    "Manage your shop's agents. New agents start offline and go online when they log in."),
+    "admin_intro": ("管理本店的客服账号。新账号默认离线；客服登录后自动上线，主管、培训师和管理员登录后为离开，"
+                    "需要接待时自己切换为在线。",
+                    "Manage your shop's agents. New agents start offline. Agents go online when they log in; "
+                    "supervisors, trainers and admins start away and set themselves online to take buyers."),
     "admin_team": ("客服团队", "Team"),
     "admin_new": ("添加客服", "Add an agent"),
     "admin_create": ("创建账号", "Create agent"),

@@ -119,7 +119,6 @@ KB_STRINGS: dict[str, tuple[str, str]] = {
     "kbp_tab": ("知识库", "Knowledge"),
     "kbp_placeholder": ("搜索知识，边输入边查找", "Search the knowledge base as you type"),
     "kbp_suggest": ("推荐知识", "Suggested articles"),
-    "kbp_suggest_for": ("根据买家最新消息：{q}", "For the buyer's latest message: {q}"),
     "kbp_suggest_none": ("买家还没有发消息", "The buyer has not written yet"),
     "kbp_no_hits": ("没有找到相关知识", "No matching articles"),
     "kbp_insert": ("插入", "Insert"),
@@ -158,5 +157,4 @@ KB_STRINGS: dict[str, tuple[str, str]] = {
     "bot_options_label": ("您想问的是", "Did you mean"),
     "widget_human": ("转人工", "Talk to a person"),
     "widget_human_help": ("转接人工客服", "Ask for a human agent"),
-    "widget_human_text": ("转人工", "转人工"),
 }
