@@ -63,6 +63,7 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             expect(chat.locator(".msg--buyer .msg-bubble")).to_have_text([FIRST])
             expect(chat.locator(".msg--buyer .msg-status")).to_have_text(["已送达"])
             expect(chat.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
+            expect(chat.locator("#wg-human")).to_be_visible()  # nobody serves the buyer yet: 转人工 is offered
 
             # The agent logs in elsewhere; the router assigns the waiting buyer to them as soon as they are
             # online, so it is in 我的 (the default tab); they open it and reply.
@@ -77,6 +78,7 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             expect(row).to_be_visible()
             expect(agent.locator("[data-tab=mine]")).to_have_attribute("aria-selected", "true")
             expect(chat.locator("#wg-sub")).to_contain_text("小王")  # the buyer is told who serves them
+            expect(chat.locator("#wg-human")).to_be_hidden()  # a person serves them: no 转人工 button
             expect(row.locator(".count-badge")).to_have_text("1")
             row.click()
             expect(agent.locator("#chat-log .m--buyer .m-bubble")).to_have_text([FIRST])
@@ -116,6 +118,19 @@ def test_buyer_and_agent_chat_live_and_history_survives_reload(server):
             agent.reload()
             expect(agent.locator("#chat-log .m-bubble")).to_have_text([FIRST, REPLY, XSS, XSS])
             expect(agent.locator("#chat-head")).to_contain_text("我接待中")
+
+            # Small talk asks nothing: the buyer's thanks carries no intent chip (其他 was shown before).
+            chat.locator("#wg-input").fill("好的谢谢")
+            chat.locator("#wg-input").press("Enter")
+            thanks = agent.locator("#chat-log .m--buyer").last
+            expect(thanks.locator(".m-bubble")).to_have_text("好的谢谢")
+            expect(thanks.locator(".chip--intent")).to_have_count(0)
+            expect(agent.locator("#chat-log .m--buyer .chip--intent").first).to_have_text("物流查询")
+
+            # The agent closes the chat: the buyer may ask for a person again (their next line opens a new chat).
+            agent.locator("#chat-head button", has_text="结束会话").click()
+            expect(chat.locator("#wg-notice")).to_be_visible()
+            expect(chat.locator("#wg-human")).to_be_visible()
         finally:
             browser.close()
     assert dialogs == [], dialogs

@@ -1,6 +1,6 @@
 """Images both ways in Debian's Chromium: the buyer picks a photo in the widget, the agent sees its thumbnail
 and opens the viewer, then pastes an image back, which the buyer sees and opens. A non-image dropped on the
-widget is refused before any upload."""
+widget is refused before any upload. In English, lists say "[Image]", not the stored "[图片]"."""
 
 from __future__ import annotations
 
@@ -42,8 +42,10 @@ def server(tmp_path_factory):
     username = f"xiaozhou-{uuid.uuid4().hex[:6]}"
     kefu(env, "shop", "add", slug, "青瓷家居旗舰店")
     kefu(env, "agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小周")
+    kefu(env, "agent", "add", f"{username}-boss", "--shop", slug, "--password", PASSWORD, "--name", "主管",
+         "--role", "supervisor")
     with serving(env, data) as base:
-        yield SimpleNamespace(base=base, slug=slug, username=username, data=data)
+        yield SimpleNamespace(base=base, slug=slug, username=username, boss=f"{username}-boss", data=data)
 
 
 PASTE = """([b64, name]) => {
@@ -134,6 +136,19 @@ def test_buyer_and_agent_exchange_photos(server, tmp_path):
             # After a reload both photos are still there (history from the server).
             buyer.reload()
             expect(buyer.locator(".media-img")).to_have_count(2)
+
+            # In English, the image-only chat reads "[Image]" in the agent's list and the supervisor's view.
+            agent.goto(f"{server.base}/agent?lang=en")
+            expect(agent.locator(".conv-item .ci-preview")).to_have_text(["[Image]"])
+            boss = browser.new_context(locale="en-US").new_page()
+            boss.on("pageerror", lambda e: errors.append(f"supervisor: {e}"))
+            boss.goto(f"{server.base}/agent/login?next=/supervisor")
+            boss.fill("input[name=username]", server.boss)
+            boss.fill("input[name=password]", PASSWORD)
+            boss.click("button[type=submit]")
+            boss.wait_for_url(f"{server.base}/supervisor")
+            boss.goto(f"{server.base}/supervisor?lang=en")
+            expect(boss.locator("#sv-rows .sv-preview span")).to_have_text(["[Image]"])
             if DOCS_SHOT:
                 agent.set_viewport_size({"width": 1280, "height": 900})
                 buyer.set_viewport_size({"width": 380, "height": 820})

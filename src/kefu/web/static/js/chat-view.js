@@ -35,13 +35,22 @@ export function intentChip(intent) {
   return intent ? h('span', { class: 'chip chip--intent', text: intentText(intent) }) : null;
 }
 
-/** The tags under one buyer message: what it asks about and, when not calm, how the buyer sounds. */
+/** A conversation's intent, or null while the buyer has only said hello or thanks ("other", no confidence). */
+function convIntent(c) {
+  return c.intent === 'other' && !c.intent_confidence ? null : c.intent;
+}
+
+/**
+ * The tags under one buyer message: what it asks about (nothing for a greeting, thanks or "好的": small talk
+ * asks nothing) and, when not calm, how the buyer sounds.
+ */
 function analysisTags(m) {
   const a = m.sender === 'buyer' && m.analysis;
   if (!a) return null;
+  const intent = a.small_talk ? null : intentChip(a.intent && a.intent.label);
   const mood = moodChip({ emotion: a.emotion && a.emotion.label, abusive: a.emotion && a.emotion.abusive });
   const human = a.wants_human ? h('span', { class: 'chip chip--human', text: t('wants_human') }) : null;
-  return h('div', { class: 'm-tags' }, intentChip(a.intent && a.intent.label), mood, human);
+  return intent || mood || human ? h('div', { class: 'm-tags' }, intent, mood, human) : null;
 }
 
 export function waitingText(c) {
@@ -53,7 +62,7 @@ export function waitingText(c) {
 export function conversationRow(c, { active, me, typing, onOpen }) {
   const cu = c.customer || {};
   const unread = c.agent_unread || 0;
-  const meta = [statusChip(c.status), moodChip(c), intentChip(c.intent), langChip(c)];
+  const meta = [statusChip(c.status), moodChip(c), intentChip(convIntent(c)), langChip(c)];
   if (c.status === 'waiting') {
     meta.push(h('span', { class: 'ci-wait', dataset: { since: c.waiting_since || '' }, text: waitingText(c) }));
   } else if (c.assignee_name) {
@@ -196,7 +205,7 @@ export function sidebar({ customer, conv, history }, onOpen) {
       ...row(t('status'), statusChip(conv.status)),
       ...row(t('group'), conv.group ? t(`group_${conv.group}`) : ''),
       ...row(t('channel'), t(`channel_${conv.channel || 'widget'}`)),
-      ...row(t('intent'), conv.intent ? intentText(conv.intent) : ''),
+      ...row(t('intent'), convIntent(conv) ? intentText(conv.intent) : ''),
       ...row(t('emotion'), conv.emotion ? h('span', { class: 'mood' }, t(`emotion_${conv.emotion}`),
         conv.anger ? h('span', { class: 'muted small', text: t('anger_level', { n: Math.round(conv.anger * 100) }) })
           : null,

@@ -6,6 +6,7 @@
 // or key press, and the permission is asked once.
 
 import { storage, t } from './dom.js';
+import { previewText } from './media.js';
 
 const store = storage();
 const CHIME_GAP_MS = 1200;
@@ -89,10 +90,10 @@ export function initNotify(o) {
     const ownAction = (data.action === 'assigned' && data.by === o.me.id) || (m && m.agent_id === o.me.id);
     if (!mine(before) && !ownAction) {
       chime();
-      if (document.hidden) desktop(t('notify_new_buyer', { name }), c.last_preview, c.id);
+      if (document.hidden) desktop(t('notify_new_buyer', { name }), previewText(c.last_preview), c.id);
     } else if (m && m.sender === 'buyer' && !m.private && document.hidden) {
       chime();
-      desktop(t('notify_new_message', { name }), m.text, c.id);
+      desktop(t('notify_new_message', { name }), previewText(m.text), c.id);
     }
   }
 

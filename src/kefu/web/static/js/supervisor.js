@@ -5,6 +5,7 @@
 import { moodChip, statusChip, vipBadge } from './chat-view.js';
 import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
 import { alertText } from './handoffs.js';
+import { previewText } from './media.js';
 import { breakEnds, breakLeft, presenceSelector } from './presence.js';
 import { Realtime } from './realtime.js';
 import { initBotStats } from './sv-bot.js';
@@ -78,7 +79,7 @@ function renderConversations() {
       h('td', null, h('div', { class: 'sv-status' }, statusChip(c.status), moodChip(c))),
       h('td', null, timeCell),
       h('td', null, c.assignee_name ? h('span', { text: c.assignee_name }) : h('span', { class: 'muted', text: '—' })),
-      h('td', { class: 'sv-preview' }, h('span', { text: c.last_preview || t('no_messages') }),
+      h('td', { class: 'sv-preview' }, h('span', { text: previewText(c.last_preview) || t('no_messages') }),
         h('time', { class: 'muted', text: clock(c.last_message_at) })),
       h('td', { class: 'sv-unread' }, c.agent_unread ? h('span', { class: 'count-badge', text: c.agent_unread }) : null),
       h('td', { class: 'sv-action' }, h('div', { class: 'row-actions' },

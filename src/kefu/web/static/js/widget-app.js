@@ -101,6 +101,8 @@ function renderHeader() {
   els.sub.textContent = sub;
   els.notice.hidden = !(c && c.status === 'closed');
   els.notice.textContent = t('widget_closed_notice');
+  // 转人工 only while no person serves the buyer: waiting (with the bot), closed (a new chat starts) or none yet
+  els.human.hidden = Boolean(c && c.status === 'assigned');
 }
 
 function renderConnection(status) {
