@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.knowledge.demo_kb import ARTICLES, answer_html
+from kefu.knowledge.demo_kb import ARTICLES
+from kefu.knowledge.prepared import answer_html
 
 # A slice of the demo KB: the refund-policy article, its neighbours and a few decoys.
 KB_TITLES = ("退款政策是什么", "退款多久到账", "退货运费谁出", "换货运费谁出", "怎么查物流", "怎么开发票",

@@ -55,6 +55,7 @@ def test_a_new_shops_page_is_its_own_chat_page_with_widget_and_snippet(web, worl
     assert f'<script src="/static/widget.js" data-shop="{shop.slug}" async></script>' in r.text
     shown = f'&lt;script src=&#34;http://testserver/static/widget.js&#34; data-shop=&#34;{shop.slug}&#34; async&gt;'
     assert shown in r.text
+    assert 'href="/kb"' in r.text and 'aria-current="true">中文</a>' in r.text  # owner's next steps, language switch
     shown_text = re.sub(r'data-strings="[^"]*"', "", r.text)  # the page's JS strings hold every UI string
     for demo_only in ("¥", "XXL", "羽绒服", "买家评价", "小鹿优选", "立即购买", "演示店铺"):
         assert demo_only not in shown_text, demo_only
@@ -70,6 +71,8 @@ def test_the_demo_shop_keeps_its_product_page(web, world):
     assert r.status_code == 200
     assert "¥" in r.text and "XXL" in r.text and "买家评价" in r.text and "小鹿优选旗舰店" in r.text
     assert f'data-shop="{DEMO_SLUG}"' in r.text and "<img" not in r.text  # pictures are inline SVG
+    assert f"data-shop=&#34;{DEMO_SLUG}&#34; async&gt;" in r.text and 'id="copy-snippet"' in r.text  # embed card
+    assert 'aria-current="true">中文</a>' in r.text  # the language switch in the top strip
 
 
 def test_widget_frame_works_under_its_strict_csp(web, world):

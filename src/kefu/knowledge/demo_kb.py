@@ -3,15 +3,14 @@ a few shop synonyms. All text is written for the project. `load_demo_kb` is idem
 
 from __future__ import annotations
 
-import html
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.knowledge import service
 from kefu.knowledge.demo_articles_1 import ARTICLES_1, ARTICLES_1B
 from kefu.knowledge.demo_articles_2 import ARTICLES_2, ARTICLES_2B
-from kefu.knowledge.models import Article, ReplyTemplate, SynonymGroup
+from kefu.knowledge.models import SynonymGroup
+from kefu.knowledge.prepared import add_missing
 
 ARTICLES = ARTICLES_1 + ARTICLES_1B + ARTICLES_2 + ARTICLES_2B
 
@@ -64,29 +63,10 @@ TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
 SYNONYMS: tuple[tuple[str, ...], ...] = (("四件套", "床品套件", "床上四件套"), ("吊牌", "标签", "商标牌"))
 
 
-def answer_html(text: str) -> str:
-    return "<p>" + html.escape(text) + "</p>"
-
-
 async def load_demo_kb(session: AsyncSession, shop_id: int, *, author_id: int | None = None) -> dict:
     """Add the demo articles, templates and synonyms the shop does not have yet (matched by title /
     shortcut); running it again adds nothing. Returns how many of each were added."""
-    have = set(await session.scalars(select(Article.title).where(Article.shop_id == shop_id)))
-    added = {"articles": 0, "templates": 0, "synonyms": 0}
-    for intent, category, title, variants, answer, tags in ARTICLES:
-        if title in have:
-            continue
-        await service.create_article(session, shop_id, author_id, {
-            "title": title, "variants": variants.split("|"), "answer": answer_html(answer), "category": category,
-            "intent": intent, "tags": tags.split(",")}, note="演示知识库")
-        have.add(title)
-        added["articles"] += 1
-    shortcuts = set(await session.scalars(select(ReplyTemplate.shortcut).where(ReplyTemplate.shop_id == shop_id)))
-    for scene, shortcut, title, body in TEMPLATES:
-        if shortcut not in shortcuts:
-            await service.save_template(session, shop_id, author_id, scene=scene, title=title, shortcut=shortcut,
-                                        body=body)
-            added["templates"] += 1
+    added = {**await add_missing(session, shop_id, author_id, ARTICLES, TEMPLATES, note="演示知识库"), "synonyms": 0}
     groups = {tuple(g) for g in await session.scalars(select(SynonymGroup.words)
                                                       .where(SynonymGroup.shop_id == shop_id))}
     for words in SYNONYMS:

@@ -79,11 +79,16 @@ export function csrfToken() {
   return meta ? meta.content : '';
 }
 
-/** fetch() a JSON endpoint. Sends the CSRF header on writes; throws ApiError (status 0 = network). */
+/**
+ * fetch() a JSON endpoint. Sends the CSRF header on writes; `data` goes as JSON, or as multipart when it is
+ * a FormData (an upload). Throws ApiError (status 0 = network).
+ */
 export async function api(method, url, data, headers = {}) {
   const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json', ...headers } };
   if (method !== 'GET') opts.headers['X-CSRF-Token'] = csrfToken();
-  if (data !== undefined) {
+  if (data instanceof FormData) {
+    opts.body = data; // the browser sets the multipart Content-Type with its boundary
+  } else if (data !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(data);
   }

@@ -5,7 +5,7 @@
 // the buyer a useless upload. The widget cannot put its visitor token on an <img src>, so it installs a
 // loader (setImageLoader) that fetches with the token and shows a blob: URL; the workspace's cookie just works.
 
-import { ApiError, csrfToken, h, t } from './dom.js';
+import { api, h, t } from './dom.js';
 
 export const ACCEPT = 'image/jpeg,image/png,image/webp,image/gif';
 export const MAX_BYTES = 10 * 1024 * 1024;
@@ -92,23 +92,7 @@ export function wireImageInput({ button, dropZone, pasteTarget, onFile, onReject
 export async function uploadImage(url, file, headers = {}) {
   const form = new FormData();
   form.append('file', file, file.name || 'image');
-  let res;
-  try {
-    res = await fetch(url, {
-      method: 'POST', body: form, credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'X-CSRF-Token': csrfToken(), ...headers },
-    });
-  } catch {
-    throw new ApiError(0, null);
-  }
-  let out = null;
-  try {
-    out = await res.json();
-  } catch {
-    out = null;
-  }
-  if (!res.ok) throw new ApiError(res.status, out);
-  return out.attachment;
+  return (await api('POST', url, form, headers)).attachment;
 }
 
 // ---- showing images ---------------------------------------------------------------------------------
