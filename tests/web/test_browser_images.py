@@ -65,6 +65,14 @@ DROP_TEXT = """() => {
 LOADED = "(img) => Boolean(img && img.complete && img.naturalWidth > 0)"
 
 
+def log_in(page, base: str, username: str, next_: str) -> None:
+    page.goto(f"{base}/agent/login?next={next_}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{next_}")
+
+
 def test_buyer_and_agent_exchange_photos(server, tmp_path):
     import base64
 
@@ -96,11 +104,7 @@ def test_buyer_and_agent_exchange_photos(server, tmp_path):
 
             agent = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 760}).new_page()
             agent.on("pageerror", lambda e: errors.append(f"agent: {e}"))
-            agent.goto(f"{server.base}/agent")
-            agent.fill("input[name=username]", server.username)
-            agent.fill("input[name=password]", PASSWORD)
-            agent.click("button[type=submit]")
-            agent.wait_for_url(f"{server.base}/agent")
+            log_in(agent, server.base, server.username, "/agent")
             row = agent.locator(".conv-item").first
             expect(row.locator(".ci-preview")).to_have_text("[图片]")
             row.click()
@@ -142,11 +146,7 @@ def test_buyer_and_agent_exchange_photos(server, tmp_path):
             expect(agent.locator(".conv-item .ci-preview")).to_have_text(["[Image]"])
             boss = browser.new_context(locale="en-US").new_page()
             boss.on("pageerror", lambda e: errors.append(f"supervisor: {e}"))
-            boss.goto(f"{server.base}/agent/login?next=/supervisor")
-            boss.fill("input[name=username]", server.boss)
-            boss.fill("input[name=password]", PASSWORD)
-            boss.click("button[type=submit]")
-            boss.wait_for_url(f"{server.base}/supervisor")
+            log_in(boss, server.base, server.boss, "/supervisor")
             boss.goto(f"{server.base}/supervisor?lang=en")
             expect(boss.locator("#sv-rows .sv-preview span")).to_have_text(["[Image]"])
             if DOCS_SHOT:
