@@ -11,7 +11,6 @@ from kefu.starter.articles import ARTICLES
 from kefu.starter.templates import TEMPLATES
 
 NOTE = "入门知识包"
-TO_FILL = "【请填写"  # marks a fact only the shop knows
 
 
 async def install_starter_kit(session: AsyncSession, shop_id: int, *, author_id: int | None = None) -> dict:
