@@ -144,6 +144,8 @@ def test_buyer_and_agent_exchange_photos(server, tmp_path):
             # In English, the image-only chat reads "[Image]" in the agent's list and the supervisor's view.
             agent.goto(f"{server.base}/agent?lang=en")
             expect(agent.locator(".conv-item .ci-preview")).to_have_text(["[Image]"])
+            agent.locator("#search").fill("image")  # the list is searched as shown
+            expect(agent.locator(".conv-item")).to_have_count(1)
             boss = browser.new_context(locale="en-US").new_page()
             boss.on("pageerror", lambda e: errors.append(f"supervisor: {e}"))
             log_in(boss, server.base, server.boss, "/supervisor")

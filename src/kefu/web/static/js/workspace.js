@@ -7,6 +7,7 @@ import { initComposer } from './composer.js';
 import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
 import { initHandoffs } from './handoffs.js';
 import { initKbPanel } from './kb-panel.js';
+import { previewText } from './media.js';
 import { initNotify } from './notify.js';
 import { presenceSelector } from './presence.js';
 import { initQuickReplies } from './quick-replies.js';
@@ -82,7 +83,8 @@ async function loadTab(name) {
 function visibleConversations() {
   const q = els.search.value.trim().toLowerCase();
   const items = [...convs.values()].filter(TABS[tab]).filter((c) => !q
-    || (c.customer?.display_name || '').toLowerCase().includes(q) || (c.last_preview || '').toLowerCase().includes(q));
+    || (c.customer?.display_name || '').toLowerCase().includes(q)
+    || (previewText(c.last_preview) || '').toLowerCase().includes(q)); // "[Image]" in English, as shown
   if (tab === 'waiting') return items.sort((a, b) => (a.waiting_since || '').localeCompare(b.waiting_since || ''));
   return items.sort((a, b) => (b.last_message_at || b.created_at || '').localeCompare(a.last_message_at
     || a.created_at || '') || b.id - a.id);
