@@ -315,6 +315,9 @@ async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq:
             return conv
         conv.buyer_read_seq = seq
     await session.flush()
+    # The row may have changed since it was loaded (the router assigned it meanwhile): the receipt must not
+    # tell the workspaces an older status. After our UPDATE the row is ours, so this read is the latest.
+    await session.refresh(conv)
     await events.record(session, conv.shop_id, names.CONVERSATION_READ,
                         {"reader": reader, "seq": seq, "conversation": await payload(session, conv)},
                         conversation_id=conv.id, customer_id=conv.customer_id)
