@@ -29,5 +29,6 @@ ROUTING_STRINGS: dict[str, tuple[str, str]] = {
     "alert_unstaffed_emotion_support": ("暂无在线的情绪安抚专员，{buyer} 等买家正在等待",
                                         "No emotional-support agent is online: {buyer} and others are waiting"),
     "queue_no_agent": ("无人可接", "nobody online"),
+    "queue_eta_next": ("下一位接入", "next up"),  # first in a line someone online serves (it showed "—")
     "queue_no_agent_help": ("没有在线且能接待该买家的客服", "No agent online can serve this buyer"),
 }
