@@ -7,8 +7,10 @@ Writes docs/img/widget.png (the buyer widget open on the shop page), docs/img/wo
 workspace with a conversation open), docs/img/supervisor.png, docs/img/queue.png (the supervisor's queue
 in priority order, with the reasons), docs/img/escalation.png (a senior offered an escalation, with its
 context summary), docs/img/template-picker.png ("/" in the reply box, with the knowledge tab) and
-docs/img/kb.png (the trainer's knowledge base editor). It chats a little as a buyer first, so the widget
-shows a real exchange; the escalation is made last, so the other pictures show the demo as it starts.
+docs/img/kb.png (the trainer's knowledge base editor), docs/img/images.png (a buyer's photo and the agent's
+picture, in the workspace and the widget side by side) and docs/img/quick-replies.png (the agent's pinned quick
+replies, one used). It chats a little as a buyer first, so the widget shows a real exchange; the escalation is
+made last, so the other pictures show the demo as it starts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect, sync_playwright
+from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from kefu.demo.data import SIMULATED
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -52,8 +57,9 @@ def start_demo(data_dir: Path) -> tuple[subprocess.Popen, str]:
     # Automatic routing would serve the demo's waiting buyers within seconds; off, the pictures show a queue.
     env.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="warning", KEFU_ROUTING_AUTO="false")
     log = (data_dir / "demo.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kefu", "demo", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=ROOT)
+    # Without the simulated colleagues (--no-actors): their template replies would land in the pictures at random.
+    proc = subprocess.Popen([sys.executable, "-m", "kefu", "demo", "--no-actors", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -89,6 +95,11 @@ class AgentApi:
         r.raise_for_status()
         return r.json()
 
+    def put(self, url: str, body: dict) -> dict:
+        r = self.http.put(url, json=body, headers={"x-csrf-token": self.csrf})
+        r.raise_for_status()
+        return r.json()
+
 
 def best_conversation(boss: AgentApi) -> tuple[dict, dict]:
     """The open, assigned conversation that shows the most: long, with a note, a VIP with tags, a past."""
@@ -119,6 +130,80 @@ def first_conversation_with(agent: AgentApi, text: str) -> int:
     raise SystemExit(f"the buyer's conversation never showed up: {text}")
 
 
+def photo(path: Path, body: tuple[int, int, int], size: tuple[int, int], crack: bool) -> Path:
+    """A made-up photo: a jacket's zip on a table (the buyer's, with the puller broken off) or the part to fit."""
+    w, h = size
+    im = Image.new("RGB", size, (233, 228, 218))
+    d = ImageDraw.Draw(im)
+    d.rectangle([0, int(h * 0.72), w, h], fill=(206, 196, 180))
+    d.rounded_rectangle([int(w * .2), int(h * .12), int(w * .8), int(h * .8)], 28, fill=body)
+    d.line([w // 2, int(h * .14), w // 2, int(h * .78)], fill=(60, 60, 66), width=8)  # the zip
+    if crack:
+        d.line([w // 2 + 6, int(h * .42), w // 2 + 40, int(h * .5), w // 2 + 22, int(h * .58)], fill=(30, 30, 30),
+               width=6)
+    else:
+        d.rounded_rectangle([w // 2 - 14, int(h * .3), w // 2 + 14, int(h * .46)], 6, fill=(214, 170, 80))
+    im.save(path)
+    return path
+
+
+def loaded(page: Page, selector: str) -> None:
+    page.wait_for_function(f"() => {{ const i = [...document.querySelectorAll('{selector}')].pop();"
+                           " return Boolean(i && i.complete && i.naturalWidth > 0); }")
+
+
+def shoot_images_and_quick_replies(browser: Browser, base: str, out: Path, buyer: Page, answerer: AgentApi,
+                                   conv_id: int) -> list[Path]:
+    """images.png: the buyer sends a photo, the agent a picture back (workspace left, widget right);
+    quick-replies.png: the agent's own pinned quick replies, one used on the same conversation."""
+    tmp = Path(tempfile.mkdtemp(prefix="kefu-photos-"))
+    widget = buyer.context.new_page()
+    widget.set_viewport_size({"width": 380, "height": 820})
+    widget.goto(f"{base}/widget/{SHOP}")
+    widget.locator("#wg-input").fill("还有个问题，上次买的羽绒服拉链头掉了，您看下照片")
+    widget.locator("#wg-input").press("Enter")
+    widget.locator(".media-input").set_input_files(str(photo(tmp / "拉链.jpg", (92, 124, 170), (800, 600), True)))
+    expect(widget.locator(".msg--buyer .msg-status").last).to_have_text("已送达")
+    loaded(widget, ".msg--buyer .media-img")
+    templates = {t["shortcut"]: t["id"] for t in answerer.get("/api/kb/templates")["templates"]}
+    answerer.put("/api/quick-replies/mine", {"items": [
+        {"template_id": templates["hi"]}, {"template_id": templates["wait"]},
+        {"label": "要照片", "text": "麻烦您拍一下问题处的照片发给我，我马上帮您处理～"},
+        {"template_id": templates["hh"]}, {"template_id": templates["bye"]}]})
+    agent = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    log_in(agent, base, answerer.me["username"])
+    agent.goto(f"{base}/agent#c{conv_id}")
+    loaded(agent, ".m--buyer .media-img")
+    agent.locator("#reply").fill("亲，拉链头可以免费补寄，装的时候从这里卡进去就行，我把位置标给您")
+    agent.locator("#reply").press("Enter")
+    agent.locator(".media-input").set_input_files(str(photo(tmp / "位置.png", (120, 150, 120), (600, 600), False)))
+    loaded(agent, ".m--agent .media-img")
+    loaded(widget, ".msg--agent .media-img")
+    expect(agent.locator(".m--agent .m-receipt").last).to_have_text("已读")
+    settle(agent)
+    settle(widget)
+    left, right = tmp / "workspace.png", tmp / "widget.png"
+    agent.screenshot(path=left)
+    widget.screenshot(path=right)
+    sheet = Image.new("RGB", (1280 + 428, 900), (233, 237, 245))
+    sheet.paste(Image.open(left), (0, 0))
+    sheet.paste(Image.open(right), (1280 + 24, 40))
+    shots = [out / "images.png"]
+    sheet.save(shots[-1])
+
+    agent.set_viewport_size(VIEWPORT)
+    agent.reload()
+    agent.locator("[data-tab=mine]").click()
+    agent.goto(f"{base}/agent#c{conv_id}")
+    quick = agent.locator("#quick .quick-btn", has_text="要照片")
+    quick.click()
+    expect(agent.locator("#reply")).to_have_value("麻烦您拍一下问题处的照片发给我，我马上帮您处理～")
+    settle(agent)
+    shots.append(out / "quick-replies.png")
+    agent.screenshot(path=shots[-1])
+    return shots
+
+
 def settle(page: Page) -> None:
     page.evaluate("document.fonts.ready")
     page.wait_for_timeout(400)
@@ -136,7 +221,9 @@ def shoot(base: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     boss = AgentApi(base, "laowang")
     conv, holder = best_conversation(boss)
-    seller = next(a for a in boss.get("/api/agents")["agents"] if a["group"] == "售前" and a["role"] == "agent")
+    # a 售前 login for a person (the demo's simulated colleagues answer by themselves)
+    seller = next(a for a in boss.get("/api/agents")["agents"]
+                  if a["group"] == "售前" and a["role"] == "agent" and a["username"] not in SIMULATED)
     answerer = AgentApi(base, seller["username"])
     shots = []
     with sync_playwright() as p:
@@ -203,6 +290,9 @@ def shoot(base: str, out: Path) -> list[Path]:
             sup.screenshot(path=shots[-1])
             shots.append(out / "queue.png")
             sup.locator("#sv-queue-panel").screenshot(path=shots[-1])
+
+            # 3b. Photos both ways, and the agent's own quick replies, on the buyer's conversation.
+            shots += shoot_images_and_quick_replies(browser, base, out, buyer, answerer, conv_id)
 
             # 4. The holder escalates; the senior it is offered to sees the context and a countdown.
             holder_api = AgentApi(base, holder["username"])

@@ -120,6 +120,8 @@ def test_agent_add_asks_for_the_password_hidden_and_twice_or_reads_stdin(monkeyp
             input_="first-try-pw\nsomething-else\nreal-secret-pw\nreal-secret-pw\n")
     assert r.exit_code == 0, r.output
     assert "do not match" in r.output and "secret" not in r.output and "first-try" not in r.output
+    # … in both languages, as every other line of the command (it said "Repeat for confirmation:")
+    assert "再输入一次 / Repeat the password" in r.output and "两次输入的密码不一致" in r.output
     # A script pipes it in.
     r = run(monkeypatch, tmp_path, "agent", "add", "bot", "--shop", "lucky", "--password-stdin",
             input_="piped-secret-pw\n")

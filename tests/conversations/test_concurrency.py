@@ -59,3 +59,32 @@ def test_concurrent_first_messages_open_one_conversation(world, client):
         return set(await asyncio.gather(*[first(i) for i in range(8)]))
 
     assert len(world.run(go)) == 1
+
+
+def test_a_read_receipt_never_carries_an_older_state_of_the_conversation(world, client):
+    """The buyer's read receipt, loaded just before the router assigned the chat and stored just after, told
+    every workspace the chat was waiting again: the agent's list flipped it back to 待接入 and the agent got a
+    second "新买家" notification. The receipt's event carries the conversation as it is when stored."""
+    from kefu.conversations.models import Conversation
+    from kefu.core.events import events_after
+    from kefu.routing.service import route_shop
+
+    shop = world.shop()
+    world.agent(shop, group="售后")  # logged in: online
+    tokens = client.app.state.visitor_tokens
+
+    async def go():
+        async with world.db.transaction() as s:
+            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
+            msg, conv, _ = await service.post_buyer_message(s, customer, "我要退货")
+        async with world.db.transaction() as reader:
+            stale = await reader.get(Conversation, conv.id)  # the buyer's receipt reads the chat: still waiting
+            assert stale.status == "waiting"
+            async with world.db.transaction() as router:
+                assert await route_shop(router, shop.id)  # meanwhile the router assigns it, and commits
+            await service.mark_read(reader, stale, "buyer", msg.seq)
+        async with world.db.transaction() as s:
+            return [e for e in await events_after(s, shop.id, 0) if e["type"] == "conversation.read"]
+
+    [receipt] = world.run(go)
+    assert receipt["data"]["conversation"]["status"] == "assigned"

@@ -76,3 +76,28 @@ def test_redis_bus_fans_out_between_two_instances():
     got_one, got_two = asyncio.run(go())
     assert [e["id"] for e in got_two] == [1, 3] and got_two[0]["data"]["text"] == "跨实例"
     assert [e["id"] for e in got_one] == [1, 3]
+
+
+def test_replayed_events_say_when_they_happened_in_utc(world):
+    """The supervisor's alerts list showed replayed alerts at the time the page loaded: the page read a field
+    events do not have, and on SQLite the replayed ``at`` had no time zone (a browser in Beijing would read it
+    as local time, 8 hours off). Live and replayed events carry the same, zone-qualified moment."""
+    from datetime import datetime
+
+    shop = world.shop()
+
+    async def go():
+        sub = bus.subscribe(shop.id)
+        try:
+            async with world.db.transaction() as s:
+                await events.record(s, shop.id, "supervisor.alert", {"kind": "chats_requeued"}, private=True)
+            live = await asyncio.wait_for(sub.get(), 5)
+            async with world.db.transaction() as s:
+                [stored] = await events.events_after(s, shop.id, 0)
+            return live, stored
+        finally:
+            bus.unsubscribe(sub)
+
+    live, stored = world.run(go)
+    assert datetime.fromisoformat(stored["at"]).utcoffset() is not None
+    assert datetime.fromisoformat(stored["at"]) == datetime.fromisoformat(live["at"])

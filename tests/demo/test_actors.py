@@ -108,11 +108,22 @@ def test_people_nobody_plays_are_sent_away_at_the_start(world, frozen):
     shop = world.shop("演示小店")
     sim = world.agent(shop, name="阿琳", group="投诉")
     absent = world.agent(shop, name="小李", group="售前")  # logged in, then nobody at the keyboard
+    waiting = world.buyer(shop).send("这件羽绒服有黑色M码吗").json()["conversation_id"]
+    assert world.run(route_shop_of, world, shop) == [(waiting, absent.id)]
     frozen.advance(seconds=600)
     actors = DemoActors(world.db, slug=shop.slug, simulated=frozenset({sim.info["username"]}), seats={})
     assert world.run(actors.send_absent_away) == 1
     assert row(world, Agent, absent.id).presence == "away"
     assert row(world, Agent, sim.id).presence == "online"
+    # Their buyer waits for someone else now, and whoever logs in as 小李 is not told "1 个会话因您离开已转回排队"
+    # for what the demo did (a newcomer saw it on their first login).
+    assert row(world, Conversation, waiting).status == "waiting"
+    assert row(world, Agent, absent.id).moved_unseen == 0
+
+
+async def route_shop_of(world, shop):
+    async with world.db.transaction() as s:
+        return await route_shop(s, shop.id)
 
 
 def test_simulated_senior_accepts_an_escalation_and_answers_the_buyer(world, frozen):

@@ -220,3 +220,17 @@ def test_resolution_stats():
     s = rules.resolution_stats(rows)
     assert s == {"conversations": 4, "resolved": 1, "handoffs": 1, "resolution_rate": 0.25, "rated": 2,
                  "helpful_rate": 0.5}
+
+
+def test_a_new_clear_question_after_a_clarifying_one_is_not_a_failure():
+    """On a new shop's starter kit, "多久能发货？" got options (two strong, close articles); the buyer's next
+    question "发票怎么开" (again two strong, close articles) got "抱歉没能帮上忙，正在为您转接人工客服". Strong
+    matches too close to call are asked about, whatever came before; only weak readings add up to a handoff."""
+    first = bot_decide("多久能发货？", cands(0.97, 0.96, 0.84, margin=0.01))
+    assert first.action == "clarify" and first.low_streak == 0
+    second = bot_decide("发票怎么开", cands(0.95, 0.95, 0.91, margin=0.01), low_streak=first.low_streak,
+                        pending_options=first.options)
+    assert second.action == "clarify" and [o["title"] for o in second.options] == ["问题1", "问题2", "问题3"]
+    after_weak = bot_decide("发票怎么开", cands(0.95, 0.95, margin=0.01), low_streak=1)
+    assert after_weak.action == "clarify" and after_weak.low_streak == 1
+    assert bot_decide("随便吧", cands(0.3), low_streak=1).action == "handoff"  # two weak readings in a row

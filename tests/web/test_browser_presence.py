@@ -123,6 +123,12 @@ def test_a_supervisor_who_only_watches_is_not_routed_to_until_online(server):
             expect(boss.locator("#presence")).to_have_value("away")  # watching: not routed to
 
             buyer = buyer_page(browser, server, errors, "buyer", lang="en")
+            # English text quotes with Latin quotation marks, not the CJK fonts' full-width ones ("tap “Talk to a
+            # person” any time" had gaps around the quoted words)
+            quote_em = buyer.evaluate("""() => { const s = document.createElement('span'); s.textContent = '“';
+                document.body.append(s); const w = s.getBoundingClientRect().width;
+                const em = parseFloat(getComputedStyle(s).fontSize); s.remove(); return w / em; }""")
+            assert quote_em < 0.7, quote_em
             send(buyer, "Do you have this jacket in black?")
             expect(buyer.locator("#wg-queue")).to_have_text(
                 "No agent is online right now. Leave us a message and we'll reply as soon as an agent is back.")

@@ -26,13 +26,15 @@ def server(tmp_path_factory):
     env = server_env(data, "routing-test")
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(queue_shop=f"queue-{tag}", esc_shop=f"esc-{tag}", queue_agent=f"wang-{tag}",
-                            busy_agent=f"zhou-{tag}", agent=f"li-{tag}", senior=f"chen-{tag}")
+                            busy_agent=f"zhou-{tag}", agent=f"li-{tag}", senior=f"chen-{tag}", boss=f"boss-{tag}")
     kefu(env, "shop", "add", names.queue_shop, "小鹿优选旗舰店")
     kefu(env, "shop", "add", names.esc_shop, "小鹿家居")
     kefu(env, "agent", "add", names.queue_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小王",
          "--group", "售后")
     kefu(env, "agent", "add", names.busy_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小周",
          "--group", "售后", "--max-chats", "1")
+    kefu(env, "agent", "add", names.boss, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "王主管",
+         "--role", "supervisor", "--group", "售后")
     kefu(env, "agent", "add", names.agent, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "小李",
          "--group", "售后")
     kefu(env, "agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
@@ -95,6 +97,16 @@ def test_waiting_buyers_see_their_place_until_an_agent_serves_them(server):
             # A reload asks the server where the buyer stands (positions are not replayed).
             second.reload()
             expect(second.locator("#wg-queue .wg-queue-pos")).to_have_text("第 2 位")
+
+            # The supervisor's queue says the same: the first is next up (it showed "—", as if unknown).
+            boss = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
+            watch(boss, "boss", errors)
+            boss.goto(f"{server.base}/agent/login?next=/supervisor")
+            boss.fill("input[name=username]", server.boss)
+            boss.fill("input[name=password]", PASSWORD)
+            boss.click("button[type=submit]")
+            boss.wait_for_url(f"{server.base}/supervisor")
+            expect(boss.locator("#sv-queue .q-eta")).to_have_text(["下一位接入", re.compile("^4分")])
 
             # An agent logs in and is online: the router serves both; the places disappear.
             agent = browser.new_context(locale="zh-CN").new_page()

@@ -325,3 +325,13 @@ def test_supervisor_page_has_queue_alerts_and_greeting_rate(web, world):
     assert "Queue · by priority" in page and "Why here" in page
     assert boss.get("/api/routing/queue").status_code == 200  # what the page asks for
     assert boss.get("/api/routing/stats?hours=24").status_code == 200
+
+
+def test_english_counts_read_right_for_one():
+    """The workspace said "1 chats went back to the queue while you were away" and the supervisor's alerts
+    "· 1 chats": an English line with a count never puts a plural noun after 1."""
+    plural_after_one = re.compile(r"(?<![\d/.])1 (?!of\b)[a-z]+s\b")
+    for key, text in EN.items():
+        if "{n}" in text:
+            line = text.replace("{n}", "1").replace("{total}", "5").replace("{max}", "5")
+            assert not plural_after_one.search(line), (key, line)

@@ -116,7 +116,11 @@ def read_password(password: str | None, password_stdin: bool) -> str:
         if not line:
             fail("标准输入里没有密码", "no password on stdin")
         return line.rstrip("\r\n")
-    return typer.prompt("密码 / Password", hide_input=True, confirmation_prompt=True)
+    while True:  # click's own confirmation speaks English only ("Repeat for confirmation", "do not match")
+        first = typer.prompt("密码 / Password", hide_input=True)
+        if typer.prompt("再输入一次 / Repeat the password", hide_input=True) == first:
+            return first
+        typer.echo("两次输入的密码不一致，请重新输入 / The two passwords do not match, try again", err=True)
 
 
 def agent_add(username: str,

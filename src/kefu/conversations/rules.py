@@ -97,6 +97,15 @@ def stored_analysis(analysis: dict) -> dict:
     return out
 
 
+def opened_by_small_talk(intent: str | None, confidence: float | None) -> bool:
+    """The buyer has only said hello (or sent an image) so far: greetings leave the intent as "other" with no
+    confidence (conversation_mood), so routing can wait a moment for what they want."""
+    return intent is None or (intent == "other" and not confidence)
+
+
+ASKED_FOR_A_PERSON = 0.01  # the intent confidence of a chat whose buyer only said hello and pressed 转人工
+
+
 def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_anger: float, prev_abusive: bool,
                       analysis: dict) -> dict:
     """Fold one buyer message's analysis into the conversation's intent and emotion.

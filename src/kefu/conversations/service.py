@@ -315,6 +315,9 @@ async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq:
             return conv
         conv.buyer_read_seq = seq
     await session.flush()
+    # The row may have changed since it was loaded (the router assigned it meanwhile): the receipt must not
+    # tell the workspaces an older status. After our UPDATE the row is ours, so this read is the latest.
+    await session.refresh(conv)
     await events.record(session, conv.shop_id, names.CONVERSATION_READ,
                         {"reader": reader, "seq": seq, "conversation": await payload(session, conv)},
                         conversation_id=conv.id, customer_id=conv.customer_id)
@@ -381,6 +384,8 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
             return dup, conv, False
     msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
                         analysis={"human_request": True})
+    if rules.opened_by_small_talk(conv.intent, conv.intent_confidence):  # asking for a person is a request
+        conv.intent, conv.intent_confidence = "other", rules.ASKED_FOR_A_PERSON
     if bot.bot_may_speak(conv) and await kb.has_articles(session, conv.shop_id):
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
     return msg, conv, True

@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kefu.core.clock import as_utc
 from kefu.core.db import Base, BigId, advisory_xact_lock, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def event_dict(ev: Event) -> dict[str, Any]:
         "customer_id": ev.customer_id,
         "private": ev.private,
         "data": ev.payload,
-        "at": ev.created_at.isoformat() if ev.created_at else None,
+        # SQLite gives naive datetimes back: always say it is UTC, so a browser shows the right local time
+        "at": as_utc(ev.created_at).isoformat() if ev.created_at else None,
     }
 
 

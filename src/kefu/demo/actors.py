@@ -43,6 +43,7 @@ from kefu.demo.data import AGENTS, SIMULATED
 from kefu.handoffs import service as handoffs
 from kefu.handoffs.models import Handoff
 from kefu.knowledge import service as kb
+from kefu.routing import service as routing
 from kefu.routing.rules import DEFAULT as POLICY
 from kefu.shops.models import Shop
 from kefu.shops.rules import DEMO_SLUG
@@ -126,6 +127,10 @@ class DemoActors:
             absent = [p for p in found[2] if p.presence == "online" and agents.is_silent(p)]
             for person in absent:
                 await agents.set_presence(s, person, "away", reason="silent")
+                # Nobody was at their desk: their waiting buyers go back to the queue now, and whoever logs in as
+                # them later is not greeted with "N 个会话因您离开已转回排队" for what the demo did.
+                await routing.requeue_absent(s, person.id)
+                person.moved_unseen = 0
             return len(absent)
 
     async def step(self) -> dict:

@@ -11,7 +11,7 @@ from kefu.knowledge.bot_text import BOT_TEXT
 from kefu.knowledge.rules import ANSWER_AT, MARGIN_AT, SUGGEST_AT
 from kefu.nlu import rules as nlu
 
-MAX_LOW_TURNS = 2  # the second low-confidence message in a row goes to a human
+MAX_LOW_TURNS = 2  # the second weak (low-confidence) message in a row goes to a human
 CLARIFY_OPTIONS = 3
 _PICK = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
 _PICK_RE = re.compile(r"^\s*(?:选|要|是)?\s*(?:第\s*)?([123一二两三])\s*(?:个|条|项)?\s*[.。、)）]?\s*"
@@ -130,7 +130,10 @@ def bot_decide(text: str, candidates: list[Candidate], *, low_streak: int = 0, w
     if followed is not None:
         return BotDecision("answer", "follow_up", followed.get("answer_text", ""), article_id=followed["article_id"],
                            confidence=followed.get("match", 0.0))
-    streak = low_streak + 1
+    # Strong matches too close to call ("发票怎么开": 如何申请发票 / 能开增值税专用发票吗) are a question to the
+    # buyer, not a failure: only a weak reading counts towards handing off (MAX_LOW_TURNS in a row).
+    ambiguous = top is not None and top.confidence >= answer_at
+    streak = low_streak if ambiguous else low_streak + 1
     if streak >= MAX_LOW_TURNS:
         return BotDecision("handoff", "low_confidence", say["low_confidence"],
                            confidence=top.confidence if top else 0.0, low_streak=streak)

@@ -51,6 +51,10 @@ class Policy:
     escalation_accept_seconds: float = 60.0
     break_minutes: float = 10.0
     emotion_groups_first: bool = True
+    # A buyer who has only said hello ("在吗", "你好", an image) has not said what they want, so not which group
+    # should serve them: routing waits this long for their question (most follow within seconds) before
+    # sending them to the default group, so a delivery complaint opened with "在吗" does not sit in 售前.
+    undecided_hold_seconds: float = 8.0
 
 
 DEFAULT = Policy()
@@ -71,6 +75,7 @@ class Waiting:
     previous_agent_at: datetime | None = None
     pinned: bool = False  # a transfer to a group: that group only, never another group's agents
     not_agent_id: int | None = None  # the agent who transferred it away: never routed back to them
+    undecided: bool = False  # only small talk so far (see Policy.undecided_hold_seconds)
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,12 @@ def pick_agent(w: Waiting, agents: Sequence[AgentState], now: datetime, policy: 
                                     a.idle_since or far_past, a.id))
 
 
+def held_for_question(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> bool:
+    """Whether routing still waits for this buyer to say what they want (Policy.undecided_hold_seconds)."""
+    return (w.undecided and not w.pinned and not w.escalated
+            and now - w.waiting_since < timedelta(seconds=policy.undecided_hold_seconds))
+
+
 def plan(waiting: Iterable[Waiting], agents: Sequence[AgentState], now: datetime, policy: Policy = DEFAULT,
          order: str = "priority") -> list[tuple[int, int]]:
     """Assign as many waiting buyers as seats allow, in queue order: [(conversation_id, agent_id), …].
@@ -284,6 +295,8 @@ def plan(waiting: Iterable[Waiting], agents: Sequence[AgentState], now: datetime
     for w in queue:
         if not any(a.presence == "online" and a.free > 0 for a in seats.values()):
             break
+        if held_for_question(w, now, policy):
+            continue
         chosen = pick_agent(w, list(seats.values()), now, policy)
         if chosen is None:
             continue

@@ -17,6 +17,7 @@ from kefu.agents.rules import ROUTABLE_ROLES
 from kefu.agents.service import BREAK_TIMER, agent_out, is_silent, loads, set_presence  # noqa: F401 (BREAK_TIMER)
 from kefu.conversations import service as chats
 from kefu.conversations.models import Conversation, Message
+from kefu.conversations.rules import opened_by_small_talk
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, now
 from kefu.core.db import advisory_xact_lock
@@ -43,8 +44,8 @@ async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bo
     previous agent, which choosing an agent needs and a place in the queue does not."""
     c = Conversation
     rows = (await session.execute(  # columns, not ORM objects: ~7x faster with thousands waiting at a peak
-        select(c.id, c.customer_id, c.waiting_since, c.created_at, c.intent, c.anger, c.abusive, c.group,
-               c.escalated, c.group_pinned, c.transferred_by_id, Customer.vip_level)
+        select(c.id, c.customer_id, c.waiting_since, c.created_at, c.intent, c.intent_confidence, c.anger, c.abusive,
+               c.group, c.escalated, c.group_pinned, c.transferred_by_id, Customer.vip_level)
         .join(Customer, Customer.id == c.customer_id)
         .where(c.shop_id == shop_id, c.status == "waiting"))).all()
     if not rows:
@@ -56,7 +57,8 @@ async def shop_state(session: AsyncSession, shop_id: int, *, previous_agents: bo
         prev_agent, prev_at = previous.get(r.customer_id, (None, None))
         waiting[r.id] = Waiting(r.id, as_utc(r.waiting_since or r.created_at), r.intent, r.anger or 0.0,
                                 bool(r.abusive), r.vip_level or 0, r.group, bool(r.escalated), prev_agent, prev_at,
-                                bool(r.group_pinned), r.transferred_by_id if r.group_pinned else None)
+                                bool(r.group_pinned), r.transferred_by_id if r.group_pinned else None,
+                                opened_by_small_talk(r.intent, r.intent_confidence))
     agents = await agent_states(session, shop_id)
     return ShopState(now(), waiting, {r.id: r.customer_id for r in rows}, agents)
 

@@ -298,7 +298,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "alerts_title": ("主管提醒", "Alerts"),
     "alerts_empty": ("暂无提醒", "No alerts"),
     "run_routing": ("立即分配", "Route now"),
-    "routed_ok": ("已分配 {n} 位买家", "Assigned {n} buyers"),
+    "routed_ok": ("已分配 {n} 位买家", "Buyers assigned: {n}"),
     "break_left_short": ("还剩 {t}", "{t} left"),
     # --- admin -------------------------------------------------------------------------------
     "admin_title": ("客服管理", "Team admin"),

@@ -14,12 +14,12 @@ ROUTING_STRINGS: dict[str, tuple[str, str]] = {
     "presence_watch_help": ("“在线”时系统会为您分配买家；只查看时请保持“离开”。",
                             "Online: buyers are routed to you. Stay Away to only watch."),
     # --- chats moved back to the queue while the agent was away (moved-notice.js) ---------------------
-    "moved_notice": ("{n} 个会话因您离开已转回排队", "{n} chats went back to the queue while you were away"),
+    "moved_notice": ("{n} 个会话因您离开已转回排队", "Chats moved back to the queue while you were away: {n}"),
     "moved_notice_ok": ("知道了", "Got it"),
     # --- supervisor alerts and queue (supervisor.js, sv-queue.js) -----------------------------------
     "alert_chats_requeued": ("{agent} 不在线，其未回复的会话已转回排队（保留原等待时长）",
                              "{agent} is away: their unanswered chats went back to the queue (waiting time kept)"),
-    "alert_count": ("{n} 个会话", "{n} chats"),
+    "alert_count": ("{n} 个会话", "chats: {n}"),
     "alert_unstaffed_售前": ("售前组暂无可接待的在线客服，{buyer} 等买家正在等待",
                            "Nobody online can serve Pre-sales: {buyer} and others are waiting"),
     "alert_unstaffed_售后": ("售后组暂无可接待的在线客服，{buyer} 等买家正在等待",
@@ -29,5 +29,6 @@ ROUTING_STRINGS: dict[str, tuple[str, str]] = {
     "alert_unstaffed_emotion_support": ("暂无在线的情绪安抚专员，{buyer} 等买家正在等待",
                                         "No emotional-support agent is online: {buyer} and others are waiting"),
     "queue_no_agent": ("无人可接", "nobody online"),
+    "queue_eta_next": ("下一位接入", "next up"),  # first in a line someone online serves (it showed "—")
     "queue_no_agent_help": ("没有在线且能接待该买家的客服", "No agent online can serve this buyer"),
 }

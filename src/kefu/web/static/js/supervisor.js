@@ -147,7 +147,7 @@ function renderAlerts() {
 }
 
 function addAlert(ev, live) {
-  alerts.unshift({ ...ev, created_at: ev.created_at || new Date().toISOString() });
+  alerts.unshift({ ...ev, created_at: ev.at || new Date().toISOString() }); // when it happened, not when seen
   renderAlerts();
   if (live) toast(alertLine(ev), 'error');
 }

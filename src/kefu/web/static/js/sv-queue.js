@@ -57,7 +57,7 @@ export function initQueue(o) {
         h('td', null, h('div', { class: 'q-reasons' }, ...q.reasons.map((r) => reasonChip(r, waitedNow(q))))),
         h('td', { class: 'q-eta' }, q.no_agent // nobody online can serve this buyer: say so, no made-up wait
           ? h('span', { class: 'chip chip--nobody', title: t('queue_no_agent_help'), text: t('queue_no_agent') })
-          : q.eta_seconds > 0 ? duration(q.eta_seconds) : '—'),
+          : q.eta_seconds > 0 ? duration(q.eta_seconds) : q.eta_seconds === 0 ? t('queue_eta_next') : '—'),
         h('td', null, h('span', { class: 'tag', text: t(`group_${q.group}`) })),
         h('td', { class: 'sv-action' }, h('div', { class: 'row-actions' },
           h('button', { type: 'button', class: 'btn btn-small', text: t('take_over'),
