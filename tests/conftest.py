@@ -16,11 +16,47 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kefu.app import create_app
+from kefu.core import security
 from kefu.core.config import Settings, normalize_database_url
 from kefu.core.db import Database
 
 PASSWORD = "correct-horse-1"
 _counter = itertools.count(1)
+
+
+class MemoHasher:
+    """The product's argon2 hasher (same parameters), memoised per test process: a password is hashed once and
+    a (hash, password) pair verified once. argon2 is slow on purpose (~0.2 s a call) and the tests make hundreds
+    of agents with one password: unmemoised it was a third of the suite's time. Both are pure functions of
+    their inputs but for the salt, so agents with the same password share one real argon2 hash."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.hashes: dict[str, str] = {}
+        self.verified: dict[tuple[str, str], bool | Exception] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self.hashes:
+            self.hashes[password] = self.real.hash(password)
+        return self.hashes[password]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        key = (password_hash, password)
+        if key not in self.verified:
+            try:
+                self.verified[key] = self.real.verify(password_hash, password)
+            except Exception as exc:  # VerificationError, InvalidHashError: raised again on every call
+                self.verified[key] = exc
+        outcome = self.verified[key]
+        if isinstance(outcome, Exception):
+            raise type(outcome)(*outcome.args)
+        return outcome
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+security._hasher = MemoHasher(security._hasher)
 
 
 def pg_url() -> str | None:
