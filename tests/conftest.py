@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import os
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,17 @@ def frozen():
         yield clock
     finally:
         clock.unfreeze()
+
+
+# ---------------------------------------------------------------- order of the files on the xdist workers
+# `--dist loadfile` hands each worker whole files. xdist queues them by number of tests, so the browser files
+# (few tests, a server and Chromium each: the slowest files) came last and one worker ran on alone at the end.
+# Here they go first, most browser tests first, and the many small files even out the finish.
+def pytest_configure(config):
+    if getattr(config.option, "dist", "no") == "loadfile":
+        config.option.loadscopereorder = False  # keep the order below (pytest-xdist ≥ 3.6)
+
+
+def pytest_collection_modifyitems(config, items):
+    browser = Counter(item.path for item in items if item.get_closest_marker("browser"))
+    items.sort(key=lambda item: -browser[item.path])  # stable: files stay whole and in order

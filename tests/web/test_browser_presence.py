@@ -113,6 +113,8 @@ def test_buyers_hear_the_truth_about_their_wait_transfers_and_an_absent_agent(se
             expect(second.locator("#wg-sub")).to_have_text("客服 小张 为您服务")
             agent.locator(".conv-item", has_text="退货的话怎么寄回").click()
             agent.locator("[data-handoff=transfer]").click()
+            # the dialog draws its targets again once the team has loaded, which would drop an earlier choice
+            expect(agent.locator("input[name=target][value^='agent:']")).to_have_count(1)
             agent.locator("input[name=target][value='group:投诉']").check()
             agent.locator("#handoff-submit").click()
             expect(agent.locator("#handoff-dialog")).to_be_hidden()
