@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -231,3 +232,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     browser = Counter(item.path for item in items if item.get_closest_marker("browser"))
     items.sort(key=lambda item: -browser[item.path])  # stable: files stay whole and in order
+
+
+def pytest_unconfigure(config):
+    browser = sys.modules.get("tests.web.browser")
+    if browser is not None:
+        browser.stop_servers()  # the kefu servers the browser tests shared

@@ -1,6 +1,10 @@
 """Shared setup of the browser tests: Debian's Chromium, and a real kefu server in a subprocess on its own
 port (its shops and agents made with the CLI). With KEFU_DATABASE_URL=postgres… the database is shared with
-the other tests, which is fine: each browser test makes its own shops."""
+the other tests, which is fine: each browser test makes its own shops.
+
+A server costs seconds of CPU to start, so a test process keeps one per set of settings (the ``extra`` of
+server_env): the modules that ask for the same settings get the same data dir, database and server, each with
+its own shops and agents; the servers stop when the tests end (stop_servers)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -74,20 +79,37 @@ def add_team(env: dict, slug: str, shop_name: str, password: str, *agents: tuple
                 for username, name, role in agents))
 
 
+_envs: dict[tuple, dict] = {}  # settings (server_env's extra) -> the environment of their shared server
+_servers: dict[str, tuple[subprocess.Popen, str, IO]] = {}  # data dir -> (process, base URL, log)
+
+
 def server_env(data: Path, secret: str, **extra: str) -> dict:
-    """The server's environment: its own data dir and secret; SQLite in ``data`` unless PostgreSQL is set."""
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,
-           "KEFU_LOG_LEVEL": "warning", **extra}
-    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
-        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
-    return env
+    """The server's environment: its data dir and secret; SQLite in the data dir unless PostgreSQL is set. The
+    first module asking for these settings (``extra``) gives its ``data`` and ``secret``; later ones share them."""
+    key = tuple(sorted(extra.items()))
+    if key not in _envs:
+        env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,
+               "KEFU_LOG_LEVEL": "warning", **extra}
+        if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
+            env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+        _envs[key] = env
+    return dict(_envs[key])
 
 
 @contextmanager
 def serving(env: dict, data: Path) -> Iterator[str]:
-    """Run `kefu serve` until the block ends; yields its base URL once /healthz answers."""
+    """Yields the base URL of `kefu serve` for ``env`` once /healthz answers: started on first use, shared by the
+    later modules with the same settings, stopped by stop_servers (a server that died is started again)."""
+    data = Path(env["KEFU_DATA_DIR"])
+    proc, base, _log = _servers.get(str(data), (None, "", None))
+    if proc is None or proc.poll() is not None:
+        _servers[str(data)] = proc, base, _log = _start(env, data)
+    yield base
+
+
+def _start(env: dict, data: Path) -> tuple[subprocess.Popen, str, IO]:
     port = free_port()
-    log = (data / "server.log").open("w")
+    log = (data / "server.log").open("a")
     proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -96,16 +118,20 @@ def serving(env: dict, data: Path) -> Iterator[str]:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
                 if r.status == 200:
-                    break
+                    return proc, base, log
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            log.close()
             pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
         time.sleep(0.1)
-    try:
-        yield base
-    finally:
+
+
+def stop_servers() -> None:
+    """Stop every server this process started (called when the tests end)."""
+    while _servers:
+        _data, (proc, _base, log) = _servers.popitem()
         proc.terminate()
         try:
             proc.wait(10)
