@@ -4,6 +4,7 @@ count in the title) and can mute; quick replies are pinned in the workspace and 
 
 from __future__ import annotations
 
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -74,6 +75,8 @@ def test_english_talk_to_a_person_is_an_action_in_english(server):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{server.base}/widget/{server.slug}?lang=en")
             expect(page.locator("#wg-human")).to_have_text("Talk to a person")
+            # the button does nothing until the widget has its session: wait until it is connected
+            expect(page.locator("#wg-conn")).to_have_class(re.compile(r"is-online"))
             page.locator("#wg-human").click()
             expect(page.locator(".msg--system .msg-bubble")).to_have_text([EN_LINE])
             expect(page.locator(".msg--buyer")).to_have_count(0)  # no "转人工" put in the buyer's mouth
