@@ -4,7 +4,7 @@ the other tests, which is fine: each browser test makes its own shops.
 
 A server costs seconds of CPU to start, so a test process keeps one per set of settings (the ``extra`` of
 server_env): the modules that ask for the same settings get the same data dir, database and server, each with
-its own shops and agents; the servers stop when the tests end (stop_servers)."""
+its own shops and agents; the servers stop when the tests end (stop_servers). Not on PostgreSQL: see serving."""
 
 from __future__ import annotations
 
@@ -98,9 +98,18 @@ def server_env(data: Path, secret: str, **extra: str) -> dict:
 
 @contextmanager
 def serving(env: dict, data: Path) -> Iterator[str]:
-    """Yields the base URL of `kefu serve` for ``env`` once /healthz answers: started on first use, shared by the
-    later modules with the same settings, stopped by stop_servers (a server that died is started again)."""
+    """Yields the base URL of `kefu serve` for ``env`` once /healthz answers. On SQLite (the server's own database)
+    it is started on first use, shared by the later modules with the same settings and stopped by stop_servers (one
+    that died is started again). On PostgreSQL, whose database the other tests use too, its timers and router must
+    not run beside them: it serves this block only."""
     data = Path(env["KEFU_DATA_DIR"])
+    if not env["KEFU_DATABASE_URL"].startswith("sqlite"):
+        proc, base, log = _start(env, data)
+        try:
+            yield base
+        finally:
+            _stop(proc, log)
+        return
     proc, base, _log = _servers.get(str(data), (None, "", None))
     if proc is None or proc.poll() is not None:
         _servers[str(data)] = proc, base, _log = _start(env, data)
@@ -128,13 +137,17 @@ def _start(env: dict, data: Path) -> tuple[subprocess.Popen, str, IO]:
         time.sleep(0.1)
 
 
+def _stop(proc: subprocess.Popen, log: IO) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def stop_servers() -> None:
-    """Stop every server this process started (called when the tests end)."""
+    """Stop every shared server this process started (called when the tests end)."""
     while _servers:
         _data, (proc, _base, log) = _servers.popitem()
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
