@@ -4,7 +4,8 @@ the other tests, which is fine: each browser test makes its own shops.
 
 A server costs seconds of CPU to start, so a test process keeps one per set of settings (the ``extra`` of
 server_env): the modules that ask for the same settings get the same data dir, database and server, each with
-its own shops and agents; the servers stop when the tests end (stop_servers). Not on PostgreSQL: see serving."""
+its own shops and agents; the servers stop when the tests end (stop_servers). Not on PostgreSQL or Redis:
+see serving."""
 
 from __future__ import annotations
 
@@ -100,10 +101,10 @@ def server_env(data: Path, secret: str, **extra: str) -> dict:
 def serving(env: dict, data: Path) -> Iterator[str]:
     """Yields the base URL of `kefu serve` for ``env`` once /healthz answers. On SQLite (the server's own database)
     it is started on first use, shared by the later modules with the same settings and stopped by stop_servers (one
-    that died is started again). On PostgreSQL, whose database the other tests use too, its timers and router must
-    not run beside them: it serves this block only."""
+    that died is started again). On PostgreSQL or Redis, which the other tests use too, its timers, router and
+    events must not run beside them: it serves this block only."""
     data = Path(env["KEFU_DATA_DIR"])
-    if not env["KEFU_DATABASE_URL"].startswith("sqlite"):
+    if not env["KEFU_DATABASE_URL"].startswith("sqlite") or env.get("KEFU_REDIS_URL"):
         proc, base, log = _start(env, data)
         try:
             yield base
