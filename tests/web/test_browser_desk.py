@@ -147,6 +147,7 @@ def test_hidden_tab_alerts_then_quick_replies_are_pinned_and_used(server):
             agent.reload()
             expect(agent.locator("#notify-toggle")).to_have_text("已静音")
             agent.locator(".conv-item", has_text=SECOND).click()
+            expect(agent.locator("#chat-log")).to_contain_text(SECOND)  # loaded (a late load would undo the count)
             set_hidden(agent, True)
             say(buyer, "还在吗")
             expect(agent).to_have_title("(1) 客服工作台 · kefu 客服")
