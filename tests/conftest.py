@@ -9,18 +9,56 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kefu.app import create_app
+from kefu.core import security
 from kefu.core.config import Settings, normalize_database_url
 from kefu.core.db import Database
 
 PASSWORD = "correct-horse-1"
 _counter = itertools.count(1)
+
+
+class MemoHasher:
+    """The product's argon2 hasher (same parameters), memoised per test process: a password is hashed once and
+    a (hash, password) pair verified once. argon2 is slow on purpose (~0.2 s a call) and the tests make hundreds
+    of agents with one password: unmemoised it was a third of the suite's time. Both are pure functions of
+    their inputs but for the salt, so agents with the same password share one real argon2 hash."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.hashes: dict[str, str] = {}
+        self.verified: dict[tuple[str, str], bool | Exception] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self.hashes:
+            self.hashes[password] = self.real.hash(password)
+        return self.hashes[password]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        key = (password_hash, password)
+        if key not in self.verified:
+            try:
+                self.verified[key] = self.real.verify(password_hash, password)
+            except Exception as exc:  # VerificationError, InvalidHashError: raised again on every call
+                self.verified[key] = exc
+        outcome = self.verified[key]
+        if isinstance(outcome, Exception):
+            raise type(outcome)(*outcome.args)
+        return outcome
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+security._hasher = MemoHasher(security._hasher)
 
 
 def pg_url() -> str | None:
@@ -180,3 +218,23 @@ def frozen():
         yield clock
     finally:
         clock.unfreeze()
+
+
+# ---------------------------------------------------------------- order of the files on the xdist workers
+# `--dist loadfile` hands each worker whole files. xdist queues them by number of tests, so the browser files
+# (few tests, a server and Chromium each: the slowest files) came last and one worker ran on alone at the end.
+# Here they go first, most browser tests first, and the many small files even out the finish.
+def pytest_configure(config):
+    if getattr(config.option, "dist", "no") == "loadfile":
+        config.option.loadscopereorder = False  # keep the order below (pytest-xdist ≥ 3.6)
+
+
+def pytest_collection_modifyitems(config, items):
+    browser = Counter(item.path for item in items if item.get_closest_marker("browser"))
+    items.sort(key=lambda item: -browser[item.path])  # stable: files stay whole and in order
+
+
+def pytest_unconfigure(config):
+    browser = sys.modules.get("tests.web.browser")
+    if browser is not None:
+        browser.stop_servers()  # the kefu servers the browser tests shared

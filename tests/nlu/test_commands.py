@@ -74,7 +74,7 @@ def test_train_with_shop_lines(tmp_path, monkeypatch):
     from kefu.nlu import service
     from kefu.nlu.data import generate
 
-    monkeypatch.setattr(jobs, "MAX_ITER", 15)
+    monkeypatch.setattr(jobs, "MAX_ITER", 5)
     original = generate.intent_examples
     monkeypatch.setattr(generate, "intent_examples", lambda: original(per_label=20))
     monkeypatch.setattr(generate, "emotion_examples", lambda: [{"text": "气死了", "label": "angry"},

@@ -1,9 +1,15 @@
 """Shared setup of the browser tests: Debian's Chromium, and a real kefu server in a subprocess on its own
 port (its shops and agents made with the CLI). With KEFU_DATABASE_URL=postgres… the database is shared with
-the other tests, which is fine: each browser test makes its own shops."""
+the other tests, which is fine: each browser test makes its own shops.
+
+A server costs seconds of CPU to start, so a test process keeps one per set of settings (the ``extra`` of
+server_env): the modules that ask for the same settings get the same data dir, database and server, each with
+its own shops and agents; the servers stop when the tests end (stop_servers). Not on PostgreSQL or Redis:
+see serving."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -37,35 +44,82 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Runs `kefu` commands one after the other in one interpreter, as `python -m kefu` would run each: imports and
+# the migration check are paid once (≈1 s a command), and the first command that fails stops the batch.
+_EACH = """
+import json, sys
+from kefu.cli import app
+for args in json.loads(sys.argv[1]):
+    print("$ kefu", *args, flush=True)
+    try:
+        app(args, prog_name="kefu")
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            sys.exit(exc.code)
+"""
+
+
+def kefu_each(env: dict, *commands: tuple[str, ...]) -> None:
+    """Run each `kefu` command (a tuple of its arguments), in order, in one subprocess."""
+    commands = tuple(
+        (*args, "--no-starter") if args[:2] == ("shop", "add") and "--starter" not in args else args
+        for args in commands)  # an empty shop unless the test wants the starter kit (and its seconds)
+    done = subprocess.run([sys.executable, "-c", _EACH, json.dumps(commands)], env=env, capture_output=True,
+                          text=True, timeout=60 + 15 * len(commands))
+    assert done.returncode == 0, f"kefu failed:\n{done.stdout}\n{done.stderr}"
+
+
 def kefu(env: dict, *args: str) -> None:
-    if args[:2] == ("shop", "add") and "--starter" not in args:
-        args = (*args, "--no-starter")  # an empty shop unless the test wants the starter kit (and its seconds)
-    done = subprocess.run([sys.executable, "-m", "kefu", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    kefu_each(env, args)
 
 
 def add_team(env: dict, slug: str, shop_name: str, password: str, *agents: tuple[str, str, str]) -> None:
     """`kefu shop add`, then `kefu agent add` for each (username, display name, role) with one password."""
-    kefu(env, "shop", "add", slug, shop_name)
-    for username, name, role in agents:
-        kefu(env, "agent", "add", username, "--shop", slug, "--password", password, "--name", name, "--role", role)
+    kefu_each(env, ("shop", "add", slug, shop_name),
+              *(("agent", "add", username, "--shop", slug, "--password", password, "--name", name, "--role", role)
+                for username, name, role in agents))
+
+
+_envs: dict[tuple, dict] = {}  # settings (server_env's extra) -> the environment of their shared server
+_servers: dict[str, tuple[subprocess.Popen, str, IO]] = {}  # data dir -> (process, base URL, log)
 
 
 def server_env(data: Path, secret: str, **extra: str) -> dict:
-    """The server's environment: its own data dir and secret; SQLite in ``data`` unless PostgreSQL is set."""
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,
-           "KEFU_LOG_LEVEL": "warning", **extra}
-    if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
-        env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
-    return env
+    """The server's environment: its data dir and secret; SQLite in the data dir unless PostgreSQL is set. The
+    first module asking for these settings (``extra``) gives its ``data`` and ``secret``; later ones share them."""
+    key = tuple(sorted(extra.items()))
+    if key not in _envs:
+        env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_SECRET_KEY": secret + "-" + "k" * 40,
+               "KEFU_LOG_LEVEL": "warning", **extra}
+        if not os.environ.get("KEFU_DATABASE_URL", "").startswith("postgres"):
+            env["KEFU_DATABASE_URL"] = f"sqlite:///{data / 'kefu.db'}"
+        _envs[key] = env
+    return dict(_envs[key])
 
 
 @contextmanager
 def serving(env: dict, data: Path) -> Iterator[str]:
-    """Run `kefu serve` until the block ends; yields its base URL once /healthz answers."""
+    """Yields the base URL of `kefu serve` for ``env`` once /healthz answers. On SQLite (the server's own database)
+    it is started on first use, shared by the later modules with the same settings and stopped by stop_servers (one
+    that died is started again). On PostgreSQL or Redis, which the other tests use too, its timers, router and
+    events must not run beside them: it serves this block only."""
+    data = Path(env["KEFU_DATA_DIR"])
+    if not env["KEFU_DATABASE_URL"].startswith("sqlite") or env.get("KEFU_REDIS_URL"):
+        proc, base, log = _start(env, data)
+        try:
+            yield base
+        finally:
+            _stop(proc, log)
+        return
+    proc, base, _log = _servers.get(str(data), (None, "", None))
+    if proc is None or proc.poll() is not None:
+        _servers[str(data)] = proc, base, _log = _start(env, data)
+    yield base
+
+
+def _start(env: dict, data: Path) -> tuple[subprocess.Popen, str, IO]:
     port = free_port()
-    log = (data / "server.log").open("w")
+    log = (data / "server.log").open("a")
     proc = subprocess.Popen([sys.executable, "-m", "kefu", "serve", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -74,19 +128,27 @@ def serving(env: dict, data: Path) -> Iterator[str]:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
                 if r.status == 200:
-                    break
+                    return proc, base, log
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            log.close()
             pytest.fail(f"server did not start:\n{(data / 'server.log').read_text()}")
         time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen, log: IO) -> None:
+    proc.terminate()
     try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def stop_servers() -> None:
+    """Stop every shared server this process started (called when the tests end)."""
+    while _servers:
+        _data, (proc, _base, log) = _servers.popitem()
+        _stop(proc, log)

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu_each, needs_chromium, server_env, serving
 
 PASSWORD = "browser-pass-2026"
 FIRST = "你好，我的快递三天没动了"
@@ -32,8 +32,8 @@ def server(tmp_path_factory):
     env = server_env(data, "browser-test")
     slug = f"deer-{uuid.uuid4().hex[:8]}"
     username = f"xiaowang-{uuid.uuid4().hex[:6]}"
-    kefu(env, "shop", "add", slug, "小鹿优选旗舰店")
-    kefu(env, "agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小王")
+    kefu_each(env, ("shop", "add", slug, "小鹿优选旗舰店"),
+              ("agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小王"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, slug=slug, username=username)
 

@@ -4,6 +4,7 @@ count in the title) and can mute; quick replies are pinned in the workspace and 
 
 from __future__ import annotations
 
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -74,6 +75,8 @@ def test_english_talk_to_a_person_is_an_action_in_english(server):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{server.base}/widget/{server.slug}?lang=en")
             expect(page.locator("#wg-human")).to_have_text("Talk to a person")
+            # the button does nothing until the widget has its session: wait until it is connected
+            expect(page.locator("#wg-conn")).to_have_class(re.compile(r"is-online"))
             page.locator("#wg-human").click()
             expect(page.locator(".msg--system .msg-bubble")).to_have_text([EN_LINE])
             expect(page.locator(".msg--buyer")).to_have_count(0)  # no "转人工" put in the buyer's mouth
@@ -144,6 +147,7 @@ def test_hidden_tab_alerts_then_quick_replies_are_pinned_and_used(server):
             agent.reload()
             expect(agent.locator("#notify-toggle")).to_have_text("已静音")
             agent.locator(".conv-item", has_text=SECOND).click()
+            expect(agent.locator("#chat-log")).to_contain_text(SECOND)  # loaded (a late load would undo the count)
             set_hidden(agent, True)
             say(buyer, "还在吗")
             expect(agent).to_have_title("(1) 客服工作台 · kefu 客服")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu_each, needs_chromium, server_env, serving
 
 PASSWORD = "browser-pass-2026"
 pytestmark = needs_chromium
@@ -40,10 +40,10 @@ def server(tmp_path_factory):
     env = server_env(data, "images-test")
     slug = f"cup-{uuid.uuid4().hex[:8]}"
     username = f"xiaozhou-{uuid.uuid4().hex[:6]}"
-    kefu(env, "shop", "add", slug, "青瓷家居旗舰店")
-    kefu(env, "agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小周")
-    kefu(env, "agent", "add", f"{username}-boss", "--shop", slug, "--password", PASSWORD, "--name", "主管",
-         "--role", "supervisor")
+    kefu_each(env, ("shop", "add", slug, "青瓷家居旗舰店"),
+              ("agent", "add", username, "--shop", slug, "--password", PASSWORD, "--name", "小周"),
+              ("agent", "add", f"{username}-boss", "--shop", slug, "--password", PASSWORD, "--name", "主管",
+               "--role", "supervisor"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, slug=slug, username=username, boss=f"{username}-boss", data=data)
 

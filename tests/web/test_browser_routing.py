@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu_each, needs_chromium, server_env, serving
 
 PASSWORD = "routing-pass-2026"
 
@@ -27,18 +27,17 @@ def server(tmp_path_factory):
     tag = uuid.uuid4().hex[:6]
     names = SimpleNamespace(queue_shop=f"queue-{tag}", esc_shop=f"esc-{tag}", queue_agent=f"wang-{tag}",
                             busy_agent=f"zhou-{tag}", agent=f"li-{tag}", senior=f"chen-{tag}", boss=f"boss-{tag}")
-    kefu(env, "shop", "add", names.queue_shop, "小鹿优选旗舰店")
-    kefu(env, "shop", "add", names.esc_shop, "小鹿家居")
-    kefu(env, "agent", "add", names.queue_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小王",
-         "--group", "售后")
-    kefu(env, "agent", "add", names.busy_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小周",
-         "--group", "售后", "--max-chats", "1")
-    kefu(env, "agent", "add", names.boss, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "王主管",
-         "--role", "supervisor", "--group", "售后")
-    kefu(env, "agent", "add", names.agent, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "小李",
-         "--group", "售后")
-    kefu(env, "agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
-         "--role", "senior", "--group", "投诉")
+    kefu_each(env, ("shop", "add", names.queue_shop, "小鹿优选旗舰店"), ("shop", "add", names.esc_shop, "小鹿家居"),
+              ("agent", "add", names.queue_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小王",
+               "--group", "售后"),
+              ("agent", "add", names.busy_agent, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "小周",
+               "--group", "售后", "--max-chats", "1"),
+              ("agent", "add", names.boss, "--shop", names.queue_shop, "--password", PASSWORD, "--name", "王主管",
+               "--role", "supervisor", "--group", "售后"),
+              ("agent", "add", names.agent, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "小李",
+               "--group", "售后"),
+              ("agent", "add", names.senior, "--shop", names.esc_shop, "--password", PASSWORD, "--name", "陈姐",
+               "--role", "senior", "--group", "投诉"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, **vars(names))
 
