@@ -284,7 +284,7 @@ def shoot(base: str, out: Path) -> list[Path]:
             sup.goto(f"{base}/supervisor")
             expect(sup.locator("#sv-rows tr").first).to_be_visible()
             expect(sup.locator("#sv-agents li").first).to_be_visible()
-            expect(sup.locator("#sv-queue tr, #sv-queue-empty:visible").first).to_be_visible()
+            expect(sup.locator("#sv-queue tr, #sv-queue-empty:visible").first).to_be_visible()  # the queue has loaded
             settle(sup)
             shots.append(out / "supervisor.png")
             sup.screenshot(path=shots[-1])

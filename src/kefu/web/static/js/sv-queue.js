@@ -41,6 +41,7 @@ export function initQueue(o) {
   let fetchedAt = Date.now();
   let timer = null;
   let inflight = false;
+  let loaded = false; // "nobody waits" only once the queue has been read, not while it loads
 
   const waitedNow = (q) => q.waited_seconds + (Date.now() - fetchedAt) / 1000;
 
@@ -65,7 +66,7 @@ export function initQueue(o) {
           h('button', { type: 'button', class: 'btn btn-small btn-ghost', text: t('assign'),
             onclick: () => o.assign(q.conversation_id) }))));
     }));
-    o.empty.hidden = items.length > 0;
+    o.empty.hidden = !loaded || items.length > 0;
   }
 
   async function load() {
@@ -74,6 +75,7 @@ export function initQueue(o) {
     try {
       const r = await api('GET', '/api/routing/queue');
       items = r.queue || [];
+      loaded = true;
       fetchedAt = Date.now();
       render();
     } catch {
