@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kefu.agents.models import Agent
-from kefu.agents.service import REQUEUE_TIMER, SILENT_TIMER, set_presence
+from kefu.agents.service import BREAK_TIMER, REQUEUE_TIMER, SILENT_TIMER, set_presence
 from kefu.core.clock import now
-from kefu.routing.service import BREAK_TIMER
 from tests.routing.test_honest_queue import alerts, texts
 from tests.routing.test_service import ANGRY, conv_of, route, timers
 

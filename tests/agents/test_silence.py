@@ -5,8 +5,7 @@ alone."""
 
 from __future__ import annotations
 
-from kefu.agents.service import SILENT_TIMER
-from kefu.routing.service import BREAK_TIMER
+from kefu.agents.service import BREAK_TIMER, SILENT_TIMER
 from tests.conversations.test_realtime import until
 from tests.routing.test_service import route, timers
 

@@ -10,12 +10,12 @@ from collections import Counter
 
 from sqlalchemy import event
 
+from kefu.agents.service import BREAK_TIMER
 from kefu.conversations.service import GREET_TIMER
 from kefu.core.scheduler import run_due
 from kefu.handoffs.service import ESCALATION_TIMER
 from kefu.routing import rules, service
 from kefu.routing.handlers import Router
-from kefu.routing.service import BREAK_TIMER
 
 ANGRY = "你们什么破快递，三天了还不到！！！气死我了"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.agents.service import REQUEUE_TIMER
+from kefu.agents.service import BREAK_TIMER, REQUEUE_TIMER
 from kefu.conversations.service import GREET_TIMER
 from kefu.core.scheduler import Timer, handles
 from kefu.routing import service
@@ -17,7 +17,7 @@ async def greet(session: AsyncSession, timer: Timer) -> None:
     timer.outcome = "greeted" if sent else "not needed"
 
 
-@handles(service.BREAK_TIMER)
+@handles(BREAK_TIMER)
 async def end_break(session: AsyncSession, timer: Timer) -> None:
     await service.end_break(session, int(timer.payload["agent_id"]))
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
 from kefu.agents.rules import ROUTABLE_ROLES
-from kefu.agents.service import BREAK_TIMER, agent_out, is_silent, loads, set_presence  # noqa: F401 (BREAK_TIMER)
+from kefu.agents.service import agent_out, is_silent, loads, set_presence
 from kefu.conversations import service as chats
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.rules import opened_by_small_talk
@@ -244,12 +244,14 @@ def _unstaffed_key(shop_id: int, line: str) -> str:
 
 
 async def _note_unstaffed(session: AsyncSession, shop_id: int, state: ShopState, places: list[dict]) -> None:
-    waiting = Counter(p["line"] for p in places if p["no_agent"])
-    if not waiting:
-        return
+    waiting: Counter[str] = Counter()
+    first: dict[str, int] = {}  # each unstaffed line's first buyer in serving order
+    for p in places:
+        if p["no_agent"]:
+            waiting[p["line"]] += 1
+            first.setdefault(p["line"], p["conversation_id"])
     for line, count in waiting.items():
-        first = next(p["conversation_id"] for p in places if p["no_agent"] and p["line"] == line)
-        await note_unstaffed(session, shop_id, line, {"waiting": count, "conversation_id": first}, state.agents)
+        await note_unstaffed(session, shop_id, line, {"waiting": count, "conversation_id": first[line]}, state.agents)
 
 
 async def note_unstaffed(session: AsyncSession, shop_id: int, line: str, data: dict,
