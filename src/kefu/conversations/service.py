@@ -368,9 +368,6 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
     buyer's language (``lang``, the widget's) records it for both sides, and the FAQ bot hands off as it does
     when the buyer types 转人工. Opens a conversation if the buyer has none; a repeated client_msg_id, or
     a second press with nothing said since, returns the stored line (created=False)."""
-    from kefu.knowledge import bot
-    from kefu.knowledge import service as kb
-
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
     await _lock_customer(session, customer)
@@ -386,6 +383,7 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
                         analysis={"human_request": True})
     if rules.opened_by_small_talk(conv.intent, conv.intent_confidence):  # asking for a person is a request
         conv.intent, conv.intent_confidence = "other", rules.ASKED_FOR_A_PERSON
-    if bot.bot_may_speak(conv) and await kb.has_articles(session, conv.shop_id):
+    bot = _bot()
+    if await bot.speaks(session, conv):  # no greeting first: the buyer asked for a person, the bot hands off
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
     return msg, conv, True

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents import service as agents
 from kefu.agents.models import Agent
+from kefu.agents.rules import ROUTABLE_ROLES
 from kefu.conversations import service as chat
 from kefu.conversations.models import Conversation, Message
 from kefu.core import events
@@ -49,7 +50,6 @@ from kefu.shops.models import Shop
 from kefu.shops.rules import DEMO_SLUG
 
 log = logging.getLogger(__name__)
-SERVING_ROLES = frozenset({"agent", "senior", "emotion_support"})  # who takes buyers in the workspace
 SCENE_OF_INTENT = {
     "logistics": "logistics", "return": "return_policy", "exchange": "exchange_policy", "refund": "refund_progress",
     "invoice": "invoice", "presale": "presale", "complaint": "complaint", "quality": "apology",
@@ -164,7 +164,7 @@ class DemoActors:
     async def _leave_new_buyers_to_people(self, s: AsyncSession, shop_id: int, sims: list[Agent],
                                           persons: list[Agent]) -> None:
         load = await agents.loads(s, shop_id)
-        staffed = {p.group for p in persons if p.role in SERVING_ROLES and p.presence == "online"
+        staffed = {p.group for p in persons if p.role in ROUTABLE_ROLES and p.presence == "online"
                    and not agents.is_silent(p) and load.get(p.id, 0) < p.max_chats}
         for agent in sims:
             held = load.get(agent.id, 0) if agent.group in staffed else None

@@ -60,13 +60,19 @@ async def prepare(session: AsyncSession, customer: Customer, text: str) -> bool 
     return None
 
 
+async def speaks(session: AsyncSession, conv: Conversation, has_kb: bool | None = None) -> bool:
+    """Whether the bot takes this turn: nobody serves the buyer yet and the shop has articles (``has_kb``:
+    already known, None to ask)."""
+    if not bot_may_speak(conv):
+        return False
+    return has_kb if has_kb is not None else await service.has_articles(session, conv.shop_id)
+
+
 async def answer(session: AsyncSession, conv: Conversation, text: str, analysis: dict, has_kb: bool | None) -> None:
     """While a buyer waits for a person, the bot may answer from the shop's knowledge base (in the chat loop's
     transaction, so a retried message never gets two answers). Shops without articles have no bot; ``has_kb``
     is what prepare() found out already (None: not asked)."""
-    if not bot_may_speak(conv):
-        return
-    if not (has_kb if has_kb is not None else await service.has_articles(session, conv.shop_id)):
+    if not await speaks(session, conv, has_kb):
         return
     await greet(session, conv)  # once per conversation, before its first answer
     await handle_buyer_message(session, conv, text, analysis=analysis)
