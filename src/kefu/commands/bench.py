@@ -41,3 +41,26 @@ def routing(agents: int = typer.Option(500, help="agents online"),
             decisions: int = typer.Option(300, help="decisions to time")) -> None:
     """Routing decision latency: rank() of the whole queue + pick_agent() for the head, beside a FIFO baseline."""
     _bench_module("routing").run(n_agents=agents, n_waiting=waiting, decisions=decisions, echo=typer.echo)
+
+
+@bench_app.command("chat")
+def chat(conversations: int = typer.Option(100, "--conversations", "-n", help="buyers, one conversation each"),
+         rate: float = typer.Option(1.0, help="buyer messages per second per conversation"),
+         instances: int = typer.Option(1, help="kefu server processes (PostgreSQL + Redis for more than one)"),
+         duration: float = typer.Option(30.0, help="seconds measured (after warm-up)"),
+         agents: int = typer.Option(None, help="agents online (default: one per 40 conversations)"),
+         reply_ratio: float = typer.Option(0.3, help="share of buyer lines an agent answers"),
+         relay: bool = typer.Option(True, "--relay/--no-relay", help="measure the bare WebSocket relay too"),
+         as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of the table"),
+         out: Path = typer.Option(None, help="JSON results file (default bench/results/chat-<time>.json)"),
+         warmup_timeout: float = typer.Option(120.0, help="longest wait for routing to assign every buyer"),
+         drain: float = typer.Option(5.0, help="seconds after the window for late deliveries")) -> None:
+    """Chat loop under load: N buyers and M agents on one shop over WebSockets, against K kefu instances
+    (SQLite, or PostgreSQL + Redis from KEFU_DATABASE_URL / KEFU_REDIS_URL) and a bare relay as baseline."""
+    if conversations < 1 or rate <= 0 or duration <= 0 or instances < 1 or not 0 <= reply_ratio <= 1:
+        typer.echo("error: need --conversations ≥ 1, --rate > 0, --duration > 0, --instances ≥ 1, "
+                   "0 ≤ --reply-ratio ≤ 1", err=True)
+        raise typer.Exit(2)
+    _bench_module("chat").run(conversations=conversations, rate=rate, instances=instances, duration=duration,
+                              agents=agents, reply_ratio=reply_ratio, relay=relay, as_json=as_json, out=out,
+                              warmup_timeout=warmup_timeout, drain=drain, echo=typer.echo)
