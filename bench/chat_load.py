@@ -102,6 +102,7 @@ class Peer:
         self.last_id = 0
         self.seen: set[str] = set()  # client_msg_ids of message events on this socket
         self.ready = asyncio.Event()
+        self.closing = False  # we close it on purpose: not an error
 
     async def open(self) -> bool:
         try:
@@ -134,7 +135,7 @@ class Peer:
                     self.ready.set()
         except ConnectionClosed:
             pass
-        if not self.stats.closing:
+        if not (self.stats.closing or self.closing):
             self.stats.errors["closed"] += 1
 
     def _event(self, ev: dict, t: float) -> None:
@@ -161,6 +162,7 @@ class Peer:
     def on_conversation(self, conv: dict) -> None: ...
 
     async def close(self) -> None:
+        self.closing = True
         if self.ws is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.ws.close(), 2)

@@ -11,6 +11,7 @@ from kefu.commands import setup
 from kefu.commands.bench import bench_app
 from kefu.commands.kb import kb_app
 from kefu.commands.nlu import nlu_app
+from kefu.commands.replay import replay
 from kefu.commands.simulate import simulate
 from kefu.core.config import get_settings
 
@@ -23,6 +24,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
 app.command("simulate")(simulate)
+app.command("replay")(replay)
 app.command("migrate")(setup.migrate)
 shop_app.command("add")(setup.shop_add)
 agent_app.command("add")(setup.agent_add)
