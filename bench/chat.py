@@ -139,6 +139,8 @@ def table(result: dict) -> list[str]:
     rows = [("delivered / s", "delivered_per_s", None), ("ack p50 ms", "ack_ms", "p50"),
             ("ack p99 ms", "ack_ms", "p99"), ("delivery p50 ms", "delivery_ms", "p50"),
             ("delivery p99 ms", "delivery_ms", "p99"), ("delivery max ms", "delivery_ms", "max"),
+            ("  buyer→agent p50 ms", "delivery_buyer_ms", "p50"), ("  buyer→agent p99 ms", "delivery_buyer_ms", "p99"),
+            ("  agent→buyer p50 ms", "delivery_agent_ms", "p50"), ("  agent→buyer p99 ms", "delivery_agent_ms", "p99"),
             ("sent (measured)", "sent_measured", None), ("undelivered", "undelivered", None),
             ("server CPU % of a core", "server_cpu_pct", None), ("server RSS MB (peak)", "server_rss_mb", None),
             ("load generator CPU s", "generator_cpu_s", None), ("tracebacks in logs", "tracebacks", None)]
@@ -146,7 +148,7 @@ def table(result: dict) -> list[str]:
     def cell(out: dict | None, key: str, sub: str | None) -> str:
         if out is None:
             return "-"
-        value = out[key][sub] if sub else out[key]
+        value = (out.get(key) or {}).get(sub) if sub else out.get(key)
         return "-" if value is None else str(value)
 
     lines = [f"kefu bench chat — {result['conversations']} conversations × {result['rate_per_conversation']} msg/s, "
@@ -156,6 +158,10 @@ def table(result: dict) -> list[str]:
     lines += [f"{label:26}{cell(kefu, key, sub):>14}{cell(relay, key, sub):>14}" for label, key, sub in rows]
     lines.append(f"{'errors':26}{errors_of(kefu):>14}{errors_of(relay) if relay else '-':>14}")
     lines.append("  kefu errors: " + ", ".join(f"{k} {v}" for k, v in kefu["errors"].items()))
+    if kefu.get("close_codes"):
+        closed = ", ".join(f"{k} ×{v}" for k, v in kefu["close_codes"].items())
+        lines.append(f"  sockets closed by the server: {closed}")
+    lines.append(f"machine load average (1 min) at the end of the kefu run: {kefu.get('loadavg_1m_end')}")
     lines.append(f"ratio kefu / relay delivered: {result['ratio']}")
     return lines
 

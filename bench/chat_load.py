@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import resource
 import sys
@@ -67,9 +68,11 @@ class Stats:
     delivered: dict = field(default_factory=dict)  # client_msg_id -> arrival time
     delivery_ms: list = field(default_factory=list)
     in_window: int = 0  # deliveries that arrived inside the measured window
+    by_side: dict = field(default_factory=dict)  # ("ack" | "delivery", first letter of client_msg_id) -> ms
     errors: dict = field(default_factory=lambda: {"error_frames": 0, "closed": 0, "connect_failed": 0,
                                                    "duplicates": 0, "out_of_order": 0})
     closing: bool = False
+    close_codes: dict = field(default_factory=dict)  # "code reason" of sockets the server closed -> count
 
     def on_ack(self, cmid: str | None, t: float) -> None:
         entry = self.sent.get(cmid)
@@ -78,6 +81,7 @@ class Stats:
         self.acked.add(cmid)
         if entry[1]:
             self.ack_ms.append((t - entry[0]) * 1000)
+            self.by_side.setdefault(("ack", cmid[:1]), []).append(self.ack_ms[-1])
 
     def on_delivery(self, cmid: str | None, t: float) -> None:
         entry = self.sent.get(cmid)
@@ -86,6 +90,7 @@ class Stats:
         self.delivered[cmid] = t
         if entry[1]:
             self.delivery_ms.append((t - entry[0]) * 1000)
+            self.by_side.setdefault(("delivery", cmid[:1]), []).append(self.delivery_ms[-1])
         if self.t_start <= t < self.t_end:
             self.in_window += 1
 
@@ -101,6 +106,7 @@ class Peer:
         self.ws = None
         self.last_id = 0
         self.seen: set[str] = set()  # client_msg_ids of message events on this socket
+        self.ids: set[int] = set()  # event ids on this socket
         self.ready = asyncio.Event()
         self.closing = False  # we close it on purpose: not an error
 
@@ -137,12 +143,19 @@ class Peer:
             pass
         if not (self.stats.closing or self.closing):
             self.stats.errors["closed"] += 1
+            rcvd = self.ws.close_code
+            key = f"{rcvd} {self.ws.close_reason or ''}".strip()
+            self.stats.close_codes[key] = self.stats.close_codes.get(key, 0) + 1
 
     def _event(self, ev: dict, t: float) -> None:
         ev_id = ev.get("id")
         if ev_id is not None:
-            if ev_id <= self.last_id:
-                self.stats.errors["out_of_order" if ev_id < self.last_id else "duplicates"] += 1
+            if ev_id in self.ids:
+                self.stats.errors["duplicates"] += 1
+                return
+            self.ids.add(ev_id)
+            if ev_id < self.last_id:
+                self.stats.errors["out_of_order"] += 1
             self.last_id = max(self.last_id, ev_id)
         data = ev.get("data") or {}
         msg = data.get("message")
@@ -315,8 +328,12 @@ class Load:
                 "sent": len(st.sent), "sent_measured": len(measured), "delivered": len(st.delivered),
                 "delivered_in_window": st.in_window, "delivered_per_s": round(st.in_window / duration, 2),
                 "undelivered": undelivered, "unacked": unacked, "ack_ms": summary(st.ack_ms),
-                "delivery_ms": summary(st.delivery_ms), "errors": {**st.errors, "undelivered": undelivered},
-                "generator_cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+                "delivery_ms": summary(st.delivery_ms),
+                **{f"{what}_{'buyer' if side == 'b' else 'agent'}_ms": summary(v)
+                   for (what, side), v in st.by_side.items() if side in ("a", "b")},
+                "errors": {**st.errors, "undelivered": undelivered},
+                "close_codes": st.close_codes, "generator_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                "loadavg_1m_end": round(os.getloadavg()[0], 2)}
 
 
 def summary(values: list[float]) -> dict:
