@@ -206,8 +206,9 @@ class Buyer(Peer):
         await self.send({"type": "message", "text": text, "client_msg_id": cmid})
 
     async def talk(self, rate: float, rng: random.Random) -> None:
-        """Poisson arrivals at ``rate`` a second, starting at a random offset, until the window ends."""
-        await asyncio.sleep(max(0.0, self.stats.t_start - time.monotonic()) + rng.uniform(0, 1 / rate))
+        """Poisson arrivals at ``rate`` a second until the window ends (the first one too, so that N buyers
+        together are a steady Poisson stream of N × rate from the window's start)."""
+        await asyncio.sleep(max(0.0, self.stats.t_start - time.monotonic()) + rng.expovariate(rate))
         while time.monotonic() < self.stats.t_end:
             await self.say(rng.choice(BUYER_LINES))
             await asyncio.sleep(rng.expovariate(rate))
