@@ -31,7 +31,11 @@ def replay(file: Path = typer.Argument(..., exists=True, dir_okay=False,
         password = read_password(None, True) if password_stdin else typer.prompt("密码 / Password", hide_input=True)
     if speedup <= 0 or concurrency < 1:
         fail("--speedup 须大于 0，--concurrency 至少为 1", "--speedup must be > 0 and --concurrency ≥ 1")
-    out = _bench_module("replay").run(file, url=url, shop=shop, agent=agent, password=password, speedup=speedup,
-                                      limit=limit, concurrency=concurrency, as_json=as_json, echo=typer.echo)
+    try:
+        out = _bench_module("replay").run(file, url=url, shop=shop, agent=agent, password=password,
+                                          speedup=speedup, limit=limit, concurrency=concurrency, as_json=as_json,
+                                          echo=typer.echo)
+    except (OSError, RuntimeError, TimeoutError) as exc:  # no server there, refused login, socket refused
+        fail(f"回放失败：{exc}", f"replay failed: {exc}")
     if out["errors"]:
         raise typer.Exit(1)
