@@ -85,7 +85,7 @@ def _run_kefu(args: dict, run_dir: Path, echo) -> dict:
         out = _generate(_load_cfg(args, buyers, agents), run_dir, "kefu", servers, _timeout(args))
     finally:
         servers.stop()
-    out["tracebacks"] = servers.tracebacks()
+    out["tracebacks"], out["tracebacks_at_stop"] = servers.tracebacks()
     out["logs"] = [str(p) for p in servers.logs]
     out["agents"], out["backend"] = m, ("postgresql" if db_url else "sqlite") + ("+redis" if redis_url else "")
     if not db_url:
@@ -107,7 +107,7 @@ def _run_relay(args: dict, run_dir: Path) -> dict:
         out = _generate(_load_cfg(args, buyers, agents), run_dir, "relay", servers, _timeout(args))
     finally:
         servers.stop()
-    out["tracebacks"] = servers.tracebacks()
+    out["tracebacks"], out["tracebacks_at_stop"] = servers.tracebacks()
     return out
 
 
@@ -143,7 +143,8 @@ def table(result: dict) -> list[str]:
             ("  agent→buyer p50 ms", "delivery_agent_ms", "p50"), ("  agent→buyer p99 ms", "delivery_agent_ms", "p99"),
             ("sent (measured)", "sent_measured", None), ("undelivered", "undelivered", None),
             ("server CPU % of a core", "server_cpu_pct", None), ("server RSS MB (peak)", "server_rss_mb", None),
-            ("load generator CPU s", "generator_cpu_s", None), ("tracebacks in logs", "tracebacks", None)]
+            ("load generator CPU s", "generator_cpu_s", None), ("tracebacks in logs", "tracebacks", None),
+            ("  more while stopping", "tracebacks_at_stop", None)]
 
     def cell(out: dict | None, key: str, sub: str | None) -> str:
         if out is None:

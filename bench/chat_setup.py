@@ -101,6 +101,7 @@ class Servers:
         self._sampler: threading.Thread | None = None
         self._cpu0 = 0.0
         self._t0 = 0.0
+        self._cut: list[int] | None = None  # log sizes when stop() began
 
     def start(self, argv: list[str], env: dict[str, str], log: Path) -> int:
         port = free_port()
@@ -164,10 +165,19 @@ class Servers:
         """CPU used since sample(), in per cent of one core."""
         return round(100 * (self._cpu_s() - self._cpu0) / max(1e-6, time.monotonic() - self._t0), 1)
 
-    def tracebacks(self) -> int:
-        return sum(p.read_text(errors="replace").count("Traceback") for p in self.logs if p.exists())
+    def tracebacks(self) -> tuple[int, int]:
+        """Tracebacks logged (while serving, while stopping): stopping a server that still has a backlog
+        cancels its work in flight, which logs too, but is not what a client saw."""
+        serving = stopping = 0
+        for log, cut in zip(self.logs, self._cut or [None] * len(self.logs), strict=True):
+            text = log.read_bytes() if log.exists() else b""
+            cut = len(text) if cut is None else cut
+            serving += text[:cut].count(b"Traceback")
+            stopping += text[cut:].count(b"Traceback")
+        return serving, stopping
 
     def stop(self) -> None:
+        self._cut = [p.stat().st_size if p.exists() else 0 for p in self.logs]
         self._stop.set()
         for p in self.procs:
             if p.poll() is None:

@@ -239,7 +239,7 @@ def run(file: Path, url: str | None = None, shop: str | None = None, agent: str 
         if servers is not None:
             servers.stop()
     if servers is not None:
-        out["tracebacks"] = servers.tracebacks()
+        out["tracebacks"] = servers.tracebacks()[0]
         out["errors"] += out["tracebacks"]
         out["server_log"] = str(servers.logs[0])
     if as_json:
