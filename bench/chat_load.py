@@ -109,6 +109,7 @@ class Peer:
         self.ids: set[int] = set()  # event ids on this socket
         self.ready = asyncio.Event()
         self.closing = False  # we close it on purpose: not an error
+        self.gone = False  # closed (the generator does not reconnect: what it would still send is not counted)
 
     async def open(self) -> bool:
         try:
@@ -141,6 +142,7 @@ class Peer:
                     self.ready.set()
         except ConnectionClosed:
             pass
+        self.gone = True
         if not (self.stats.closing or self.closing):
             self.stats.errors["closed"] += 1
             rcvd = self.ws.close_code
@@ -199,6 +201,8 @@ class Buyer(Peer):
             self.stats.on_delivery(msg.get("client_msg_id"), t)
 
     async def say(self, text: str) -> None:
+        if self.gone:
+            return
         self.n += 1
         cmid = f"b{self.index}-{self.n}"
         t = time.monotonic()
@@ -238,7 +242,7 @@ class Agent(Peer):
         lo, hi = self.load.think
         await asyncio.sleep(self.load.rng.uniform(lo, hi))
         t = time.monotonic()
-        if not self.stats.measuring(t):
+        if not self.stats.measuring(t) or self.gone:
             return
         self.n += 1
         cmid = f"a{self.agent_id}-{self.n}"
