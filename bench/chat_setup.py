@@ -29,8 +29,9 @@ SERVE = ("import resource, sys\n"
 
 def seats(conversations: int, agents: int | None) -> tuple[int, int]:
     """(agents, max_chats) so that every conversation gets an agent: a seat per chat plus two spare, at most
-    50 chats per agent (kefu's limit), so more agents when asked for too few."""
-    agents = agents or max(1, math.ceil(conversations / 40))
+    50 chats per agent (kefu's limit), so more agents when asked for too few. By default one agent per 10
+    chats: a busy 大促 agent, who answers their buyers from one workspace socket."""
+    agents = agents or max(1, math.ceil(conversations / 10))
     agents = max(agents, math.ceil(conversations / 48))
     return agents, min(50, math.ceil(conversations / agents) + 2)
 

@@ -48,7 +48,7 @@ def chat(conversations: int = typer.Option(100, "--conversations", "-n", help="b
          rate: float = typer.Option(1.0, help="buyer messages per second per conversation"),
          instances: int = typer.Option(1, help="kefu server processes (PostgreSQL + Redis for more than one)"),
          duration: float = typer.Option(30.0, help="seconds measured (after warm-up)"),
-         agents: int = typer.Option(None, help="agents online (default: one per 40 conversations)"),
+         agents: int = typer.Option(None, help="agents online (default: one per 10 conversations)"),
          reply_ratio: float = typer.Option(0.3, help="share of buyer lines an agent answers"),
          relay: bool = typer.Option(True, "--relay/--no-relay", help="measure the bare WebSocket relay too"),
          as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of the table"),
