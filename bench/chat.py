@@ -142,6 +142,7 @@ def table(result: dict) -> list[str]:
             ("  buyer→agent p50 ms", "delivery_buyer_ms", "p50"), ("  buyer→agent p99 ms", "delivery_buyer_ms", "p99"),
             ("  agent→buyer p50 ms", "delivery_agent_ms", "p50"), ("  agent→buyer p99 ms", "delivery_agent_ms", "p99"),
             ("sent (measured)", "sent_measured", None), ("undelivered", "undelivered", None),
+            ("  warm-up lines not pushed", "warmup_undelivered", None),
             ("server CPU % of a core", "server_cpu_pct", None), ("server RSS MB (peak)", "server_rss_mb", None),
             ("load generator CPU s", "generator_cpu_s", None), ("tracebacks in logs", "tracebacks", None),
             ("  more while stopping", "tracebacks_at_stop", None)]
