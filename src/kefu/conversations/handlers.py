@@ -54,6 +54,20 @@ def _typing(conv, who: str, name: str) -> dict:
                      "status": conv.status}}
 
 
+def _ack(msg, conversation_id: int, created: bool, message: dict) -> dict:
+    return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
+            "conversation_id": conversation_id, "message": message}
+
+
+async def _run(db, in_transaction, frame: dict) -> dict | None:
+    """One frame, one transaction, run again if the database gave it up to a lock race (never a lost
+    message or a closed socket for that); the ephemeral event it makes goes out after commit."""
+    reply, ephemeral = await db.run(lambda s: in_transaction(s, frame))
+    if ephemeral is not None:
+        bus.publish(ephemeral)
+    return reply
+
+
 def _replay(db, shop_id: int):
     async def replay(after: int) -> list[dict]:
         async with db.transaction() as s:
@@ -79,26 +93,26 @@ async def buyer_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
 
-    async def handle(frame: dict) -> dict | None:
+    async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
+        """(reply frame, ephemeral event to publish after commit)"""
         kind = frame["type"]
-        async with db.transaction() as s:
+        if kind in ("message", "human_request"):
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"), frame.get("lang"),
                                                                       frame.get("attachment_id"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
-            if kind == "human_request":  # the 转人工 button: an action, acked with the system line it adds
+            else:  # the 转人工 button: an action, acked with the system line it adds
                 msg, conv, created = await service.request_human(s, customer, frame.get("client_msg_id"),
                                                                  frame.get("lang"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
-            conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))
-            if kind == "read":
-                await service.mark_read(s, conv, "buyer", _int(frame, "seq"))
-                return None
-        bus.publish(_typing(conv, "buyer", customer.display_name))
-        return None
+            return _ack(msg, conv.id, created, message_out(msg, internal=False)), None
+        conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))
+        if kind == "read":
+            await service.mark_read(s, conv, "buyer", _int(frame, "seq"))
+            return None, None
+        return None, _typing(conv, "buyer", customer.display_name)
+
+    async def handle(frame: dict) -> dict | None:
+        return await _run(db, in_transaction, frame)
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id), customer_id=customer.id)
     await realtime.serve(conn, _replay(db, claims.shop_id), _after(ws, claims.shop_id), BUYER_FRAMES, handle)
@@ -127,26 +141,26 @@ async def agent_socket(ws: WebSocket) -> None:
         except Exception:  # a failed write must not drop the socket; the next frame a minute on tries again
             log.exception("could not record that agent %s was seen", agent.id)
 
-    async def handle(frame: dict) -> dict | None:
+    async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
         kind = frame["type"]
-        if kind == "watch":  # the conversation this workspace has open: its chat traffic comes here too
+        conversation_id = _int(frame, "conversation_id")
+        if kind == "message":
+            msg, _conv, created = await service.post_agent_message(
+                s, agent, conversation_id, frame.get("text"), private=bool(frame.get("private")),
+                client_msg_id=frame.get("client_msg_id"), attachment_id=frame.get("attachment_id"))
+            return _ack(msg, conversation_id, created, message_out(msg, agent.display_name)), None
+        conv = await service.get_conversation(s, agent.shop_id, conversation_id)
+        if kind == "read":
+            await service.mark_read(s, conv, "agent", _int(frame, "seq"))
+            return None, None
+        return None, _typing(conv, "agent", agent.display_name)
+
+    async def handle(frame: dict) -> dict | None:
+        if frame["type"] == "watch":  # the conversation this workspace has open: its chat traffic comes here too
             value = frame.get("conversation_id")
             conn.hub.watch(conn, None if value is None else _int(frame, "conversation_id"))
             return None
-        conversation_id = _int(frame, "conversation_id")
-        async with db.transaction() as s:
-            if kind == "message":
-                msg, _conv, created = await service.post_agent_message(
-                    s, agent, conversation_id, frame.get("text"), private=bool(frame.get("private")),
-                    client_msg_id=frame.get("client_msg_id"), attachment_id=frame.get("attachment_id"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conversation_id, "message": message_out(msg, agent.display_name)}
-            conv = await service.get_conversation(s, agent.shop_id, conversation_id)
-            if kind == "read":
-                await service.mark_read(s, conv, "agent", _int(frame, "seq"))
-                return None
-        bus.publish(_typing(conv, "agent", agent.display_name))
-        return None
+        return await _run(db, in_transaction, frame)
 
     conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev, on_frame=alive, agent_id=agent.id,
                                full_view=agent.role in SUPERVISE_ROLES)

@@ -48,7 +48,7 @@ class Socket(Protocol):
 
 class Envelope:
     """One event on its way to several sockets: the staff frame is serialized once for all of them."""
-    __slots__ = ("ev", "_staff")
+    __slots__ = ("_staff", "ev")
 
     def __init__(self, ev: dict[str, Any]) -> None:
         self.ev = ev

@@ -1,8 +1,9 @@
 """WebSocket plumbing shared by buyer and agent sockets.
 
-A socket is indexed in the bus's hub *before* replaying the log from the client's last seen event id, then
-pumps live events (in position order, only those meant for it), skipping any it already replayed. Frames from the client are JSON objects with a
-``type``; anything else closes that socket (code 1003/1008 with a reason) and touches nothing else.
+A socket is indexed in the bus's hub *before* replaying the log from the client's last seen event id,
+then pumps live events (in position order, only those meant for it), skipping any it already replayed.
+Frames from the client are JSON objects with a ``type``; anything else closes that socket (code
+1003/1008 with a reason) and touches nothing else.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ class Connection:
             await self.ws.close(code=code, reason=reason[:120])
 
 
-async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awaitable[int]], allowed: set[str], handle: FrameHandler) -> None:
+async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awaitable[int]], allowed: set[str],
+                handle: FrameHandler) -> None:
     """Run a connected socket until the client leaves, sends a bad frame, or falls behind."""
     code, reason = 1000, ""
     tasks: list[asyncio.Task] = []

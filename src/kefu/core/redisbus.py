@@ -118,10 +118,8 @@ class RedisBus(EventBus):
 
     def publish(self, ev: dict[str, Any]) -> None:
         self.deliver(ev)  # this instance's sockets at once
-        try:
+        with contextlib.suppress(asyncio.QueueFull):  # Redis gone for long: the others read the log
             self._outbox.put_nowait(ev)
-        except asyncio.QueueFull:  # Redis gone for long: the others read the log
-            pass
 
     async def _write(self) -> None:
         """One writer keeps this process's events in commit order on the channel; whatever queued up while

@@ -17,8 +17,8 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.core.clock import now
 from kefu.core import events
+from kefu.core.clock import now
 from kefu.core.db import Base, BigId, Database, utcnow
 
 log = logging.getLogger(__name__)
