@@ -51,7 +51,13 @@ POOL_SIZE, POOL_OVERFLOW = 10, 20
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        from sqlalchemy.engine import make_url
+
+        from kefu.core.sqlite_inline import creator
+
+        path = make_url(url).database
+        inline = {"async_creator": creator(path)} if path and path != ":memory:" else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **inline)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
