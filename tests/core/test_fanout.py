@@ -168,3 +168,30 @@ def test_a_plain_agent_gets_a_colleagues_chat_only_while_watching_it(world):
         bws.send_json({"type": "message", "text": "在吗", "client_msg_id": "f-2"})
         got = until(cws, is_event("message.created"))["event"]
         assert got["data"]["message"]["text"] == "在吗"
+
+
+def test_without_redis_other_instances_events_come_from_the_log(world):
+    """Redis unreachable: the bus says degraded and the hub reads the log every half second, so an event
+    committed by another instance still reaches this instance's socket."""
+    from kefu.core.redisbus import RedisBus
+
+    shop = world.shop()
+
+    async def go():
+        other = RedisBus("redis://127.0.0.1:1/0", channel_for("test-down"))  # nothing listens on port 1
+        await other.start(world.db)
+        sock = FakeSocket(shop.id, agent_id=1)
+        await other.hub.attach(sock)
+        await asyncio.sleep(0.3)
+        live_before = other.live
+        async with world.db.transaction() as s:  # committed "elsewhere": published on the test app's bus only
+            ev = await events.record(s, shop.id, "test.elsewhere", {"n": 1})
+        for _ in range(60):
+            if sock.got:
+                break
+            await asyncio.sleep(0.05)
+        await other.stop()
+        return live_before, ev["id"], [e["id"] for e in sock.got if "id" in e]
+
+    live_before, pos, got = world.run(go)
+    assert live_before is False and got == [pos]
