@@ -41,6 +41,8 @@ class Conversation(TimestampMixin, Base):
     emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
     anger: Mapped[float] = mapped_column(Float, default=0.0)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The buyer's last lines (rules.next_context), read with a new one; None in rows from before 0014.
+    buyer_context: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Routing: when the automatic greeting went out, and whether the chat is escalated.
     greeted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -7,6 +7,7 @@ import unicodedata
 
 from kefu.attachments.rules import IMAGE_PLACEHOLDER
 from kefu.core.errors import BadInput, Conflict
+from kefu.nlu.rules import MAX_MODEL_CHARS
 
 MAX_MESSAGE_CHARS = 5000
 MAX_CLIENT_ID = 64
@@ -141,3 +142,28 @@ def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_ange
 
 HUMAN_REQUESTED = {"zh": "您已申请人工客服，请稍候", "en": "You asked for a person. Please hold on."}
 ASKS_FOR_HUMAN = {"wants_human": True}  # what the FAQ bot reads from a typed 转人工, for the button
+
+
+# --- what one message changes in its conversation row -----------------------------------------------------
+
+CONTEXT_LINES = 3  # earlier buyer lines message understanding reads with a new one
+ROUTING_KEYS = ("intent", "intent_confidence", "anger", "abusive")
+
+
+def next_context(context: list[str], text: str) -> list[str]:
+    """The buyer's last CONTEXT_LINES lines after ``text``, as the conversation row keeps them. Each is cut to its
+    last MAX_MODEL_CHARS: the models read only the joined lines' last MAX_MODEL_CHARS, which this leaves intact."""
+    return [*context, text[-MAX_MODEL_CHARS:]][-CONTEXT_LINES:]
+
+
+def routing_view(conv: dict, angry_at: float = ANGRY_AT) -> tuple:
+    """What routing reads of a waiting buyer's words (ROUTING_KEYS): a message that leaves this alone, calm
+    anger's drift below the angry line included, changes nobody's place in the queue."""
+    anger = conv["anger"] or 0.0
+    return (conv["intent"], bool(conv["abusive"]), anger if anger >= angry_at else 0.0,
+            opened_by_small_talk(conv["intent"], conv["intent_confidence"]))
+
+
+def assigned_to(group: str | None, agent) -> dict:
+    """A conversation's columns once ``agent`` serves it (its group stays, else it takes the agent's)."""
+    return {"status": "assigned", "assignee_id": agent.id, "group": group or agent.group, "waiting_since": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,17 +24,57 @@ from kefu.routing.rules import DEFAULT as ROUTING
 from kefu.routing.rules import assigned_text
 
 GREET_TIMER = "routing.greet"
+_LOCKED = "kefu_locked_conversations"
 
 
 async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
                            *, for_update: bool = False) -> Conversation:
-    stmt = select(Conversation).where(Conversation.id == conversation_id, Conversation.shop_id == shop_id)
     if for_update:
-        stmt = stmt.with_for_update()
-    conv = await session.scalar(stmt)
+        conv, _ = await _locked(session, shop_id, Conversation.id == conversation_id)
+    else:
+        conv = await session.scalar(select(Conversation).where(Conversation.id == conversation_id,
+                                                               Conversation.shop_id == shop_id))
     if conv is None:
         raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     return conv
+
+
+async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: str | None = None,
+                  ) -> tuple[Conversation | None, Message | None]:
+    """Lock one conversation row and read it, with its customer and assignee for the event payload, in one
+    statement (SELECT … FOR UPDATE OF conversations; on SQLite a no-op UPDATE takes the write lock first).
+    With ``client_msg_id``: also the message this conversation already stored under it (None if none)."""
+    c = Conversation
+    if session.bind.dialect.name == "sqlite" and not _locked_ids(session):
+        await session.execute(update(c.__table__).where(c.shop_id == shop_id, *where).values(last_seq=c.last_seq))
+    cols = [c, Customer, Agent]
+    if client_msg_id is not None:  # read under the statement's snapshot: valid if no message came meanwhile
+        cols += [select(Message.id).where(Message.conversation_id == c.id, Message.client_msg_id == client_msg_id)
+                 .scalar_subquery(), select(func.max(Message.seq)).where(Message.conversation_id == c.id)
+                 .scalar_subquery()]
+    row = (await session.execute(
+        select(*cols).join(Customer, Customer.id == c.customer_id).outerjoin(Agent, Agent.id == c.assignee_id)
+        .where(c.shop_id == shop_id, *where).order_by(c.id.desc()).limit(1)
+        .with_for_update(of=c).execution_options(populate_existing=True))).first()
+    if row is None:
+        return None, None
+    conv = row[0]
+    _locked_ids(session)[conv.id] = row[1:3]  # held: the session's identity map keeps only weak references
+    if client_msg_id is None:
+        return conv, None
+    if (row[4] or 0) != conv.last_seq:  # someone wrote while we waited for the lock: look again
+        return conv, await _existing(session, conv.id, client_msg_id)
+    return conv, await session.get(Message, row[3]) if row[3] is not None else None
+
+
+def _locked_ids(session: AsyncSession) -> dict[int, tuple]:
+    """The conversations whose rows this transaction holds locked (their next seq is last_seq + 1), each with
+    the customer and assignee read with it (payload() finds them in the session)."""
+    txn = session.sync_session.get_transaction()
+    held = session.info.get(_LOCKED)
+    if held is None or held[0] is not txn:
+        held = session.info[_LOCKED] = (txn, {})
+    return held[1]
 
 
 async def buyer_conversation(session: AsyncSession, customer: Customer, conversation_id: int) -> Conversation:
@@ -54,9 +94,34 @@ async def open_conversation_for(session: AsyncSession, customer: Customer) -> Co
         .order_by(Conversation.id.desc()).limit(1))
 
 
-async def payload(session: AsyncSession, conv: Conversation) -> dict:
+async def _buyer_view(session: AsyncSession, customer: Customer,
+                      client_msg_id: str | None) -> tuple[Conversation | None, int | None]:
+    """Before any lock: the buyer's open conversation, and the id of the message any of their conversations
+    (closed ones too) stored under ``client_msg_id`` — one unlocked read."""
+    c = Conversation
+    dup = null()
+    if client_msg_id is not None:
+        theirs = select(c.id).where(c.shop_id == customer.shop_id, c.customer_id == customer.id)
+        dup = select(Message.id).where(Message.conversation_id.in_(theirs), Message.client_msg_id == client_msg_id) \
+            .limit(1).scalar_subquery()
+    row = (await session.execute(
+        select(Customer.id, c, dup.label("dup")).outerjoin(c, and_(
+            c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(rules.OPEN_STATUSES)))
+        .where(Customer.id == customer.id).order_by(c.id.desc()).limit(1))).first()
+    return (row[1], row[2]) if row is not None else (None, None)
+
+
+async def _duplicate(session: AsyncSession, message_id: int) -> tuple[Message, Conversation, bool]:
+    msg = await session.get(Message, message_id)
+    return msg, await session.get(Conversation, msg.conversation_id), False
+
+
+async def payload(session: AsyncSession, conv: Conversation, known: Agent | None = None) -> dict:
+    """The conversation as events and workspaces show it. Its customer and assignee come from the session when
+    loaded with the row (the locked read joins them: no query), or ``known``, an agent the caller holds."""
     customer = await session.get(Customer, conv.customer_id)
-    assignee = await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
+    assignee = known if known is not None and known.id == conv.assignee_id else \
+        await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
     return conversation_out(conv, customer, assignee)
 
 
@@ -74,17 +139,26 @@ async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | No
 
 async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
                   agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None,
-                  analysis: dict | None = None, attachment: Attachment | None = None) -> Message:
-    seq = await session.scalar(
-        update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
-        .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
-    set_committed_value(conv, "last_seq", seq)
+                  analysis: dict | None = None, attachment: Attachment | None = None,
+                  changes: dict | None = None, routing: bool = False) -> Message:
+    """Store the conversation's next message and fold it and ``changes`` into the row: one INSERT and one
+    UPDATE, in one flush, then the message.created event (``routing``: it changed what routing reads)."""
+    if conv.id in _locked_ids(session):  # the row is ours until commit: nobody else can take this seq
+        seq = conv.last_seq + 1
+    else:  # a writer without the row lock (a timer's greeting): the database counts
+        table = Conversation.__table__
+        seq = await session.scalar(update(table).where(table.c.id == conv.id)
+                                   .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq))
+        set_committed_value(conv, "last_seq", seq)
     at = now()
     msg = Message(shop_id=conv.shop_id, conversation_id=conv.id, seq=seq, sender=sender, text=text,
                   agent_id=agent.id if agent else None, private=private, client_msg_id=client_msg_id,
                   analysis=analysis, created_at=at,
                   attachment=attachments.meta(attachment) if attachment is not None else None)
     session.add(msg)
+    conv.last_seq = seq
+    for key, value in (changes or {}).items():
+        setattr(conv, key, value)
     if not private:
         conv.last_message_at = at
         if sender in ("buyer", "agent"):  # kefu's own lines (greetings, "X serves you") say little in a list
@@ -92,46 +166,55 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     await session.flush()
     if attachment is not None:
         attachment.message_id = msg.id
-    data = {"message": message_out(msg, agent.display_name if agent else None)}
-    await _emit_conversation_message(session, conv, data, private)
-    return msg
-
-
-async def _emit_conversation_message(session: AsyncSession, conv: Conversation, data: dict, private: bool) -> None:
-    data["conversation"] = await payload(session, conv)
+    data = {"message": message_out(msg, agent.display_name if agent else None),
+            "conversation": await payload(session, conv, agent), **({"routing": True} if routing else {})}
     await events.record(session, conv.shop_id, names.MESSAGE_CREATED, data, conversation_id=conv.id,
                         customer_id=conv.customer_id, private=private)
+    return msg
 
 
 async def post_buyer_message(session: AsyncSession, customer: Customer, text: str | None,
                              client_msg_id: str | None = None, lang: str | None = None,
                              attachment_id: str | None = None) -> tuple[Message, Conversation, bool]:
     """Append a buyer message to their open conversation (opening one if needed). Returns created=False
-    when client_msg_id was seen before, so a resend is acknowledged without storing twice. ``lang`` is the
-    widget's language (zh / en): a message that opens a conversation sets the conversation's language.
-    ``attachment_id``: an image the buyer uploaded; the bot and message understanding leave images alone."""
+    when client_msg_id was seen before, in this conversation or an earlier one, so a resend is acknowledged
+    without storing twice. ``lang`` is the widget's language (zh / en): a message that opens a conversation
+    sets the conversation's language. ``attachment_id``: an image the buyer uploaded; the bot and message
+    understanding leave images alone. Analysis and the bot's embedding run before any lock."""
     image = attachment_id is not None
     text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    has_kb = None if image else await _bot().prepare(session, customer, text)  # outside every lock
-    await _lock_customer(session, customer)
-    conv = await open_conversation_for(session, customer)
-    if conv is not None:
-        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
+    seen, dup = await _buyer_view(session, customer, client_msg_id)
+    if dup is not None:
+        return await _duplicate(session, dup)
+    seen_seq = seen.last_seq if seen is not None else None
+    context = await _context(session, seen)
+    analysis = None if image else _analyze(text, context)
+    has_kb = None if image else await _bot().prepare(session, customer.shop_id, seen, text)
+    conv = None
+    if seen is not None:
+        conv, _ = await _locked(session, customer.shop_id, Conversation.id == seen.id)
+    if conv is None or conv.status not in rules.OPEN_STATUSES:  # none, or closed before we had it
+        conv, dup = await _open_for(session, customer, lang, client_msg_id)
+    elif conv.last_seq != seen_seq:  # a message came in first: maybe this one, sent twice at once
         dup = await _existing(session, conv.id, client_msg_id)
-        if dup is not None:
-            return dup, conv, False
-    else:
-        conv = await _start_conversation(session, customer, lang)
+    if dup is not None:
+        return dup, conv, False
+    if not image and (fresh := await _context(session, conv)) != context:  # the buyer's other tab wrote first
+        context, analysis = fresh, _analyze(text, fresh)
+    changes = {"agent_unread": conv.agent_unread + 1, "buyer_context": rules.next_context(context, text)}
     if conv.first_message_at is None:
-        conv.first_message_at = now()
+        changes["first_message_at"] = now()
+    if analysis is not None:
+        changes.update(rules.conversation_mood(conv.intent, conv.intent_confidence or 0.0, conv.anger or 0.0,
+                                               bool(conv.abusive), analysis))
+    before = {key: getattr(conv, key) for key in rules.ROUTING_KEYS}
+    routing = conv.status == "waiting" and rules.routing_view(before) != rules.routing_view({**before, **changes})
     attachment = await attachments.claim_for_message(session, customer.shop_id, attachment_id,
                                                      customer=customer) if image else None
-    conv.agent_unread += 1
-    analysis = None if image else await _understand(session, conv, text)
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis,
-                        attachment=attachment)
+                        attachment=attachment, changes=changes, routing=routing)
     if not image:
         await _bot().answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
@@ -144,13 +227,23 @@ def _bot():
     return bot
 
 
+async def _open_for(session: AsyncSession, customer: Customer, lang: str,
+                    client_msg_id: str | None) -> tuple[Conversation, Message | None]:
+    """Under the buyer's lock: their open conversation (another tab may just have opened it), or a new one."""
+    await _lock_customer(session, customer)
+    conv, dup = await _locked(session, customer.shop_id, Conversation.customer_id == customer.id,
+                              Conversation.status.in_(rules.OPEN_STATUSES), client_msg_id=client_msg_id)
+    return (conv, dup) if conv is not None else (await _start_conversation(session, customer, lang), None)
+
+
 async def _start_conversation(session: AsyncSession, customer: Customer, lang: str) -> Conversation:
     at = now()
     conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
                         first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
-                        last_preview="", lang=lang, created_at=at)
+                        last_preview="", lang=lang, created_at=at, buyer_context=[])
     session.add(conv)
     await session.flush()
+    _locked_ids(session)[conv.id] = ()  # a row nobody else sees before we commit
     # The routing engine greets a buyer no human has answered within the greeting delay.
     greet_at = at + timedelta(seconds=ROUTING.greet_after_seconds)
     await scheduler.schedule(session, conv.shop_id, GREET_TIMER, greet_at, key=f"greet:{conv.id}",
@@ -159,18 +252,18 @@ async def _start_conversation(session: AsyncSession, customer: Customer, lang: s
     return conv
 
 
-async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:
-    """Analyse a buyer message with the conversation's earlier buyer lines as context and fold the result
-    into the conversation's intent / emotion (what routing reads)."""
-    context = list(await session.scalars(
+def _analyze(text: str, context: list[str]) -> dict:
+    return rules.stored_analysis(nlu.analyze(text, context).to_dict())
+
+
+async def _context(session: AsyncSession, conv: Conversation | None) -> list[str]:
+    """The buyer's last lines before this one (message understanding reads them), kept in the row; a
+    conversation from before that column reads them from its messages."""
+    if conv is None or conv.buyer_context is not None:
+        return list(conv.buyer_context or []) if conv is not None else []
+    return list(await session.scalars(
         select(Message.text).where(Message.conversation_id == conv.id, Message.sender == "buyer")
-        .order_by(Message.seq.desc()).limit(3)))[::-1] if conv.last_seq else []
-    analysis = rules.stored_analysis(nlu.analyze(text, context).to_dict())
-    mood = rules.conversation_mood(conv.intent, conv.intent_confidence or 0.0, conv.anger or 0.0,
-                                   bool(conv.abusive), analysis)
-    for key, value in mood.items():
-        setattr(conv, key, value)
-    return analysis
+        .order_by(Message.seq.desc()).limit(rules.CONTEXT_LINES)))[::-1] if conv.last_seq else []
 
 
 async def _lock_customer(session: AsyncSession, customer: Customer) -> None:
@@ -186,24 +279,26 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
     """``attachment_id``: an image this agent uploaded, sent with the message (or the private note)."""
     text = rules.clean_body(text, attachment_id is not None)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
-    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
-    dup = await _existing(session, conv.id, client_msg_id)
+    conv, dup = await _locked(session, agent.shop_id, Conversation.id == conversation_id, client_msg_id=client_msg_id)
+    if conv is None:
+        raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     if dup is not None:
         return dup, conv, False
+    changes, routing = {}, False
     if not private:
         if conv.status == "closed":
             rules.check_can_take(conv.status, conv.assignee_id, agent.id)
         if conv.status == "waiting":  # answering takes the chat; the answer itself names who serves the buyer
-            _assign(conv, agent)
-            conv.announced_agent_id = agent.id
+            changes = {**rules.assigned_to(conv.group, agent), "announced_agent_id": agent.id}
+            routing = True
         if conv.first_response_at is None:
-            conv.first_response_at = now()
+            changes["first_response_at"] = now()
+        # whoever answers has read what came before
+        changes["agent_read_seq"], changes["agent_unread"] = conv.last_seq + 1, 0
     attachment = await attachments.claim_for_message(session, agent.shop_id, attachment_id, agent=agent) \
         if attachment_id is not None else None
     msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
-                        client_msg_id=client_msg_id, attachment=attachment)
-    if not private:  # whoever answers has read what came before
-        conv.agent_read_seq, conv.agent_unread = msg.seq, 0
+                        client_msg_id=client_msg_id, attachment=attachment, changes=changes, routing=routing)
     return msg, conv, True
 
 
@@ -221,10 +316,8 @@ async def _updated(session: AsyncSession, conv: Conversation, action: str, by: i
 
 
 def _assign(conv: Conversation, agent: Agent) -> None:
-    conv.status = "assigned"
-    conv.assignee_id = agent.id
-    conv.group = conv.group or agent.group
-    conv.waiting_since = None
+    for key, value in rules.assigned_to(conv.group, agent).items():
+        setattr(conv, key, value)
 
 
 async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Agent) -> bool:
