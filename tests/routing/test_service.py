@@ -36,8 +36,9 @@ def conv_of(agent, conv_id):
 
 
 # The reads routing makes of a shop, told apart by a piece of their SQL.
-READS = {"waiting buyers": "FROM conversations JOIN customers ON", "previous agents": "assignee_id IS NOT NULL",
-         "loads": "GROUP BY conversations.assignee_id", "agents": "FROM agents WHERE agents.shop_id"}
+READS = {"waiting buyers": "customers.vip_level FROM conversations JOIN customers ON",
+         "previous agents": "assignee_id IS NOT NULL", "loads": "GROUP BY conversations.assignee_id",
+         "agents": "FROM agents WHERE agents.shop_id"}
 
 
 @contextlib.contextmanager

@@ -148,6 +148,19 @@ ASKS_FOR_HUMAN = {"wants_human": True}  # what the FAQ bot reads from a typed è½
 
 CONTEXT_LINES = 3  # earlier buyer lines message understanding reads with a new one
 ROUTING_KEYS = ("intent", "intent_confidence", "anger", "abusive")
+BUYER_KEYS = ("status", "agent_unread", "first_message_at", *ROUTING_KEYS)
+
+
+def buyer_changes(conv: dict, context: list[str], text: str, analysis: dict | None, at) -> tuple[dict, bool]:
+    """What one buyer message changes in its conversation row (``conv``: the row's BUYER_KEYS), and whether
+    routing must look again: a waiting buyer whose words moved what routing reads (routing_view)."""
+    changes = {"agent_unread": conv["agent_unread"] + 1, "buyer_context": next_context(context, text)}
+    if conv["first_message_at"] is None:
+        changes["first_message_at"] = at
+    if analysis is not None:
+        changes.update(conversation_mood(conv["intent"], conv["intent_confidence"] or 0.0, conv["anger"] or 0.0,
+                                         bool(conv["abusive"]), analysis))
+    return changes, conv["status"] == "waiting" and routing_view(conv) != routing_view({**conv, **changes})
 
 
 def next_context(context: list[str], text: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, null, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -13,7 +13,7 @@ from kefu.attachments import service as attachments
 from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
-from kefu.conversations.models import Conversation, Message
+from kefu.conversations.models import Conversation, Message, buyer_view, locked_read
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -44,18 +44,11 @@ async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: st
     """Lock one conversation row and read it, with its customer and assignee for the event payload, in one
     statement (SELECT … FOR UPDATE OF conversations; on SQLite a no-op UPDATE takes the write lock first).
     With ``client_msg_id``: also the message this conversation already stored under it (None if none)."""
-    c = Conversation
     if session.bind.dialect.name == "sqlite" and not _locked_ids(session):
-        await session.execute(update(c.__table__).where(c.shop_id == shop_id, *where).values(last_seq=c.last_seq))
-    cols = [c, Customer, Agent]
-    if client_msg_id is not None:  # read under the statement's snapshot: valid if no message came meanwhile
-        cols += [select(Message.id).where(Message.conversation_id == c.id, Message.client_msg_id == client_msg_id)
-                 .scalar_subquery(), select(func.max(Message.seq)).where(Message.conversation_id == c.id)
-                 .scalar_subquery()]
-    row = (await session.execute(
-        select(*cols).join(Customer, Customer.id == c.customer_id).outerjoin(Agent, Agent.id == c.assignee_id)
-        .where(c.shop_id == shop_id, *where).order_by(c.id.desc()).limit(1)
-        .with_for_update(of=c).execution_options(populate_existing=True))).first()
+        table = Conversation.__table__
+        await session.execute(update(table).where(Conversation.shop_id == shop_id, *where)
+                              .values(last_seq=table.c.last_seq))
+    row = (await session.execute(locked_read(shop_id, *where, client_msg_id=client_msg_id))).first()
     if row is None:
         return None, None
     conv = row[0]
@@ -98,16 +91,7 @@ async def _buyer_view(session: AsyncSession, customer: Customer,
                       client_msg_id: str | None) -> tuple[Conversation | None, int | None]:
     """Before any lock: the buyer's open conversation, and the id of the message any of their conversations
     (closed ones too) stored under ``client_msg_id`` — one unlocked read."""
-    c = Conversation
-    dup = null()
-    if client_msg_id is not None:
-        theirs = select(c.id).where(c.shop_id == customer.shop_id, c.customer_id == customer.id)
-        dup = select(Message.id).where(Message.conversation_id.in_(theirs), Message.client_msg_id == client_msg_id) \
-            .limit(1).scalar_subquery()
-    row = (await session.execute(
-        select(Customer.id, c, dup.label("dup")).outerjoin(c, and_(
-            c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(rules.OPEN_STATUSES)))
-        .where(Customer.id == customer.id).order_by(c.id.desc()).limit(1))).first()
+    row = (await session.execute(buyer_view(customer.shop_id, customer.id, client_msg_id))).first()
     return (row[1], row[2]) if row is not None else (None, None)
 
 
@@ -203,14 +187,8 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         return dup, conv, False
     if not image and (fresh := await _context(session, conv)) != context:  # the buyer's other tab wrote first
         context, analysis = fresh, _analyze(text, fresh)
-    changes = {"agent_unread": conv.agent_unread + 1, "buyer_context": rules.next_context(context, text)}
-    if conv.first_message_at is None:
-        changes["first_message_at"] = now()
-    if analysis is not None:
-        changes.update(rules.conversation_mood(conv.intent, conv.intent_confidence or 0.0, conv.anger or 0.0,
-                                               bool(conv.abusive), analysis))
-    before = {key: getattr(conv, key) for key in rules.ROUTING_KEYS}
-    routing = conv.status == "waiting" and rules.routing_view(before) != rules.routing_view({**before, **changes})
+    changes, routing = rules.buyer_changes({k: getattr(conv, k) for k in rules.BUYER_KEYS}, context, text,
+                                           analysis, now())
     attachment = await attachments.claim_for_message(session, customer.shop_id, attachment_id,
                                                      customer=customer) if image else None
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis,
@@ -329,7 +307,8 @@ async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Ag
         .values(status="assigned", assignee_id=agent.id, group_name=conv.group or agent.group, waiting_since=None))
     if result.rowcount != 1:
         return False
-    await session.refresh(conv)
+    _locked_ids(session)[conv.id] = ()  # the UPDATE holds the row: read it again, with customer and agent
+    await _locked(session, conv.shop_id, Conversation.id == conv.id)
     await _updated(session, conv, "routed", agent.id)
     return True
 
@@ -450,6 +429,8 @@ async def customer_history(session: AsyncSession, customer_id: int, shop_id: int
 
 async def _pending_human_request(session: AsyncSession, conv: Conversation) -> Message | None:
     """The buyer's last request for a person, if nothing was said since (pressing again adds no line)."""
+    if not conv.last_seq:
+        return None
     last = await session.scalar(select(Message).where(Message.conversation_id == conv.id, Message.private.is_(False))
                                 .order_by(Message.seq.desc()).limit(1))
     return last if last is not None and (last.analysis or {}).get("human_request") else None
@@ -463,15 +444,10 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
     a second press with nothing said since, returns the stored line (created=False)."""
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    await _lock_customer(session, customer)
-    conv = await open_conversation_for(session, customer)
-    if conv is None:
-        conv = await _start_conversation(session, customer, lang)
-    else:
-        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
-        dup = await _existing(session, conv.id, client_msg_id) or await _pending_human_request(session, conv)
-        if dup is not None:
-            return dup, conv, False
+    conv, dup = await _open_for(session, customer, lang, client_msg_id)
+    dup = dup or await _pending_human_request(session, conv)
+    if dup is not None:
+        return dup, conv, False
     msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
                         analysis={"human_request": True})
     if rules.opened_by_small_talk(conv.intent, conv.intent_confidence):  # asking for a person is a request
