@@ -93,6 +93,18 @@ class Message(TimestampMixin, Base):
     attachment: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
+def conversation_list(shop_id: int, status: str | None, assignee_id: int | None, limit: int) -> Select:
+    """A shop's conversations with customer and assignee, most recent first; status "open": waiting or assigned."""
+    c = Conversation
+    stmt = select(c, Customer, Agent).join(Customer, Customer.id == c.customer_id) \
+        .outerjoin(Agent, Agent.id == c.assignee_id).where(c.shop_id == shop_id)
+    if status:
+        stmt = stmt.where(c.status.in_(OPEN_STATUSES) if status == "open" else c.status == status)
+    if assignee_id is not None:
+        stmt = stmt.where(c.assignee_id == assignee_id)
+    return stmt.order_by(c.last_message_at.desc().nulls_last(), c.id.desc()).limit(limit)
+
+
 # --- the reads of the chat's write path (kefu.conversations.service), one statement each ------------------
 
 def locked_read(shop_id: int, *where, client_msg_id: str | None = None) -> Select:

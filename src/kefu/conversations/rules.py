@@ -78,6 +78,17 @@ def check_can_take(status: str, assignee_id: int | None, agent_id: int) -> None:
                        code="already_assigned")
 
 
+def read_changes(reader: str, seq: int, last_seq: int, agent_read_seq: int, agent_unread: int,
+                 buyer_read_seq: int) -> dict:
+    """A read receipt up to ``seq`` (already within 0..last_seq): the columns it moves, {} when none."""
+    if reader == "agent":
+        if seq <= agent_read_seq and agent_unread == 0:
+            return {}
+        read = max(agent_read_seq, seq)
+        return {"agent_read_seq": read, **({"agent_unread": 0} if read >= last_seq else {})}
+    return {"buyer_read_seq": seq} if seq > buyer_read_seq else {}
+
+
 def status_after_reopen(assignee_id: int | None) -> str:
     return "assigned" if assignee_id else "waiting"
 
@@ -167,6 +178,25 @@ def next_context(context: list[str], text: str) -> list[str]:
     """The buyer's last CONTEXT_LINES lines after ``text``, as the conversation row keeps them. Each is cut to its
     last MAX_MODEL_CHARS: the models read only the joined lines' last MAX_MODEL_CHARS, which this leaves intact."""
     return [*context, text[-MAX_MODEL_CHARS:]][-CONTEXT_LINES:]
+
+
+AGENT_KEYS = ("status", "assignee_id", "group", "first_response_at", "last_seq")
+
+
+def agent_changes(conv: dict, agent, private: bool, at) -> tuple[dict, bool]:
+    """What an agent's message changes in its conversation row (``conv``: the row's AGENT_KEYS), and whether
+    routing must look again. An answer (not a private note) takes a waiting chat, naming who serves the buyer
+    in the answer itself, and reads what came before; a closed chat must be reopened first."""
+    if private:
+        return {}, False
+    if conv["status"] == "closed":
+        check_can_take(conv["status"], conv["assignee_id"], agent.id)
+    changes = {"agent_read_seq": conv["last_seq"] + 1, "agent_unread": 0}
+    if conv["first_response_at"] is None:
+        changes["first_response_at"] = at
+    if conv["status"] == "waiting":
+        changes.update(assigned_to(conv["group"], agent), announced_agent_id=agent.id)
+    return changes, conv["status"] == "waiting"
 
 
 def routing_view(conv: dict, angry_at: float = ANGRY_AT) -> tuple:

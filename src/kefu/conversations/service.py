@@ -13,7 +13,7 @@ from kefu.attachments import service as attachments
 from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
-from kefu.conversations.models import Conversation, Message, buyer_view, locked_read
+from kefu.conversations.models import Conversation, Message, buyer_view, conversation_list, locked_read
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -60,6 +60,12 @@ async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: st
     return conv, await session.get(Message, row[3]) if row[3] is not None else None
 
 
+async def _reread(session: AsyncSession, conv: Conversation) -> None:
+    """After our UPDATE the row is ours: read it again (the latest), with its customer and assignee."""
+    _locked_ids(session)[conv.id] = ()
+    await _locked(session, conv.shop_id, Conversation.id == conv.id)
+
+
 def _locked_ids(session: AsyncSession) -> dict[int, tuple]:
     """The conversations whose rows this transaction holds locked (their next seq is last_seq + 1), each with
     the customer and assignee read with it (payload() finds them in the session)."""
@@ -93,11 +99,6 @@ async def _buyer_view(session: AsyncSession, customer: Customer,
     (closed ones too) stored under ``client_msg_id`` — one unlocked read."""
     row = (await session.execute(buyer_view(customer.shop_id, customer.id, client_msg_id))).first()
     return (row[1], row[2]) if row is not None else (None, None)
-
-
-async def _duplicate(session: AsyncSession, message_id: int) -> tuple[Message, Conversation, bool]:
-    msg = await session.get(Message, message_id)
-    return msg, await session.get(Conversation, msg.conversation_id), False
 
 
 async def payload(session: AsyncSession, conv: Conversation, known: Agent | None = None) -> dict:
@@ -170,8 +171,9 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
     seen, dup = await _buyer_view(session, customer, client_msg_id)
-    if dup is not None:
-        return await _duplicate(session, dup)
+    if dup is not None:  # acknowledged before, maybe in a conversation closed since
+        msg = await session.get(Message, dup)
+        return msg, await session.get(Conversation, msg.conversation_id), False
     seen_seq = seen.last_seq if seen is not None else None
     context = await _context(session, seen)
     analysis = None if image else _analyze(text, context)
@@ -262,17 +264,7 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
         raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     if dup is not None:
         return dup, conv, False
-    changes, routing = {}, False
-    if not private:
-        if conv.status == "closed":
-            rules.check_can_take(conv.status, conv.assignee_id, agent.id)
-        if conv.status == "waiting":  # answering takes the chat; the answer itself names who serves the buyer
-            changes = {**rules.assigned_to(conv.group, agent), "announced_agent_id": agent.id}
-            routing = True
-        if conv.first_response_at is None:
-            changes["first_response_at"] = now()
-        # whoever answers has read what came before
-        changes["agent_read_seq"], changes["agent_unread"] = conv.last_seq + 1, 0
+    changes, routing = rules.agent_changes({k: getattr(conv, k) for k in rules.AGENT_KEYS}, agent, private, now())
     attachment = await attachments.claim_for_message(session, agent.shop_id, attachment_id, agent=agent) \
         if attachment_id is not None else None
     msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
@@ -307,8 +299,7 @@ async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Ag
         .values(status="assigned", assignee_id=agent.id, group_name=conv.group or agent.group, waiting_since=None))
     if result.rowcount != 1:
         return False
-    _locked_ids(session)[conv.id] = ()  # the UPDATE holds the row: read it again, with customer and agent
-    await _locked(session, conv.shop_id, Conversation.id == conv.id)
+    await _reread(session, conv)
     await _updated(session, conv, "routed", agent.id)
     return True
 
@@ -376,20 +367,16 @@ async def reopen(session: AsyncSession, agent: Agent, conversation_id: int) -> C
 
 async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq: int) -> Conversation:
     seq = max(0, min(int(seq), conv.last_seq))
-    if reader == "agent":
-        if seq <= conv.agent_read_seq and conv.agent_unread == 0:
-            return conv
-        conv.agent_read_seq = max(conv.agent_read_seq, seq)
-        if conv.agent_read_seq >= conv.last_seq:
-            conv.agent_unread = 0
-    else:
-        if seq <= conv.buyer_read_seq:
-            return conv
-        conv.buyer_read_seq = seq
+    changes = rules.read_changes(reader, seq, conv.last_seq, conv.agent_read_seq, conv.agent_unread,
+                                 conv.buyer_read_seq)
+    if not changes:
+        return conv
+    for key, value in changes.items():
+        setattr(conv, key, value)
     await session.flush()
     # The row may have changed since it was loaded (the router assigned it meanwhile): the receipt must not
-    # tell the workspaces an older status. After our UPDATE the row is ours, so this read is the latest.
-    await session.refresh(conv)
+    # tell the workspaces an older status.
+    await _reread(session, conv)
     await events.record(session, conv.shop_id, names.CONVERSATION_READ,
                         {"reader": reader, "seq": seq, "conversation": await payload(session, conv)},
                         conversation_id=conv.id, customer_id=conv.customer_id)
@@ -398,15 +385,7 @@ async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq:
 
 async def list_conversations(session: AsyncSession, shop_id: int, *, status: str | None = None,
                              assignee_id: int | None = None, limit: int = 200) -> list[dict]:
-    stmt = select(Conversation, Customer, Agent).join(Customer, Customer.id == Conversation.customer_id) \
-        .outerjoin(Agent, Agent.id == Conversation.assignee_id).where(Conversation.shop_id == shop_id)
-    if status == "open":
-        stmt = stmt.where(Conversation.status.in_(rules.OPEN_STATUSES))
-    elif status:
-        stmt = stmt.where(Conversation.status == status)
-    if assignee_id is not None:
-        stmt = stmt.where(Conversation.assignee_id == assignee_id)
-    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()).limit(limit)
+    stmt = conversation_list(shop_id, status, assignee_id, limit)
     return [conversation_out(c, cu, a) for c, cu, a in (await session.execute(stmt)).all()]
 
 
