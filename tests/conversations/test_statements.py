@@ -83,3 +83,20 @@ def test_a_message_in_a_served_chat_costs_a_handful_of_statements(world, client)
     assert created and msg.seq == 4
     chat, events = _split(seen)
     assert len(chat) <= AGENT[dialect] and len(events) <= EVENT_STATEMENTS, "\n".join(seen)
+
+
+def test_a_read_receipt_costs_its_update_and_one_read(world, client):
+    agent, customer, conv_id = _assigned_chat(world, client)
+
+    async def read():
+        async with world.db.transaction() as s:
+            conv = await service.get_conversation(s, agent.shop_id, conv_id)
+            return await service.mark_read(s, conv, "agent", 2)
+
+    with statements(world) as seen:
+        conv = world.run(read)
+    assert conv.agent_read_seq == 2 and conv.agent_unread == 0 and conv.status == "assigned"
+    chat, events = _split(seen)
+    # the conversation as the workspace shows it, the receipt's UPDATE, then the row read again with its
+    # customer and assignee (the router may have assigned it meanwhile: the event must tell the latest)
+    assert len(chat) <= 3 and len(events) <= EVENT_STATEMENTS, "\n".join(seen)
