@@ -9,8 +9,7 @@ import contextlib
 from sqlalchemy import event
 
 from kefu.conversations import service
-from kefu.customers.service import start_visitor
-from kefu.shops.service import get_shop_by_slug
+from kefu.customers.models import Customer
 
 # The event log's share (kefu.core.events): today the shop's advisory lock and the INSERT; with the event
 # spine, an upsert of the shop's event_streams counter and one INSERT at commit. Two either way.
@@ -37,21 +36,18 @@ def statements(world):
         event.remove(engine, "before_cursor_execute", note)
 
 
-def _assigned_chat(world, client):
+def _assigned_chat(world):
+    """A buyer's chat an agent took: (the agent, the buyer as kefu stores them, the conversation id)."""
     shop = world.shop()
     agent = world.agent(shop, login=False)
-    tokens = client.app.state.visitor_tokens
+    conv_id = world.buyer(shop).send("在吗", "c0").json()["conversation_id"]
 
     async def go():
         async with world.db.transaction() as s:
-            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
-            _, conv, _ = await service.post_buyer_message(s, customer, "在吗", "c0")
-        async with world.db.transaction() as s:
-            await service.take(s, agent, conv.id)
-        return customer, conv.id
+            conv = await service.take(s, agent, conv_id)
+            return await s.get(Customer, conv.customer_id)
 
-    customer, conv_id = world.run(go)
-    return agent, customer, conv_id
+    return agent, world.run(go), conv_id
 
 
 def _split(seen: list[str]) -> tuple[list[str], list[str]]:
@@ -59,8 +55,8 @@ def _split(seen: list[str]) -> tuple[list[str], list[str]]:
     return [q for q in seen if q not in events], events
 
 
-def test_a_message_in_a_served_chat_costs_a_handful_of_statements(world, client):
-    agent, customer, conv_id = _assigned_chat(world, client)
+def test_a_message_in_a_served_chat_costs_a_handful_of_statements(world):
+    agent, customer, conv_id = _assigned_chat(world)
     dialect = world.db.engine.dialect.name
 
     async def buyer():
@@ -85,8 +81,8 @@ def test_a_message_in_a_served_chat_costs_a_handful_of_statements(world, client)
     assert len(chat) <= AGENT[dialect] and len(events) <= EVENT_STATEMENTS, "\n".join(seen)
 
 
-def test_a_read_receipt_costs_its_update_and_one_read(world, client):
-    agent, customer, conv_id = _assigned_chat(world, client)
+def test_a_read_receipt_costs_its_update_and_one_read(world):
+    agent, _, conv_id = _assigned_chat(world)
 
     async def read():
         async with world.db.transaction() as s:
