@@ -79,6 +79,22 @@ def test_what_the_chat_records_asks_for_a_pass_only_when_routing_must_look_again
     assert not any(wants_pass(e) for e in later)
 
 
+def test_pressing_for_a_person_after_a_hello_asks_for_a_pass(world):
+    """Routing holds a buyer who has only said hello a few seconds for what they want; pressing 转人工 says it."""
+    shop = world.shop()
+    buyer = world.buyer(shop)
+    buyer.send("你好")
+    start = recorded(world, shop, 0)[-1]["id"]
+    assert buyer.post("/api/widget/handoff", {"client_msg_id": "h-1"}).status_code == 201
+    pressed = [e for e in recorded(world, shop, start) if e["type"] == "message.created"]
+    assert pressed[0]["data"]["conversation"]["intent_confidence"] > 0  # no longer only small talk
+    assert wants_pass(pressed[0])
+    start = pressed[-1]["id"]
+    buyer.send("在吗")
+    assert buyer.post("/api/widget/handoff", {"client_msg_id": "h-2"}).status_code == 201
+    assert not any(wants_pass(e) for e in recorded(world, shop, start))  # already a request: nothing moves
+
+
 def test_a_buyer_message_in_a_served_chat_runs_no_routing_pass(world):
     shop = world.shop()
     agent = world.agent(shop)

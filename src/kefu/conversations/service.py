@@ -427,10 +427,12 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
     dup = dup or await _pending_human_request(session, conv)
     if dup is not None:
         return dup, conv, False
+    # asking for a person is a request: a buyer who only said hello is routed at once (no small-talk hold)
+    changes = {"intent": "other", "intent_confidence": rules.ASKED_FOR_A_PERSON} \
+        if rules.opened_by_small_talk(conv.intent, conv.intent_confidence) else {}
     msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
-                        analysis={"human_request": True})
-    if rules.opened_by_small_talk(conv.intent, conv.intent_confidence):  # asking for a person is a request
-        conv.intent, conv.intent_confidence = "other", rules.ASKED_FOR_A_PERSON
+                        analysis={"human_request": True}, changes=changes,
+                        routing=bool(changes) and conv.status == "waiting")
     bot = _bot()
     if await bot.speaks(session, conv):  # no greeting first: the buyer asked for a person, the bot hands off
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
