@@ -4,9 +4,14 @@ not open a new conversation the agents see as a new buyer."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
+from kefu.conversations import service
 from kefu.conversations.models import Conversation, Message
+from kefu.customers.service import start_visitor
+from kefu.shops.service import get_shop_by_slug
 from tests.conversations.test_realtime import until
 
 
@@ -71,3 +76,27 @@ def test_a_resend_over_the_socket_after_close_is_acked_as_duplicate(world):
     assert again["duplicate"] is True and again["conversation_id"] == conv
     assert again["message"]["id"] == ack["message"]["id"]
     assert counts(world, shop) == before
+
+
+def test_the_same_message_sent_at_once_from_two_tabs_is_stored_once(world, client):
+    """Both copies read "not stored yet" before either holds the lock: the one that waited looks again."""
+    shop = world.shop()
+    tokens = client.app.state.visitor_tokens
+
+    async def go():
+        async with world.db.transaction() as s:
+            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
+
+        async def send(cid: str):
+            async with world.db.transaction() as s:
+                msg, conv, created = await service.post_buyer_message(s, customer, "同一句话", cid)
+                return msg.id, conv.id, created
+
+        opening = await asyncio.gather(*[send("t-1") for _ in range(4)])  # no conversation yet
+        later = await asyncio.gather(*[send("t-2") for _ in range(4)])  # into the open one
+        return opening, later
+
+    for sent in world.run(go):
+        assert len({m for m, _, _ in sent}) == 1 and len({c for _, c, _ in sent}) == 1
+        assert sorted(created for _, _, created in sent) == [False, False, False, True]
+    assert counts(world, shop) == (1, 2)
