@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from kefu.conversations import service
 from kefu.conversations.models import Conversation, Message
-from kefu.customers.service import start_visitor
-from kefu.shops.service import get_shop_by_slug
+from tests.conversations.test_concurrency import visitor
 from tests.conversations.test_realtime import until
 
 
@@ -81,11 +80,9 @@ def test_a_resend_over_the_socket_after_close_is_acked_as_duplicate(world):
 def test_the_same_message_sent_at_once_from_two_tabs_is_stored_once(world, client):
     """Both copies read "not stored yet" before either holds the lock: the one that waited looks again."""
     shop = world.shop()
-    tokens = client.app.state.visitor_tokens
 
     async def go():
-        async with world.db.transaction() as s:
-            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
+        customer = await visitor(world, client, shop)
 
         async def send(cid: str):
             async with world.db.transaction() as s:
