@@ -105,6 +105,15 @@ def conversation_list(shop_id: int, status: str | None, assignee_id: int | None,
     return stmt.order_by(c.last_message_at.desc().nulls_last(), c.id.desc()).limit(limit)
 
 
+def message_list(conversation_id: int, include_private: bool, after_seq: int, limit: int) -> Select:
+    """A conversation's messages after ``after_seq`` in order, each with its agent's name."""
+    stmt = select(Message, Agent.display_name).outerjoin(Agent, Agent.id == Message.agent_id) \
+        .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+    if not include_private:
+        stmt = stmt.where(Message.private.is_(False))
+    return stmt.order_by(Message.seq).limit(limit)
+
+
 # --- the reads of the chat's write path (kefu.conversations.service), one statement each ------------------
 
 def locked_read(shop_id: int, *where, client_msg_id: str | None = None) -> Select:

@@ -13,7 +13,7 @@ from kefu.attachments import service as attachments
 from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
-from kefu.conversations.models import Conversation, Message, buyer_view, conversation_list, locked_read
+from kefu.conversations.models import Conversation, Message, buyer_view, conversation_list, locked_read, message_list
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -93,14 +93,6 @@ async def open_conversation_for(session: AsyncSession, customer: Customer) -> Co
         .order_by(Conversation.id.desc()).limit(1))
 
 
-async def _buyer_view(session: AsyncSession, customer: Customer,
-                      client_msg_id: str | None) -> tuple[Conversation | None, int | None]:
-    """Before any lock: the buyer's open conversation, and the id of the message any of their conversations
-    (closed ones too) stored under ``client_msg_id`` — one unlocked read."""
-    row = (await session.execute(buyer_view(customer.shop_id, customer.id, client_msg_id))).first()
-    return (row[1], row[2]) if row is not None else (None, None)
-
-
 async def payload(session: AsyncSession, conv: Conversation, known: Agent | None = None) -> dict:
     """The conversation as events and workspaces show it. Its customer and assignee come from the session when
     loaded with the row (the locked read joins them: no query), or ``known``, an agent the caller holds."""
@@ -170,7 +162,9 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    seen, dup = await _buyer_view(session, customer, client_msg_id)
+    # before any lock: the open conversation, and a resend's message in any of the buyer's conversations
+    row = (await session.execute(buyer_view(customer.shop_id, customer.id, client_msg_id))).first()
+    seen, dup = (row[1], row[2]) if row is not None else (None, None)
     if dup is not None:  # acknowledged before, maybe in a conversation closed since
         msg = await session.get(Message, dup)
         return msg, await session.get(Conversation, msg.conversation_id), False
@@ -391,11 +385,7 @@ async def list_conversations(session: AsyncSession, shop_id: int, *, status: str
 
 async def list_messages(session: AsyncSession, conv: Conversation, *, include_private: bool,
                         after_seq: int = 0, limit: int = 1000) -> list[dict]:
-    stmt = select(Message, Agent.display_name).outerjoin(Agent, Agent.id == Message.agent_id) \
-        .where(Message.conversation_id == conv.id, Message.seq > after_seq)
-    if not include_private:
-        stmt = stmt.where(Message.private.is_(False))
-    rows = (await session.execute(stmt.order_by(Message.seq).limit(limit))).all()
+    rows = (await session.execute(message_list(conv.id, include_private, after_seq, limit))).all()
     return [message_out(m, name, internal=include_private) for m, name in rows]
 
 
