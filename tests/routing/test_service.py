@@ -8,14 +8,13 @@ import contextlib
 import time
 from collections import Counter
 
-from sqlalchemy import event
-
 from kefu.agents.service import BREAK_TIMER
 from kefu.conversations.service import GREET_TIMER
 from kefu.core.scheduler import run_due
 from kefu.handoffs.service import ESCALATION_TIMER
 from kefu.routing import rules, service
 from kefu.routing.handlers import Router
+from tests.conversations.test_statements import statements
 
 ANGRY = "你们什么破快递，三天了还不到！！！气死我了"
 
@@ -36,25 +35,18 @@ def conv_of(agent, conv_id):
 
 
 # The reads routing makes of a shop, told apart by a piece of their SQL.
-READS = {"waiting buyers": "FROM conversations JOIN customers ON", "previous agents": "assignee_id IS NOT NULL",
-         "loads": "GROUP BY conversations.assignee_id", "agents": "FROM agents WHERE agents.shop_id"}
+READS = {"waiting buyers": "customers.vip_level FROM conversations JOIN customers ON",
+         "previous agents": "assignee_id IS NOT NULL", "loads": "GROUP BY conversations.assignee_id",
+         "agents": "FROM agents WHERE agents.shop_id"}
 
 
 @contextlib.contextmanager
 def counted_reads(world):
-    """Counts READS among the SQL statements the app's engine runs inside the block."""
+    """Counts READS among the SQL statements the app's engine runs inside the block (read after it)."""
     seen: Counter = Counter()
-
-    def count(conn, cursor, statement, *_):
-        sql = " ".join(statement.split())
-        seen.update(name for name, piece in READS.items() if piece in sql)
-
-    engine = world.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(world) as sql:
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    seen.update(name for q in sql for name, piece in READS.items() if piece in q)
 
 
 def test_angry_buyer_is_served_first_and_capacity_is_respected(world, frozen):

@@ -323,7 +323,8 @@ async def requeue_absent(session: AsyncSession, agent_id: int) -> str:
     if agent is None or agent.presence in ("online", "break"):
         return "back"
     c = Conversation
-    held = await session.scalars(select(c).where(c.assignee_id == agent.id, c.status == "assigned").with_for_update())
+    held = await session.scalars(select(c).where(c.assignee_id == agent.id, c.status == "assigned")
+                                 .order_by(c.id).with_for_update())  # conversations in id order: one lock order
     moved = []
     for conv in held:
         since = await unanswered_since(session, conv)
