@@ -46,8 +46,8 @@ async def _measure(db, shop_id: int, writers: int, seconds: float, old_lock: boo
 
 
 async def _run(writers: int, seconds: float) -> dict:
-    from kefu.core.db import Database
     from kefu.core.config import normalize_database_url
+    from kefu.core.db import Database
     from kefu.shops.service import create_shop
 
     url = os.environ.get("KEFU_DATABASE_URL", "")
