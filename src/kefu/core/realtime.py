@@ -26,6 +26,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
+BUYER_QUEUE, STAFF_QUEUE = 1000, 10000  # events a socket may have waiting before it counts as too slow
 
 
 class BadFrame(Exception):
@@ -70,14 +71,15 @@ class Connection:
 
     def __init__(self, ws: WebSocket, shop_id: int, view: View,
                  on_frame: Callable[[], Awaitable[None]] | None = None, *, customer_id: int | None = None,
-                 agent_id: int | None = None, full_view: bool = False, maxsize: int = 1000) -> None:
+                 agent_id: int | None = None, full_view: bool = False, maxsize: int | None = None) -> None:
         self.ws = ws
         self.shop_id = shop_id
         self.view = view
         self.on_frame = on_frame  # called for every valid client frame, pings included (a sign of life)
         self.customer_id, self.agent_id, self.full_view = customer_id, agent_id, full_view
         self.watching: int | None = None
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize)
+        # A staff socket hears a whole shop's traffic at a peak: more room before it counts as too slow.
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize or (BUYER_QUEUE if agent_id is None else STAFF_QUEUE))
         self.overflowed = False
         self.hub = bus.hub
         self._send_lock = asyncio.Lock()

@@ -24,6 +24,7 @@ from kefu.handoffs.service import flag_abuse
 from kefu.routing import service
 
 log = logging.getLogger(__name__)
+PASS_SLICE = 20  # assignments per routing transaction: a burst of new buyers never blocks the shop
 
 
 def wants_pass(ev: dict) -> bool:
@@ -47,6 +48,8 @@ def written_to(ev: dict) -> int | None:
     data = ev.get("data") or {}
     conv = data.get("conversation") or {}
     if (data.get("message") or {}).get("sender") != "buyer" or conv.get("status") != "assigned":
+        return None
+    if conv.get("assignee_presence") == "online":  # as the writer saw it: the usual case needs no check
         return None
     return conv.get("assignee_id")
 
@@ -135,7 +138,12 @@ class Router:
                 await agents.requeue_if_absent(s, agent_ids)
 
     async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
-        made, places = await self.db.run(lambda s: service.route_and_queue(s, shop_id))
+        made: list[tuple[int, int]] = []
+        while True:  # a burst of new buyers is seated a slice per transaction, other writers in between
+            more, places = await self.db.run(lambda s: service.route_and_queue(s, shop_id, limit=PASS_SLICE))
+            made += more
+            if len(more) < PASS_SLICE:
+                break
         self.publish_positions(shop_id, places)
         return made
 
