@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.resolved_database_url())
+        db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
         if settings.auto_migrate:
             await db.migrate()
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading

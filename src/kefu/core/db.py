@@ -49,14 +49,14 @@ class TimestampMixin:
 POOL_SIZE, POOL_OVERFLOW = 10, 20
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url
 
         from kefu.core.sqlite_inline import creator
 
         path = make_url(url).database
-        inline = {"async_creator": creator(path)} if path and path != ":memory:" else {}
+        inline = {"async_creator": creator(path, sqlite_synchronous)} if path and path != ":memory:" else {}
         engine = create_async_engine(url, connect_args={"timeout": 30}, **inline)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -96,9 +96,13 @@ class Database:
     of them at once instead of waiting). A transaction opened inside another on the same task passes.
     """
 
-    def __init__(self, url: str, *, concurrency: int | None = None) -> None:
+    def __init__(self, url: str, *, concurrency: int | None = None, sqlite_synchronous: str | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        if sqlite_synchronous is None:
+            import os
+
+            sqlite_synchronous = os.environ.get("KEFU_SQLITE_SYNCHRONOUS", "normal").lower()
+        self.engine = make_engine(url, sqlite_synchronous)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.concurrency = concurrency or (1 if self.is_sqlite else POOL_SIZE + POOL_OVERFLOW)
         self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}

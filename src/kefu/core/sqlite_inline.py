@@ -4,8 +4,10 @@ aiosqlite runs each connection in its own thread and sends every call (cursor, e
 there and back: about four thread round trips per statement, most of a chat message's cost on SQLite.
 SQLite statements of a service desk take microseconds, and kefu lets one transaction at a time reach
 SQLite (the Database gate), so nothing here ever waits on a lock held by this process; running the call
-in the event loop's own thread is both faster and simpler. A lock held by another process (a CLI command)
-is waited for by SQLite's busy timeout, briefly blocking this loop — the price of a file database.
+in the event loop's own thread is both faster and simpler: with WAL and synchronous=NORMAL a transaction
+runs from start to commit without yielding, so it holds the database for its own CPU time only, never for
+the loop's other work. A lock held by another process (a CLI command) is waited for by SQLite's busy
+timeout, briefly blocking this loop — the price of a file database.
 """
 
 from __future__ import annotations
@@ -89,8 +91,9 @@ class _RunNow:
 
 
 class InlineConnection:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, synchronous_full: bool = False) -> None:
         self._conn = conn
+        self.synchronous_full = synchronous_full
         self._connection = conn  # what SQLAlchemy checks for "still open"
         self._tx = _RunNow()
 
@@ -98,8 +101,11 @@ class InlineConnection:
         return _Cursor(self._conn.cursor())
 
     async def commit(self) -> None:
-        # The one call that waits on the disk (fsync): in a worker thread, so the loop serves sockets meanwhile.
-        await asyncio.to_thread(self._conn.commit)
+        if self.synchronous_full:
+            # Waits on the disk (fsync): in a worker thread, so the loop serves sockets meanwhile.
+            await asyncio.to_thread(self._conn.commit)
+        else:  # WAL + synchronous=NORMAL: the commit is a write to the WAL file, no fsync
+            self._conn.commit()
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -126,9 +132,15 @@ class InlineConnection:
         self._conn.isolation_level = value
 
 
-def creator(path: str, timeout: float = 30.0):
-    """``async_creator`` for create_async_engine: a new inline connection to the database file."""
+def creator(path: str, synchronous: str = "normal", timeout: float = 30.0):
+    """``async_creator`` for create_async_engine: a new inline connection to the database file.
+
+    ``synchronous``: "normal" (WAL's usual setting: a commit survives the process being killed, and the
+    last ones may be lost only if the machine itself loses power before the next checkpoint) or "full"
+    (an fsync per commit, run in a worker thread)."""
     async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(path, timeout=timeout, check_same_thread=False))
+        conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+        conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+        return InlineConnection(conn, synchronous == "full")
 
     return connect
