@@ -1,0 +1,83 @@
+"""Two instances of one deployment under load (issue #11, points 4–6): every committed event reaches every socket
+entitled to it exactly once and in order, across reconnects to the other instance; no deadlock closes a socket;
+and killing one instance with kill -9 loses and duplicates nothing its buyers were told was sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from tests.multiproc.chat import chat, check_delivery, resync, settle, staff_on
+from tests.multiproc.harness import (
+    Team,
+    ack_frames,
+    assert_no_tracebacks,
+    needs_pg_and_redis,
+    stored_messages,
+)
+
+pytestmark = needs_pg_and_redis
+
+BUYERS = 30
+MESSAGES = 12  # per buyer, each answered by its agent: 2 × 30 × 12 = 720 chat messages, plus routing and reads
+
+
+def test_every_event_reaches_every_entitled_socket_once_and_in_order(cluster):
+    asyncio.run(ordered_delivery(cluster))
+    assert_no_tracebacks(*cluster.servers)
+
+
+async def ordered_delivery(cluster) -> None:
+    team = await Team(cluster.db_url, agents=3, max_chats=BUYERS).create()
+    supervisor = await team.login(cluster.b, "supervisor")
+    await staff_on(supervisor)
+    agents = [await team.login(cluster.b, "agent", i) for i in range(3)]
+    answering = [await staff_on(agent) for agent in agents]
+    buyers = await asyncio.gather(*(team.buyer(cluster.a) for _ in range(BUYERS)))
+    await asyncio.gather(*(buyer.connect() for buyer in buyers))
+    # Buyers talk in parallel on A; halfway each reloads the page and lands on B.
+    await asyncio.gather(*(chat(b, MESSAGES, f"b{n}", switch_to=cluster.b) for n, b in enumerate(buyers)))
+
+    log = await settle(cluster.db_url, team.shop_id, supervisor.socket, answering)
+    check_delivery(log, supervisor.socket, buyers, agents)
+    assert len([e for e in log if e["type"] == "message.created"]) >= 2 * BUYERS * MESSAGES
+    # A supervisor reconnecting on the other instance from halfway through gets exactly the rest.
+    ids = [e["id"] for e in log]
+    half = ids[len(ids) // 2]
+    assert [i for i in await resync(supervisor, cluster.a, half) if i <= ids[-1]] == ids[len(ids) // 2 + 1:]
+
+
+def test_kill_9_of_one_instance_loses_and_duplicates_no_acknowledged_message(cluster):
+    asyncio.run(kill_one_under_load(cluster))
+    assert_no_tracebacks(cluster.b)  # A died mid-sentence; B served everyone since
+
+
+async def kill_one_under_load(cluster, buyers_n: int = 20, messages: int = 12) -> None:
+    team = await Team(cluster.db_url, agents=2, max_chats=buyers_n).create()
+    supervisor = await team.login(cluster.b, "supervisor")
+    await staff_on(supervisor)
+    agents = [await team.login(cluster.b, "agent", i) for i in range(2)]
+    answering = [await staff_on(agent) for agent in agents]
+    buyers = await asyncio.gather(*(team.buyer(cluster.a) for _ in range(buyers_n)))
+    await asyncio.gather(*(buyer.connect() for buyer in buyers))
+
+    async def kill_midway() -> None:
+        while len(ack_frames([s for b in buyers for s in b.sockets])) < buyers_n * messages // 3:
+            await asyncio.sleep(0.02)
+        cluster.a.kill9()
+
+    sent = await asyncio.gather(*(chat(b, messages, f"k{n}", fallback=cluster.b) for n, b in enumerate(buyers)),
+                                kill_midway())
+    acked = {cid for ids in sent[:-1] for cid in ids}
+    assert all(not s.alive for s in [cluster.a]) and all(b.server is cluster.b for b in buyers)
+
+    log = await settle(cluster.db_url, team.shop_id, supervisor.socket, answering)
+    stored = Counter(m["client_msg_id"] for m in await stored_messages(cluster.db_url, team.shop_id)
+                     if m["sender"] == "buyer")
+    lost, unexpected = sorted(acked - set(stored)), sorted(set(stored) - acked)
+    assert not lost and not unexpected, f"lost: {lost[:5]}, stored but never acknowledged: {unexpected[:5]}"
+    assert [cid for cid, n in stored.items() if n > 1] == [], "stored twice"
+    seen = Counter(e["data"]["message"]["client_msg_id"] for e in supervisor.events
+                   if e["type"] == "message.created" and e["data"]["message"]["sender"] == "buyer")
+    assert seen == Counter(acked), "the supervisor did not see every buyer message exactly once"
+    check_delivery(log, supervisor.socket, buyers, agents)
