@@ -129,3 +129,16 @@ def test_an_outage_is_logged_in_one_line_not_a_traceback_per_request(app_client,
     lines = [r for r in caplog.records if r.name == "kefu.core.outage"]
     assert len(lines) == 1 and lines[0].exc_info is None
     assert "database unavailable" in lines[0].getMessage()
+
+
+def test_background_loops_log_an_outage_in_one_line_and_a_bug_with_its_traceback(down, caplog):
+    import logging
+
+    loop_log = logging.getLogger("kefu.test.loop")
+    outage._last_logged = 0.0
+    with caplog.at_level("WARNING"):
+        outage.log_failure(loop_log, "routing pass failed", failure(down))
+        outage.log_failure(loop_log, "routing pass failed", ValueError("a bug"))
+    down_line, bug_line = [r for r in caplog.records if r.name in ("kefu.core.outage", "kefu.test.loop")]
+    assert down_line.exc_info is None and "routing pass failed" in down_line.getMessage()
+    assert bug_line.exc_info is not None and bug_line.exc_info[0] is ValueError

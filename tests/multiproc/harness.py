@@ -350,8 +350,9 @@ class Buyer:
         """Send a message over the socket and wait for its ack (or error) frame."""
         cid = client_msg_id or uuid.uuid4().hex
         sock = self.socket
+        start = len(sock.frames)
         await sock.send({"type": "message", "text": text, "client_msg_id": cid})
-        return await sock.wait(lambda: next((f for f in sock.frames if f.get("type") in ("ack", "error")
+        return await sock.wait(lambda: next((f for f in sock.frames[start:] if f.get("type") in ("ack", "error")
                                              and f.get("client_msg_id", f.get("ref")) == cid), None),
                                f"the ack of {cid}")
 

@@ -102,6 +102,15 @@ def note(exc: BaseException, where: str) -> None:
         log.warning("database unavailable (%s): %s: %s", where, type(exc).__name__, str(exc)[:200])
 
 
+def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """For background loops (router, timers, sockets): an outage is ``note``d in one line; anything else is
+    logged with its traceback as before."""
+    if is_db_outage(exc):
+        note(exc, what)
+    else:
+        logger.error(what, exc_info=exc)
+
+
 def install(app: FastAPI) -> None:
     """Answer 503 DatabaseUnavailable for requests the database's absence failed; anything else goes on to the
     app's other handlers unchanged (the last-resort 500 with its traceback)."""
