@@ -89,8 +89,9 @@ async def redis_down(cluster) -> None:
     await buyer.say("在吗？想问下发货时间")
     conv = (await said(agent.socket, "在吗？想问下发货时间"))["conversation_id"]
 
+    watching = supervisor.socket
     cluster.redis_proxy.cut()
-    await supervisor.socket.wait(lambda: bus_state(supervisor.socket) == "degraded", "the bus to be degraded")
+    await watching.wait(lambda: bus_state(watching) == "degraded", "the bus to be degraded")
     late = await supervisor.connect(cluster.b)  # a supervisor opening the page now is told at once
     assert (await late.ready()).get("bus") == "degraded"
     await buyer.say("Redis 断了也能收到吗")
@@ -99,12 +100,13 @@ async def redis_down(cluster) -> None:
     await said(buyer.socket, "能收到的，亲")  # written on B, read from the log on A
 
     cluster.redis_proxy.restore()
-    await supervisor.socket.wait(lambda: bus_state(supervisor.socket) == "live", "the bus to be live again")
+    await watching.wait(lambda: bus_state(watching) == "live", "the bus to be live again")
+    await late.wait(lambda: bus_state(late) == "live", "the bus to be live again on the later socket")
     await buyer.say("恢复了吗")
     await said(agent.socket, "恢复了吗")
     await reply(agent, conv, "恢复了")
     await said(buyer.socket, "恢复了")
-    for who, sock in (("buyer", buyer.socket), ("agent", agent.socket), ("supervisor", supervisor.sockets[0])):
+    for who, sock in (("buyer", buyer.socket), ("agent", agent.socket), ("supervisor", watching)):
         assert_in_order_once([e["id"] for e in sock.events], who)
     assert not bad_frames([buyer.socket, *agent.sockets, *supervisor.sockets])
 
