@@ -14,6 +14,7 @@ from tests.multiproc.harness import (
     Socket,
     SocketClosed,
     Staff,
+    Team,
     assert_in_order_once,
     assigned_to,
     bad_frames,
@@ -58,6 +59,22 @@ async def staff_on(agent: Staff, server=None) -> Answering:
     sock.on_event = answering
     await sock.ready()
     return answering
+
+
+class Floor:
+    """A new shop at work: its supervisor and answering agents on instance B, buyers connected to instance A."""
+
+    @classmethod
+    async def open(cls, cluster, agents: int, buyers: int) -> Floor:
+        f = cls()
+        f.team = team = await Team(cluster.db_url, agents=agents, max_chats=buyers).create()
+        f.supervisor = await team.login(cluster.b, "supervisor")
+        await staff_on(f.supervisor)
+        f.agents = [await team.login(cluster.b, "agent", i) for i in range(agents)]
+        f.answering = [await staff_on(agent) for agent in f.agents]
+        f.buyers = await asyncio.gather(*(team.buyer(cluster.a) for _ in range(buyers)))
+        await asyncio.gather(*(buyer.connect() for buyer in f.buyers))
+        return f
 
 
 async def chat(buyer: Buyer, messages: int, tag: str, *, switch_to=None, fallback=None) -> list[str]:

@@ -8,9 +8,8 @@ import asyncio
 import os
 from collections import Counter
 
-from tests.multiproc.chat import chat, check_delivery, resync, settle, staff_on
+from tests.multiproc.chat import Floor, chat, check_delivery, resync, settle
 from tests.multiproc.harness import (
-    Team,
     ack_frames,
     assert_no_tracebacks,
     needs_pg_and_redis,
@@ -31,13 +30,8 @@ def test_every_event_reaches_every_entitled_socket_once_and_in_order(cluster):
 
 
 async def ordered_delivery(cluster) -> None:
-    team = await Team(cluster.db_url, agents=3, max_chats=BUYERS).create()
-    supervisor = await team.login(cluster.b, "supervisor")
-    await staff_on(supervisor)
-    agents = [await team.login(cluster.b, "agent", i) for i in range(3)]
-    answering = [await staff_on(agent) for agent in agents]
-    buyers = await asyncio.gather(*(team.buyer(cluster.a) for _ in range(BUYERS)))
-    await asyncio.gather(*(buyer.connect() for buyer in buyers))
+    f = await Floor.open(cluster, agents=3, buyers=BUYERS)
+    team, supervisor, agents, answering, buyers = f.team, f.supervisor, f.agents, f.answering, f.buyers
     # Buyers talk in parallel on A; halfway each reloads the page and lands on B.
     await asyncio.gather(*(chat(b, MESSAGES, f"b{n}", switch_to=cluster.b) for n, b in enumerate(buyers)))
 
@@ -57,13 +51,8 @@ def test_kill_9_of_one_instance_loses_and_duplicates_no_acknowledged_message(clu
 
 
 async def kill_one_under_load(cluster, buyers_n: int = 20, messages: int = MESSAGES) -> None:
-    team = await Team(cluster.db_url, agents=2, max_chats=buyers_n).create()
-    supervisor = await team.login(cluster.b, "supervisor")
-    await staff_on(supervisor)
-    agents = [await team.login(cluster.b, "agent", i) for i in range(2)]
-    answering = [await staff_on(agent) for agent in agents]
-    buyers = await asyncio.gather(*(team.buyer(cluster.a) for _ in range(buyers_n)))
-    await asyncio.gather(*(buyer.connect() for buyer in buyers))
+    f = await Floor.open(cluster, agents=2, buyers=buyers_n)
+    team, supervisor, agents, answering, buyers = f.team, f.supervisor, f.agents, f.answering, f.buyers
 
     async def kill_midway() -> None:
         while len(ack_frames([s for b in buyers for s in b.sockets])) < buyers_n * messages // 3:
