@@ -3,7 +3,8 @@
 The servers use the suite's test database (KEFU_DATABASE_URL), after the session's one reset and migration
 (the ``database_url`` fixture of tests/conftest.py): nothing here drops or migrates it while other tests run,
 and every test makes its own shop. Their Redis channels carry a namespace of their own, so the suite's
-in-process app on the same Redis never sees their events.
+in-process app on the same Redis never sees their events; they run no timers (see deployment_env) and are
+stopped when this folder's tests end, so their router never runs beside the other tests.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ def namespace() -> str:
     return f"mp-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _cluster(pg, redis_url, workdir):
+    """Stopped when this folder's tests end: its router must not run beside the rest of the suite."""
     env = deployment_env(workdir, pg, redis_url, namespace())
     cluster = Cluster(pg, redis_url, start_all(server("a", env, workdir), server("b", env, workdir)))
     yield cluster

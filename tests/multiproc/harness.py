@@ -122,11 +122,12 @@ def start_all(*servers: Server) -> list[Server]:
 
 
 def deployment_env(workdir: Path, db_url: str, redis_url: str, namespace: str | None, **extra: str) -> dict:
-    """What every server of one deployment shares. Routing runs by itself, as in production; timers too."""
+    """What every server of one deployment shares. Routing runs by itself, as in production. Timers do not: the
+    database is the suite's, and the other tests' pending timers (set on frozen clocks) are theirs to run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update({"KEFU_DATABASE_URL": db_url, "KEFU_REDIS_URL": redis_url, "KEFU_ROUTING_AUTO": "true",
                 "KEFU_SECRET_KEY": "multiproc-" + uuid.uuid4().hex + "k" * 16, "KEFU_AUTO_MIGRATE": "false",
-                "KEFU_LOG_LEVEL": "warning", "KEFU_ROUTING_SWEEP_SECONDS": "1",
+                "KEFU_LOG_LEVEL": "warning", "KEFU_ROUTING_SWEEP_SECONDS": "1", "KEFU_SCHEDULER_INTERVAL": "0",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[2] / "src"),
                                                             os.environ.get("PYTHONPATH")]))})
     if namespace is not None:

@@ -127,7 +127,8 @@ async def postgres_down(cluster) -> None:
 
     cluster.db_proxy.cut()
     async with agent.http() as http:
-        for r in (await http.get("/api/conversations"), await http.get("/api/widget/conversation", headers=widget)):
+        for url, headers in (("/api/conversations", {}), ("/api/widget/conversation", widget)):
+            r = await http.get(url, headers=headers)
             assert r.status_code == 503, r.text
             assert {k: r.json()["error"][k] for k in DOWN_TEXT} == DOWN_TEXT
         frame = await buyer.say("数据库挂了还能发吗", "while-down")
