@@ -2,8 +2,8 @@
 
 A ``Server`` is `python -m kefu serve` on a free 127.0.0.1 port with its own data dir and log file; the
 servers of one deployment share the database, Redis, secret key and namespace. ``Team`` makes a shop and its
-staff in the database directly (the test process's memoised argon2 hash, see tests/conftest.py), and logs
-them in over HTTP so that their presence changes are the servers' own events. ``Buyer``, ``Staff`` and
+staff in the database directly (the test process's memoised argon2 hash, see tests/conftest.py) with their
+sessions, and sets them online over HTTP so that their presence changes are the servers' own events. ``Buyer``, ``Staff`` and
 ``Socket`` are the widget and the workspace as a browser drives them: HTTP for the session, one WebSocket
 each, every frame kept in arrival order for the asserts.
 """
@@ -32,7 +32,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from kefu.core.db import Database
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD  # the one password of every test agent, hashed once per process
 from tests.web.browser import free_port
 
 needs_pg_and_redis = pytest.mark.skipif(
@@ -219,11 +219,33 @@ class Team:
         return self
 
     async def login(self, server: Server, role: str = "agent", index: int = 0) -> Staff:
-        async with _http() as http:
-            r = await http.post(f"{server.base}/api/auth/login",
-                                json={"username": self.usernames[role][index], "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        return Staff(server, r.cookies["kefu_session"], r.json()["agent"])
+        """A signed-in staff member: the session row a login writes, made here so that no server spends a third
+        of a second of its event loop on argon2 per test; then online over HTTP as a login sets a routable
+        role, so that the presence change is the server's own event."""
+        from datetime import timedelta
+
+        from sqlalchemy import select
+
+        from kefu.agents.models import Agent, AgentSession
+        from kefu.agents.rules import presence_at_login
+        from kefu.core.clock import now
+        from kefu.core.security import new_token, token_hash
+
+        token = new_token()
+        db = Database(self.db_url)
+        try:
+            async with db.transaction() as s:
+                agent = await s.scalar(select(Agent).where(Agent.username == self.usernames[role][index]))
+                s.add(AgentSession(token_hash=token_hash(token), shop_id=agent.shop_id, agent_id=agent.id,
+                                   expires_at=now() + timedelta(hours=1)))
+        finally:
+            await db.dispose()
+        staff = Staff(server, token, agent.id)
+        if (presence := presence_at_login(role)) != agent.presence:
+            async with staff.http() as http:
+                r = await http.put("/api/me/presence", json={"presence": presence})
+            assert r.status_code == 200, r.text
+        return staff
 
     async def buyer(self, server: Server) -> Buyer:
         async with _http() as http:
@@ -359,11 +381,10 @@ class Buyer:
 
 
 class Staff:
-    def __init__(self, server: Server, session: str, info: dict) -> None:
+    def __init__(self, server: Server, session: str, agent_id: int) -> None:
         self.server = server
         self.session = session
-        self.info = info
-        self.id = info["id"]
+        self.id = agent_id
         self.sockets: list[Socket] = []
         self.csrf = uuid.uuid4().hex
 
