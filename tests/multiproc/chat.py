@@ -1,26 +1,18 @@
-"""The chat both load tests run: buyers on one instance, agents answering on the other, and the checks of
-what every socket got against the committed event log."""
+"""The chat the load tests run (buyers on one instance, agents answering on the other) and the checks of what
+every socket got against the committed event log, read from the database as the product reads it."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import uuid
+from collections import Counter
+from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
-from tests.multiproc.harness import (
-    Buyer,
-    Socket,
-    SocketClosed,
-    Staff,
-    Team,
-    assert_in_order_once,
-    assigned_to,
-    bad_frames,
-    committed_log,
-    entitled_buyer,
-)
+from kefu.core.db import Database
+from tests.multiproc.harness import Buyer, Socket, SocketClosed, Staff, Team
 
 LINES = ["你好，请问这款还有货吗？", "什么时候能发货呀", "能便宜一点吗，买两件", "我的快递到哪了，单号发你",
          "可以开发票吗", "尺码偏大还是偏小？我平时穿M", "退货运费谁出呢", "好的，谢谢亲"]
@@ -164,3 +156,68 @@ async def resync(staff: Staff, server, after: int) -> list[int]:
         return [f["event"]["id"] for f in sock.frames[:ready_at] if f.get("type") == "event"]
     finally:
         await sock.close()
+
+
+# ---------------------------------------------------------------- the database, read as the product reads it
+async def committed_log(db_url: str, shop_id: int) -> list[dict]:
+    """Every committed event of the shop in wire form, in order: what a resync from 0 must return."""
+    from sqlalchemy import func, select
+
+    from kefu.core.events import Event, events_after
+
+    db = Database(db_url)
+    try:
+        out: list[dict] = []
+        async with db.transaction() as s:
+            while batch := await events_after(s, shop_id, out[-1]["id"] if out else 0, limit=1000):
+                out += batch
+            rows = await s.scalar(select(func.count()).select_from(Event).where(Event.shop_id == shop_id))
+        assert rows == len(out), f"{rows} event rows in the shop, but reading the log after 0 returns {len(out)}"
+        return out
+    finally:
+        await db.dispose()
+
+
+async def stored_messages(db_url: str, shop_id: int) -> list[dict]:
+    from sqlalchemy import select
+
+    from kefu.conversations.models import Message
+
+    db = Database(db_url)
+    try:
+        async with db.transaction() as s:
+            rows = await s.scalars(select(Message).where(Message.shop_id == shop_id).order_by(Message.id))
+            return [{"id": m.id, "conversation_id": m.conversation_id, "sender": m.sender, "text": m.text,
+                     "client_msg_id": m.client_msg_id} for m in rows]
+    finally:
+        await db.dispose()
+
+
+# ---------------------------------------------------------------- what a socket is owed
+def entitled_buyer(log: list[dict], buyer: Buyer) -> list[int]:
+    """Ids of the events the buyer's sockets must have been sent: their own, not private, after the session."""
+    from kefu.conversations.events import for_buyer
+
+    return [e["id"] for e in log if e["id"] > buyer.start_after and for_buyer(e, buyer.customer_id) is not None]
+
+
+def assigned_to(ev: dict, agent_id: int) -> bool:
+    """The event's own snapshot of its conversation names this agent as the assignee."""
+    conv = (ev.get("data") or {}).get("conversation") or {}
+    return ev.get("conversation_id") is not None and conv.get("assignee_id") == agent_id
+
+
+def assert_in_order_once(ids: list[int], who: str) -> None:
+    dups = sorted(i for i, n in Counter(ids).items() if n > 1)
+    assert not dups, f"{who} was sent events {dups[:10]} more than once"
+    assert ids == sorted(ids), f"{who} got events out of order: {[b for a, b in itertools.pairwise(ids) if b < a][:10]}"
+
+
+def ack_frames(sockets: list[Socket]) -> list[dict]:
+    return [f for s in sockets for f in s.frames if f.get("type") == "ack"]
+
+
+def bad_frames(sockets: list[Socket]) -> list[Any]:
+    """Error frames and abnormal closes (1011: the server failed; anything but a normal end)."""
+    errors = [f for s in sockets for f in s.frames if f.get("type") == "error"]
+    return errors + [f"closed {s.closed}" for s in sockets if s.closed not in (None, 1000, 1001)]

@@ -3,9 +3,9 @@
 A ``Server`` is `python -m kefu serve` on a free 127.0.0.1 port with its own data dir and log file; the
 servers of one deployment share the database, Redis, secret key and namespace. ``Team`` makes a shop and its
 staff in the database directly (the test process's memoised argon2 hash, see tests/conftest.py) with their
-sessions, and sets them online over HTTP so that their presence changes are the servers' own events. ``Buyer``, ``Staff`` and
-``Socket`` are the widget and the workspace as a browser drives them: HTTP for the session, one WebSocket
-each, every frame kept in arrival order for the asserts.
+sessions, and sets them online over HTTP so that their presence changes are the servers' own events.
+``Buyer``, ``Staff`` and ``Socket`` are the widget and the workspace as a browser drives them: HTTP for the
+session, one WebSocket each, every frame kept in arrival order for the asserts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -143,41 +142,6 @@ def server(name: str, env: dict, workdir: Path) -> Server:
 def assert_no_tracebacks(*servers: Server) -> None:
     found = [f"== {s.name} ({s.log_path})\n{tb}" for s in servers for tb in s.tracebacks()]
     assert not found, "server tracebacks:\n" + "\n\n".join(found[:3]) + f"\n({len(found)} in all)"
-
-
-# ---------------------------------------------------------------- the database, read as the product reads it
-async def committed_log(db_url: str, shop_id: int) -> list[dict]:
-    """Every committed event of the shop in wire form, in order: what a resync from 0 must return."""
-    from sqlalchemy import func, select
-
-    from kefu.core.events import Event, events_after
-
-    db = Database(db_url)
-    try:
-        out: list[dict] = []
-        async with db.transaction() as s:
-            while batch := await events_after(s, shop_id, out[-1]["id"] if out else 0, limit=1000):
-                out += batch
-            rows = await s.scalar(select(func.count()).select_from(Event).where(Event.shop_id == shop_id))
-        assert rows == len(out), f"{rows} event rows in the shop, but reading the log after 0 returns {len(out)}"
-        return out
-    finally:
-        await db.dispose()
-
-
-async def stored_messages(db_url: str, shop_id: int) -> list[dict]:
-    from sqlalchemy import select
-
-    from kefu.conversations.models import Message
-
-    db = Database(db_url)
-    try:
-        async with db.transaction() as s:
-            rows = await s.scalars(select(Message).where(Message.shop_id == shop_id).order_by(Message.id))
-            return [{"id": m.id, "conversation_id": m.conversation_id, "sender": m.sender, "text": m.text,
-                     "client_msg_id": m.client_msg_id} for m in rows]
-    finally:
-        await db.dispose()
 
 
 # ---------------------------------------------------------------- a shop and its people
@@ -407,33 +371,3 @@ class Staff:
         return httpx.AsyncClient(base_url=self.server.base, timeout=WAIT, trust_env=False,
                                  cookies={"kefu_session": self.session, "kefu_csrf": self.csrf},
                                  headers={"x-csrf-token": self.csrf})
-
-
-# ---------------------------------------------------------------- what a socket is owed
-def entitled_buyer(log: list[dict], buyer: Buyer) -> list[int]:
-    """Ids of the events the buyer's sockets must have been sent: their own, not private, after the session."""
-    from kefu.conversations.events import for_buyer
-
-    return [e["id"] for e in log if e["id"] > buyer.start_after and for_buyer(e, buyer.customer_id) is not None]
-
-
-def assigned_to(ev: dict, agent_id: int) -> bool:
-    """The event's own snapshot of its conversation names this agent as the assignee."""
-    conv = (ev.get("data") or {}).get("conversation") or {}
-    return ev.get("conversation_id") is not None and conv.get("assignee_id") == agent_id
-
-
-def assert_in_order_once(ids: list[int], who: str) -> None:
-    dups = sorted(i for i, n in Counter(ids).items() if n > 1)
-    assert not dups, f"{who} was sent events {dups[:10]} more than once"
-    assert ids == sorted(ids), f"{who} got events out of order: {[b for a, b in itertools.pairwise(ids) if b < a][:10]}"
-
-
-def ack_frames(sockets: list[Socket]) -> list[dict]:
-    return [f for s in sockets for f in s.frames if f.get("type") == "ack"]
-
-
-def bad_frames(sockets: list[Socket]) -> list[Any]:
-    """Error frames and abnormal closes (1011: the server failed; anything but a normal end)."""
-    errors = [f for s in sockets for f in s.frames if f.get("type") == "error"]
-    return errors + [f"closed {s.closed}" for s in sockets if s.closed not in (None, 1000, 1001)]

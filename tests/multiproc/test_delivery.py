@@ -8,12 +8,10 @@ import asyncio
 import os
 from collections import Counter
 
-from tests.multiproc.chat import Floor, caught_up, chat, check_delivery, resync, settle
+from tests.multiproc.chat import Floor, ack_frames, caught_up, chat, check_delivery, resync, settle, stored_messages
 from tests.multiproc.harness import (
-    ack_frames,
     assert_no_tracebacks,
     needs_pg_and_redis,
-    stored_messages,
 )
 
 pytestmark = needs_pg_and_redis

@@ -12,13 +12,12 @@ import os
 
 import pytest
 
+from tests.multiproc.chat import assert_in_order_once, bad_frames
 from tests.multiproc.conftest import Cluster, namespace
 from tests.multiproc.harness import (
     Staff,
     Team,
-    assert_in_order_once,
     assert_no_tracebacks,
-    bad_frames,
     deployment_env,
     needs_pg_and_redis,
     server,
