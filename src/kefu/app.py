@@ -29,9 +29,10 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 def make_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
-        from kefu.core.redisbus import RedisBus
+        from kefu.core.redisbus import RedisBus, channel_for, namespace_for
 
-        return RedisBus(settings.redis_url)
+        namespace = settings.namespace or namespace_for(settings.resolved_database_url())
+        return RedisBus(settings.redis_url, channel_for(namespace))
     return EventBus()
 
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.migrate()
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading
         event_bus = make_bus(settings)
-        await event_bus.start()
+        await event_bus.start(db)
         previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.core import outage
+from kefu.core import events, outage
 from kefu.core.clock import now
 from kefu.core.db import Base, BigId, Database, utcnow
 
@@ -103,7 +103,7 @@ async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None)
             try:
                 if handler is None:
                     raise LookupError(f"no handler for timer kind {timer.kind!r}")
-                async with s.begin_nested():
+                async with events.savepoint(s):
                     await handler(s, timer)
                 timer.outcome = timer.outcome or "done"
             except Exception as exc:  # a failing handler must not wedge the queue

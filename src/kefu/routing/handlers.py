@@ -126,8 +126,7 @@ class Router:
                 await agents.requeue_if_absent(s, agent_ids)
 
     async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
-        async with self.db.transaction() as s:
-            made, places = await service.route_and_queue(s, shop_id)
+        made, places = await self.db.run(lambda s: service.route_and_queue(s, shop_id))
         self.publish_positions(shop_id, places)
         return made
 

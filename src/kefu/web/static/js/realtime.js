@@ -104,7 +104,9 @@ export class Realtime {
       case 'ready':
         this.ready = true;
         this.failures = 0;
-        this.lastEventId = Math.max(this.lastEventId, Number(frame.last_event_id) || 0);
+        // The server's word: it may be lower than ours when ours came from before an upgrade (it starts
+        // such a client from now), and then we must not skip what comes next.
+        this.lastEventId = Number(frame.last_event_id) || 0;
         this.setStatus('online');
         this.call('onReady', frame);
         break;
