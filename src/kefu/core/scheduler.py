@@ -17,7 +17,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.core import events
+from kefu.core import events, outage
 from kefu.core.clock import now
 from kefu.core.db import Base, BigId, Database, utcnow
 
@@ -144,8 +144,8 @@ class Scheduler:
                 await run_due(self.db)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("scheduler pass failed")
+            except Exception as exc:  # the database down: one line every few seconds, not a traceback a second
+                outage.log_failure(log, "scheduler pass failed", exc)
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> None:

@@ -21,6 +21,7 @@ export class Realtime {
    * @param {(frame: object) => void} [o.onError]   a frame was refused: {code, zh, en, ref}
    * @param {(status: string) => void} [o.onStatus] "connecting" | "online" | "offline"
    * @param {(failures: number) => void} [o.onFail] a connection dropped before it became ready
+   * @param {(frame: object) => void} [o.onFrame]   any other server frame ({type:"bus",state}, say)
    */
   constructor(o) {
     this.o = o;
@@ -125,6 +126,7 @@ export class Realtime {
         clearTimeout(this.pongTimer);
         break;
       default:
+        this.call('onFrame', frame);
         break;
     }
   }
