@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.agents.service import arm_silence_checks, configure_silence
+from kefu.core import outage
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key(), settings.visitor_token_days)
     install_error_handlers(app)
+    outage.install(app)
 
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router

@@ -12,7 +12,7 @@ from kefu.agents.service import agent_for_token, record_seen, seen, seen_due
 from kefu.conversations import service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
-from kefu.core import realtime
+from kefu.core import outage, realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
@@ -138,8 +138,8 @@ async def agent_socket(ws: WebSocket) -> None:
         try:
             async with db.transaction() as s:
                 await record_seen(s, agent.shop_id, agent.id)
-        except Exception:  # a failed write must not drop the socket; the next frame a minute on tries again
-            log.exception("could not record that agent %s was seen", agent.id)
+        except Exception as exc:  # a failed write must not drop the socket; the next frame a minute on tries again
+            outage.log_failure(log, f"could not record that agent {agent.id} was seen", exc)
 
     async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
         kind = frame["type"]

@@ -24,6 +24,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from kefu.core import outage
+
 log = logging.getLogger(__name__)
 
 HOLD_SECONDS = 0.05  # how long a later event waits for a missing one before the log is read
@@ -245,8 +247,8 @@ class Hub:
                     await asyncio.sleep(HOLD_SECONDS)  # not in the log yet: another short wait
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.warning("could not read missing events of shop %s from the log; retrying", shop_id, exc_info=True)
+        except Exception as exc:
+            outage.log_failure(log, f"could not read missing events of shop {shop_id} from the log; retrying", exc)
             await asyncio.sleep(1)
             self._wake.set()
 
@@ -291,8 +293,8 @@ class Hub:
                             self.receive(ev)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("event log catch-up failed; trying again", exc_info=True)
+            except Exception as exc:
+                outage.log_failure(log, "event log catch-up failed; trying again", exc)
                 await asyncio.sleep(1)
 
     def catch_up(self) -> None:

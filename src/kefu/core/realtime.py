@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from kefu.core import outage
 from kefu.core.errors import KefuError
 from kefu.core.events import bus
 
@@ -154,6 +155,11 @@ class Connection:
                 reply = await handle(frame)
             except KefuError as exc:
                 reply = error_frame(exc, frame.get("client_msg_id"))
+            except Exception as exc:  # the database is unreachable: say so, keep the socket
+                if not outage.is_db_outage(exc):
+                    raise
+                outage.note(exc, "websocket frame")
+                reply = error_frame(outage.DatabaseUnavailable(), frame.get("client_msg_id"))
             if reply is not None:
                 await self.send(reply)
 
@@ -192,6 +198,9 @@ async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awai
                 code, reason = exc.code, exc.reason
             elif isinstance(exc, WebSocketDisconnect):
                 pass
+            elif exc is not None and outage.is_db_outage(exc):
+                outage.note(exc, "websocket")
+                code, reason = CLOSE_TRY_AGAIN, "database unavailable: reconnect shortly"
             elif exc is not None:
                 log.error("socket failed", exc_info=exc)
                 code, reason = 1011, "internal error"

@@ -18,6 +18,7 @@ import time
 from kefu.agents import service as agents
 from kefu.agents.models import Agent
 from kefu.conversations.models import Conversation
+from kefu.core import outage
 from kefu.core.db import Database
 from kefu.core.events import Subscription, bus
 from kefu.handoffs.service import flag_abuse
@@ -101,8 +102,8 @@ class Router:
                     await self.run_shop(shop_id)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("routing pass failed")
+            except Exception as exc:
+                outage.log_failure(log, "routing pass failed", exc)
                 await asyncio.sleep(1)
 
     async def _next_batch(self) -> list[dict]:
