@@ -307,3 +307,27 @@ def test_team_list_and_break_through_presence(world, frozen):
     timers(world, BREAK_TIMER)
     assert agent.get("/api/me").json()["agent"]["presence"] == "online"
     assert agent.get("/api/me").json()["agent"]["presence_until"] is None
+
+
+def test_a_seated_buyer_is_not_greeted_and_their_greeting_timer_is_gone(world, frozen):
+    """At a peak, thousands of greeting timers fell due for buyers already being served, each costing the
+    scheduler a transaction: assignment now cancels the buyer's pending greeting."""
+    from sqlalchemy import select
+
+    from kefu.core.scheduler import Timer
+
+    shop = world.shop()
+    world.agent(shop, group="售前")
+    buyer = world.buyer(shop)
+    conv_id = buyer.send("这件羽绒服有黑色吗").json()["conversation_id"]
+    assert len(route(world, shop)) == 1
+
+    async def pending():
+        async with world.db.transaction() as s:
+            return list(await s.scalars(select(Timer.outcome).where(Timer.key == f"greet:{conv_id}")))
+
+    assert world.run(pending) == ["cancelled"]
+    frozen.advance(seconds=30)
+    timers(world, GREET_TIMER)
+    said = [m["sender"] for m in buyer.get("/api/widget/conversation").json()["messages"]]
+    assert "bot" not in said and said[0] == "buyer"  # the question, then who serves them: no queue greeting

@@ -85,6 +85,16 @@ async def cancel(session: AsyncSession, kind: str, key: str) -> int:
     return count
 
 
+async def drop(session: AsyncSession, kind: str, key: str) -> None:
+    """Cancel the pending timer of this kind and key in one statement, unless a scheduler is running it right
+    now (SKIP LOCKED: its handler sees the state this transaction commits). For a writer that holds other
+    rows (a conversation it assigns) and must never wait for a timer row: no lock cycle with the job."""
+    table = Timer.__table__
+    pending = select(table.c.id).where(table.c.kind == kind, table.c.key == key, table.c.done_at.is_(None)) \
+        .with_for_update(skip_locked=True).scalar_subquery()
+    await session.execute(update(table).where(table.c.id.in_(pending)).values(done_at=now(), outcome="cancelled"))
+
+
 async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None) -> int:
     """Claim and run every timer due by now (up to ``limit``, only ``kinds`` if given); returns how many ran."""
     ran = 0

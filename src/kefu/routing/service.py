@@ -121,6 +121,7 @@ async def _assign(session: AsyncSession, shop_id: int, policy: Policy,
         del state.waiting[conv_id]  # assigned now, or somebody else took the buyer first: waiting no more
         if await chats.assign_if_waiting(session, conv, agent):
             await chats.announce_agent(session, conv, agent)
+            await scheduler.drop(session, chats.GREET_TIMER, f"greet:{conv_id}")  # seated: no greeting to send
             state.agents[agent_id] = replace(state.agents[agent_id], load=state.agents[agent_id].load + 1)
             made.append((conv_id, agent_id))
     return made, state
