@@ -41,3 +41,12 @@ def routing(agents: int = typer.Option(500, help="agents online"),
             decisions: int = typer.Option(300, help="decisions to time")) -> None:
     """Routing decision latency: rank() of the whole queue + pick_agent() for the head, beside a FIFO baseline."""
     _bench_module("routing").run(n_agents=agents, n_waiting=waiting, decisions=decisions, echo=typer.echo)
+
+
+@bench_app.command("events")
+def events(writers: int = typer.Option(20, help="concurrent writers, one shop"),
+           seconds: float = typer.Option(10.0, help="seconds per scheme"),
+           out: str = typer.Option(None, help="JSON result path (default bench/results/events-<time>.json)")) -> None:
+    """One shop's event-writing commits per second: the counter taken at commit, beside the old per-shop lock
+    held from the first event to commit (PostgreSQL from KEFU_DATABASE_URL; SQLite serializes both)."""
+    _bench_module("events").run(writers=writers, seconds=seconds, out=out, echo=typer.echo)
