@@ -82,6 +82,7 @@ class Connection:
         # A staff socket hears a whole shop's traffic at a peak: more room before it counts as too slow.
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize or (BUYER_QUEUE if agent_id is None else STAFF_QUEUE))
         self.overflowed = False
+        self._cut = asyncio.Event()  # set when the socket falls too far behind
         self.hub = bus.hub
         self._send_lock = asyncio.Lock()
         self.last_sent = 0
@@ -95,6 +96,7 @@ class Connection:
         except asyncio.QueueFull:
             # A client too slow to keep up is cut loose; it reconnects and resyncs from the log.
             self.overflowed = True
+            self._cut.set()
             self.hub.detach(self)
 
     def tell(self, frame: dict[str, Any]) -> None:
@@ -164,8 +166,7 @@ class Connection:
                 await self.send(reply)
 
     async def watch_overflow(self) -> None:
-        while not self.overflowed:
-            await asyncio.sleep(1)
+        await self._cut.wait()
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close our side, unless the client already left: a buyer closing the tab is normal, not an error."""
