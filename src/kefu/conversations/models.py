@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
     null,
     select,
@@ -131,6 +132,13 @@ def locked_read(shop_id: int, *where, client_msg_id: str | None = None) -> Selec
             .with_for_update(of=c).execution_options(populate_existing=True))
 
 
+# The hot path's statements, built once with bound parameters: building a statement and its cache key
+# costs more than running it on SQLite. Parameters: shop, conv / customer, cmid.
+LOCKED_BY_ID = {with_cmid: locked_read(bindparam("shop"), Conversation.id == bindparam("conv"),
+                                       client_msg_id=bindparam("cmid") if with_cmid else None)
+                for with_cmid in (False, True)}
+
+
 def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Select:
     """Unlocked: the buyer's open conversation (or None) and the id of the message any of their conversations,
     closed ones too, stored under ``client_msg_id`` (or None)."""
@@ -143,3 +151,7 @@ def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Sel
     open_ = and_(c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(OPEN_STATUSES))
     return (select(Customer.id, c, dup.label("dup")).outerjoin(c, open_)
             .where(Customer.id == customer_id).order_by(c.id.desc()).limit(1))
+
+
+BUYER_VIEW = {with_cmid: buyer_view(bindparam("shop"), bindparam("customer"), bindparam("cmid") if with_cmid else None)
+              for with_cmid in (False, True)}

@@ -13,7 +13,15 @@ from kefu.attachments import service as attachments
 from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
-from kefu.conversations.models import Conversation, Message, buyer_view, conversation_list, locked_read, message_list
+from kefu.conversations.models import (
+    BUYER_VIEW,
+    LOCKED_BY_ID,
+    Conversation,
+    Message,
+    conversation_list,
+    locked_read,
+    message_list,
+)
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -30,7 +38,7 @@ _LOCKED = "kefu_locked_conversations"
 async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
                            *, for_update: bool = False) -> Conversation:
     if for_update:
-        conv, _ = await _locked(session, shop_id, Conversation.id == conversation_id)
+        conv, _ = await _locked(session, shop_id, conversation_id)
     else:
         conv = await session.scalar(select(Conversation).where(Conversation.id == conversation_id,
                                                                Conversation.shop_id == shop_id))
@@ -42,13 +50,14 @@ async def get_conversation(session: AsyncSession, shop_id: int, conversation_id:
 async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: str | None = None,
                   ) -> tuple[Conversation | None, Message | None]:
     """Lock one conversation row and read it, with its customer and assignee for the event payload, in one
-    statement (SELECT … FOR UPDATE OF conversations; on SQLite a no-op UPDATE takes the write lock first).
+    statement (SELECT … FOR UPDATE OF conversations; SQLite has one writer at a time: the Database's gate).
+    ``where``: one conversation id, or conditions.
     With ``client_msg_id``: also the message this conversation already stored under it (None if none)."""
-    if session.bind.dialect.name == "sqlite" and not _locked_ids(session):
-        table = Conversation.__table__
-        await session.execute(update(table).where(Conversation.shop_id == shop_id, *where)
-                              .values(last_seq=table.c.last_seq))
-    row = (await session.execute(locked_read(shop_id, *where, client_msg_id=client_msg_id))).first()
+    if len(where) == 1 and isinstance(where[0], int):  # by id: the prepared statement
+        params = {"shop": shop_id, "conv": where[0]} | ({"cmid": client_msg_id} if client_msg_id else {})
+        row = (await session.execute(LOCKED_BY_ID[client_msg_id is not None], params)).first()
+    else:
+        row = (await session.execute(locked_read(shop_id, *where, client_msg_id=client_msg_id))).first()
     if row is None:
         return None, None
     conv = row[0]
@@ -63,7 +72,7 @@ async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: st
 async def _reread(session: AsyncSession, conv: Conversation) -> None:
     """After our UPDATE the row is ours: read it again (the latest), with its customer and assignee."""
     _locked_ids(session)[conv.id] = ()
-    await _locked(session, conv.shop_id, Conversation.id == conv.id)
+    await _locked(session, conv.shop_id, conv.id)
 
 
 def _locked_ids(session: AsyncSession) -> dict[int, tuple]:
@@ -163,7 +172,8 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
     # before any lock: the open conversation, and a resend's message in any of the buyer's conversations
-    row = (await session.execute(buyer_view(customer.shop_id, customer.id, client_msg_id))).first()
+    params = {"shop": customer.shop_id, "customer": customer.id} | ({"cmid": client_msg_id} if client_msg_id else {})
+    row = (await session.execute(BUYER_VIEW[client_msg_id is not None], params)).first()
     seen, dup = (row[1], row[2]) if row is not None else (None, None)
     if dup is not None:  # acknowledged before, maybe in a conversation closed since
         msg = await session.get(Message, dup)
@@ -174,7 +184,7 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     has_kb = None if image else await _bot().prepare(session, customer.shop_id, seen, text)
     conv = None
     if seen is not None:
-        conv, _ = await _locked(session, customer.shop_id, Conversation.id == seen.id)
+        conv, _ = await _locked(session, customer.shop_id, seen.id)
     if conv is None or conv.status not in rules.OPEN_STATUSES:  # none, or closed before we had it
         conv, dup = await _open_for(session, customer, lang, client_msg_id)
     elif conv.last_seq != seen_seq:  # a message came in first: maybe this one, sent twice at once
@@ -253,7 +263,7 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
     """``attachment_id``: an image this agent uploaded, sent with the message (or the private note)."""
     text = rules.clean_body(text, attachment_id is not None)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
-    conv, dup = await _locked(session, agent.shop_id, Conversation.id == conversation_id, client_msg_id=client_msg_id)
+    conv, dup = await _locked(session, agent.shop_id, conversation_id, client_msg_id=client_msg_id)
     if conv is None:
         raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     if dup is not None:
