@@ -11,14 +11,14 @@ from sqlalchemy import event
 from kefu.conversations import service
 from kefu.customers.models import Customer
 
-# The event log's share (kefu.core.events): today the shop's advisory lock and the INSERT; with the event
-# spine, an upsert of the shop's event_streams counter and one INSERT at commit. Two either way.
+# The event log's share (kefu.core.events): an upsert of the shop's event_streams counter and one INSERT at
+# commit (before the event spine: the shop's advisory lock and the INSERT). Two either way.
 EVENT_PARTS = ("pg_advisory_xact_lock", "INTO events", "event_streams")
 EVENT_STATEMENTS = 2
 # What the conversation part may cost: PostgreSQL locks the row with SELECT … FOR UPDATE; SQLite has no row
-# locks, and a no-op UPDATE takes its write lock first.
-BUYER = {"postgresql": 4, "sqlite": 5}  # [read before the lock], lock + read, UPDATE conversation, INSERT message
-AGENT = {"postgresql": 3, "sqlite": 4}  # lock + read (and the resend check), UPDATE conversation, INSERT message
+# locks and needs none (the Database's gate lets one transaction at a time through).
+BUYER = {"postgresql": 4, "sqlite": 4}  # [read before the lock], lock + read, UPDATE conversation, INSERT message
+AGENT = {"postgresql": 3, "sqlite": 3}  # lock + read (and the resend check), UPDATE conversation, INSERT message
 
 
 @contextlib.contextmanager
