@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.agents.service import arm_silence_checks, configure_silence
+from kefu.core import outage
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -29,9 +30,10 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 def make_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
-        from kefu.core.redisbus import RedisBus
+        from kefu.core.redisbus import RedisBus, channel_for, namespace_for
 
-        return RedisBus(settings.redis_url)
+        namespace = settings.namespace or namespace_for(settings.resolved_database_url())
+        return RedisBus(settings.redis_url, channel_for(namespace))
     return EventBus()
 
 
@@ -40,12 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.resolved_database_url())
+        db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
         if settings.auto_migrate:
             await db.migrate()
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading
         event_bus = make_bus(settings)
-        await event_bus.start()
+        await event_bus.start(db)
         previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key(), settings.visitor_token_days)
     install_error_handlers(app)
+    outage.install(app)
 
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router

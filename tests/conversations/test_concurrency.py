@@ -9,14 +9,21 @@ from kefu.customers.service import start_visitor
 from kefu.shops.service import get_shop_by_slug
 
 
+async def visitor(world, client, shop):
+    """A new buyer of ``shop`` as kefu stores them (what a buyer's socket holds while it is open)."""
+    async with world.db.transaction() as s:
+        customer, _ = await start_visitor(s, client.app.state.visitor_tokens, await get_shop_by_slug(s, shop.slug),
+                                          None)
+    return customer
+
+
 def test_concurrent_senders_get_unique_contiguous_seqs(world, client):
     shop = world.shop()
     agent = world.agent(shop, login=False)
-    tokens = client.app.state.visitor_tokens
 
     async def go():
+        customer = await visitor(world, client, shop)
         async with world.db.transaction() as s:
-            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
             _, conv, _ = await service.post_buyer_message(s, customer, "开始")
 
         async def buyer_says(i):
@@ -46,11 +53,9 @@ def test_concurrent_senders_get_unique_contiguous_seqs(world, client):
 
 def test_concurrent_first_messages_open_one_conversation(world, client):
     shop = world.shop()
-    tokens = client.app.state.visitor_tokens
 
     async def go():
-        async with world.db.transaction() as s:
-            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
+        customer = await visitor(world, client, shop)
 
         async def first(i):
             async with world.db.transaction() as s:
@@ -71,11 +76,10 @@ def test_a_read_receipt_never_carries_an_older_state_of_the_conversation(world, 
 
     shop = world.shop()
     world.agent(shop, group="售后")  # logged in: online
-    tokens = client.app.state.visitor_tokens
 
     async def go():
+        customer = await visitor(world, client, shop)
         async with world.db.transaction() as s:
-            customer, _ = await start_visitor(s, tokens, await get_shop_by_slug(s, shop.slug), None)
             msg, conv, _ = await service.post_buyer_message(s, customer, "我要退货")
         async with world.db.transaction() as reader:
             stale = await reader.get(Conversation, conv.id)  # the buyer's receipt reads the chat: still waiting

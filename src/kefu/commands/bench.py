@@ -64,3 +64,12 @@ def chat(conversations: int = typer.Option(100, "--conversations", "-n", help="b
     _bench_module("chat").run(conversations=conversations, rate=rate, instances=instances, duration=duration,
                               agents=agents, reply_ratio=reply_ratio, relay=relay, as_json=as_json, out=out,
                               warmup_timeout=warmup_timeout, drain=drain, echo=typer.echo)
+
+
+@bench_app.command("events")
+def events(writers: int = typer.Option(20, help="concurrent writers, one shop"),
+           seconds: float = typer.Option(10.0, help="seconds per scheme"),
+           out: str = typer.Option(None, help="JSON result path (default bench/results/events-<time>.json)")) -> None:
+    """One shop's event-writing commits per second: the counter taken at commit, beside the old per-shop lock
+    held from the first event to commit (PostgreSQL from KEFU_DATABASE_URL; SQLite serializes both)."""
+    _bench_module("events").run(writers=writers, seconds=seconds, out=out, echo=typer.echo)

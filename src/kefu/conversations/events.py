@@ -12,11 +12,14 @@ _BUYER_CONVERSATION_KEYS = ("id", "status", "assignee_name", "last_seq", "agent_
                             "created_at", "closed_at")
 
 
+_STAFF_ONLY_DATA = ("routing",)  # the writer's note to the router
+
+
 def for_buyer(ev: dict, customer_id: int) -> dict | None:
     """The buyer's view of an event, or None when it is not theirs to see."""
     if ev.get("customer_id") != customer_id or ev.get("private"):
         return None
-    data = ev.get("data") or {}
+    data = {k: v for k, v in (ev.get("data") or {}).items() if k not in _STAFF_ONLY_DATA}
     if "conversation" in data:
         conv = {k: data["conversation"].get(k) for k in _BUYER_CONVERSATION_KEYS}
         data = {**data, "conversation": conv}

@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
+from kefu.agents.rules import SUPERVISE_ROLES
 from kefu.agents.service import agent_for_token, record_seen, seen, seen_due
 from kefu.conversations import service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
-from kefu.core import realtime
+from kefu.core import outage, realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
@@ -20,32 +21,51 @@ from kefu.customers.service import customer_for_claims
 log = logging.getLogger(__name__)
 router = APIRouter()
 BUYER_FRAMES = {"message", "typing", "read", "human_request"}
-AGENT_FRAMES = {"message", "typing", "read"}
+MAX_ID = 2**31 - 1  # ids and sequence numbers are 32-bit on PostgreSQL
+AGENT_FRAMES = {"message", "typing", "read", "watch"}
 
 
-async def _after(ws: WebSocket, shop_id: int) -> int:
-    """Replay from the client's last seen event; a client that names none starts from now."""
-    raw = ws.query_params.get("last_event_id")
-    if raw is not None:
-        try:
-            return max(0, int(raw))
-        except ValueError:
-            pass
-    async with ws.app.state.db.transaction() as s:
-        return await last_event_id(s, shop_id)
+def _after(ws: WebSocket, shop_id: int):
+    """Replay from the client's last seen event; a client that names none, or one beyond the log's head
+    (a page from before an upgrade, a typo), starts from now."""
+    async def after() -> int:
+        raw = ws.query_params.get("last_event_id", "")
+        async with ws.app.state.db.transaction() as s:
+            head = await last_event_id(s, shop_id)
+        if raw.isdigit() and len(raw) <= 18:
+            return min(int(raw), head)
+        return head
+
+    return after
 
 
 def _int(frame: dict, key: str) -> int:
     value = frame.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise realtime.BadFrame(f"{key} must be an integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise realtime.BadFrame(f"{key} must be an integer from 0 to {MAX_ID}")
     return value
 
 
-def _typing(shop_id: int, conversation_id: int, customer_id: int, who: str, name: str) -> dict:
-    return {"id": None, "shop_id": shop_id, "type": TYPING, "conversation_id": conversation_id,
-            "customer_id": customer_id, "private": False,
-            "data": {"who": who, "name": name, "conversation_id": conversation_id}}
+def _typing(conv, who: str, name: str) -> dict:
+    """Ephemeral; ``assignee_id`` and ``status`` tell the fan-out whose workspace it is for."""
+    return {"id": None, "shop_id": conv.shop_id, "type": TYPING, "conversation_id": conv.id,
+            "customer_id": conv.customer_id, "private": False,
+            "data": {"who": who, "name": name, "conversation_id": conv.id, "assignee_id": conv.assignee_id,
+                     "status": conv.status}}
+
+
+def _ack(msg, conversation_id: int, created: bool, message: dict) -> dict:
+    return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
+            "conversation_id": conversation_id, "message": message}
+
+
+async def _run(db, in_transaction, frame: dict) -> dict | None:
+    """One frame, one transaction, run again if the database gave it up to a lock race (never a lost
+    message or a closed socket for that); the ephemeral event it makes goes out after commit."""
+    reply, ephemeral = await db.run(lambda s: in_transaction(s, frame))
+    if ephemeral is not None:
+        bus.publish(ephemeral)
+    return reply
 
 
 def _replay(db, shop_id: int):
@@ -73,29 +93,29 @@ async def buyer_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
 
-    async def handle(frame: dict) -> dict | None:
+    async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
+        """(reply frame, ephemeral event to publish after commit)"""
         kind = frame["type"]
-        async with db.transaction() as s:
+        if kind in ("message", "human_request"):
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"), frame.get("lang"),
                                                                       frame.get("attachment_id"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
-            if kind == "human_request":  # the 转人工 button: an action, acked with the system line it adds
+            else:  # the 转人工 button: an action, acked with the system line it adds
                 msg, conv, created = await service.request_human(s, customer, frame.get("client_msg_id"),
                                                                  frame.get("lang"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conv.id, "message": message_out(msg, internal=False)}
-            conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))
-            if kind == "read":
-                await service.mark_read(s, conv, "buyer", _int(frame, "seq"))
-                return None
-        bus.publish(_typing(customer.shop_id, conv.id, customer.id, "buyer", customer.display_name))
-        return None
+            return _ack(msg, conv.id, created, message_out(msg, internal=False)), None
+        conv = await service.buyer_conversation(s, customer, _int(frame, "conversation_id"))
+        if kind == "read":
+            await service.mark_read(s, conv, "buyer", _int(frame, "seq"))
+            return None, None
+        return None, _typing(conv, "buyer", customer.display_name)
 
-    conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id))
-    await realtime.serve(conn, _replay(db, claims.shop_id), await _after(ws, claims.shop_id), BUYER_FRAMES, handle)
+    async def handle(frame: dict) -> dict | None:
+        return await _run(db, in_transaction, frame)
+
+    conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id), customer_id=customer.id)
+    await realtime.serve(conn, _replay(db, claims.shop_id), _after(ws, claims.shop_id), BUYER_FRAMES, handle)
 
 
 @router.websocket("/ws/agent")
@@ -118,25 +138,30 @@ async def agent_socket(ws: WebSocket) -> None:
         try:
             async with db.transaction() as s:
                 await record_seen(s, agent.shop_id, agent.id)
-        except Exception:  # a failed write must not drop the socket; the next frame a minute on tries again
-            log.exception("could not record that agent %s was seen", agent.id)
+        except Exception as exc:  # a failed write must not drop the socket; the next frame a minute on tries again
+            outage.log_failure(log, f"could not record that agent {agent.id} was seen", exc)
 
-    async def handle(frame: dict) -> dict | None:
+    async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
         kind = frame["type"]
         conversation_id = _int(frame, "conversation_id")
-        async with db.transaction() as s:
-            if kind == "message":
-                msg, _conv, created = await service.post_agent_message(
-                    s, agent, conversation_id, frame.get("text"), private=bool(frame.get("private")),
-                    client_msg_id=frame.get("client_msg_id"), attachment_id=frame.get("attachment_id"))
-                return {"type": "ack", "client_msg_id": msg.client_msg_id, "duplicate": not created,
-                        "conversation_id": conversation_id, "message": message_out(msg, agent.display_name)}
-            conv = await service.get_conversation(s, agent.shop_id, conversation_id)
-            if kind == "read":
-                await service.mark_read(s, conv, "agent", _int(frame, "seq"))
-                return None
-        bus.publish(_typing(agent.shop_id, conv.id, conv.customer_id, "agent", agent.display_name))
-        return None
+        if kind == "message":
+            msg, _conv, created = await service.post_agent_message(
+                s, agent, conversation_id, frame.get("text"), private=bool(frame.get("private")),
+                client_msg_id=frame.get("client_msg_id"), attachment_id=frame.get("attachment_id"))
+            return _ack(msg, conversation_id, created, message_out(msg, agent.display_name)), None
+        conv = await service.get_conversation(s, agent.shop_id, conversation_id)
+        if kind == "read":
+            await service.mark_read(s, conv, "agent", _int(frame, "seq"))
+            return None, None
+        return None, _typing(conv, "agent", agent.display_name)
 
-    conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev, on_frame=alive)
-    await realtime.serve(conn, _replay(db, agent.shop_id), await _after(ws, agent.shop_id), AGENT_FRAMES, handle)
+    async def handle(frame: dict) -> dict | None:
+        if frame["type"] == "watch":  # the conversation this workspace has open: its chat traffic comes here too
+            value = frame.get("conversation_id")
+            conn.hub.watch(conn, None if value is None else _int(frame, "conversation_id"))
+            return None
+        return await _run(db, in_transaction, frame)
+
+    conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev, on_frame=alive, agent_id=agent.id,
+                               full_view=agent.role in SUPERVISE_ROLES)
+    await realtime.serve(conn, _replay(db, agent.shop_id), _after(ws, agent.shop_id), AGENT_FRAMES, handle)

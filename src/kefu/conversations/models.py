@@ -2,10 +2,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    func,
+    null,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kefu.agents.models import Agent
+from kefu.conversations.rules import OPEN_STATUSES
 from kefu.core.db import Base, BigId, TimestampMixin
+from kefu.customers.models import Customer
 
 STATUSES = ("waiting", "assigned", "closed")
 SENDERS = ("buyer", "agent", "bot", "system")
@@ -41,6 +61,8 @@ class Conversation(TimestampMixin, Base):
     emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
     anger: Mapped[float] = mapped_column(Float, default=0.0)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The buyer's last lines (rules.next_context), read with a new one; None in rows from before 0014.
+    buyer_context: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Routing: when the automatic greeting went out, and whether the chat is escalated.
     greeted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -70,3 +92,66 @@ class Message(TimestampMixin, Base):
     analysis: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # An image the message carries: a copy of its attachment's metadata (kefu.attachments), None for text.
     attachment: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+def conversation_list(shop_id: int, status: str | None, assignee_id: int | None, limit: int) -> Select:
+    """A shop's conversations with customer and assignee, most recent first; status "open": waiting or assigned."""
+    c = Conversation
+    stmt = select(c, Customer, Agent).join(Customer, Customer.id == c.customer_id) \
+        .outerjoin(Agent, Agent.id == c.assignee_id).where(c.shop_id == shop_id)
+    if status:
+        stmt = stmt.where(c.status.in_(OPEN_STATUSES) if status == "open" else c.status == status)
+    if assignee_id is not None:
+        stmt = stmt.where(c.assignee_id == assignee_id)
+    return stmt.order_by(c.last_message_at.desc().nulls_last(), c.id.desc()).limit(limit)
+
+
+def message_list(conversation_id: int, include_private: bool, after_seq: int, limit: int) -> Select:
+    """A conversation's messages after ``after_seq`` in order, each with its agent's name."""
+    stmt = select(Message, Agent.display_name).outerjoin(Agent, Agent.id == Message.agent_id) \
+        .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+    if not include_private:
+        stmt = stmt.where(Message.private.is_(False))
+    return stmt.order_by(Message.seq).limit(limit)
+
+
+# --- the reads of the chat's write path (kefu.conversations.service), one statement each ------------------
+
+def locked_read(shop_id: int, *where, client_msg_id: str | None = None) -> Select:
+    """Lock the (newest) conversation matching ``where`` and read it with its customer and assignee, for the
+    event payload. With ``client_msg_id``: also the id of its message stored under it and its highest seq,
+    read under the statement's snapshot (trustworthy only if that seq is still the row's last_seq)."""
+    c = Conversation
+    cols = [c, Customer, Agent]
+    if client_msg_id is not None:
+        cols += [select(Message.id).where(Message.conversation_id == c.id, Message.client_msg_id == client_msg_id)
+                 .scalar_subquery(), select(func.max(Message.seq)).where(Message.conversation_id == c.id)
+                 .scalar_subquery()]
+    return (select(*cols).join(Customer, Customer.id == c.customer_id).outerjoin(Agent, Agent.id == c.assignee_id)
+            .where(c.shop_id == shop_id, *where).order_by(c.id.desc()).limit(1)
+            .with_for_update(of=c).execution_options(populate_existing=True))
+
+
+# The hot path's statements, built once with bound parameters: building a statement and its cache key
+# costs more than running it on SQLite. Parameters: shop, conv / customer, cmid.
+LOCKED_BY_ID = {with_cmid: locked_read(bindparam("shop"), Conversation.id == bindparam("conv"),
+                                       client_msg_id=bindparam("cmid") if with_cmid else None)
+                for with_cmid in (False, True)}
+
+
+def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Select:
+    """Unlocked: the buyer's open conversation (or None) and the id of the message any of their conversations,
+    closed ones too, stored under ``client_msg_id`` (or None)."""
+    c = Conversation
+    dup = null()
+    if client_msg_id is not None:
+        theirs = select(c.id).where(c.shop_id == shop_id, c.customer_id == customer_id)
+        dup = select(Message.id).where(Message.conversation_id.in_(theirs), Message.client_msg_id == client_msg_id) \
+            .limit(1).scalar_subquery()
+    open_ = and_(c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(OPEN_STATUSES))
+    return (select(Customer.id, c, dup.label("dup")).outerjoin(c, open_)
+            .where(Customer.id == customer_id).order_by(c.id.desc()).limit(1))
+
+
+BUYER_VIEW = {with_cmid: buyer_view(bindparam("shop"), bindparam("customer"), bindparam("cmid") if with_cmid else None)
+              for with_cmid in (False, True)}

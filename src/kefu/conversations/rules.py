@@ -7,6 +7,7 @@ import unicodedata
 
 from kefu.attachments.rules import IMAGE_PLACEHOLDER
 from kefu.core.errors import BadInput, Conflict
+from kefu.nlu.rules import MAX_MODEL_CHARS
 
 MAX_MESSAGE_CHARS = 5000
 MAX_CLIENT_ID = 64
@@ -77,6 +78,17 @@ def check_can_take(status: str, assignee_id: int | None, agent_id: int) -> None:
                        code="already_assigned")
 
 
+def read_changes(reader: str, seq: int, last_seq: int, agent_read_seq: int, agent_unread: int,
+                 buyer_read_seq: int) -> dict:
+    """A read receipt up to ``seq`` (already within 0..last_seq): the columns it moves, {} when none."""
+    if reader == "agent":
+        if seq <= agent_read_seq and agent_unread == 0:
+            return {}
+        read = max(agent_read_seq, seq)
+        return {"agent_read_seq": read, **({"agent_unread": 0} if read >= last_seq else {})}
+    return {"buyer_read_seq": seq} if seq > buyer_read_seq else {}
+
+
 def status_after_reopen(assignee_id: int | None) -> str:
     return "assigned" if assignee_id else "waiting"
 
@@ -141,3 +153,60 @@ def conversation_mood(prev_intent: str | None, prev_confidence: float, prev_ange
 
 HUMAN_REQUESTED = {"zh": "您已申请人工客服，请稍候", "en": "You asked for a person. Please hold on."}
 ASKS_FOR_HUMAN = {"wants_human": True}  # what the FAQ bot reads from a typed 转人工, for the button
+
+
+# --- what one message changes in its conversation row -----------------------------------------------------
+
+CONTEXT_LINES = 3  # earlier buyer lines message understanding reads with a new one
+ROUTING_KEYS = ("intent", "intent_confidence", "anger", "abusive")
+BUYER_KEYS = ("status", "agent_unread", "first_message_at", *ROUTING_KEYS)
+
+
+def buyer_changes(conv: dict, context: list[str], text: str, analysis: dict | None, at) -> tuple[dict, bool]:
+    """What one buyer message changes in its conversation row (``conv``: the row's BUYER_KEYS), and whether
+    routing must look again: a waiting buyer whose words moved what routing reads (routing_view)."""
+    changes = {"agent_unread": conv["agent_unread"] + 1, "buyer_context": next_context(context, text)}
+    if conv["first_message_at"] is None:
+        changes["first_message_at"] = at
+    if analysis is not None:
+        changes.update(conversation_mood(conv["intent"], conv["intent_confidence"] or 0.0, conv["anger"] or 0.0,
+                                         bool(conv["abusive"]), analysis))
+    return changes, conv["status"] == "waiting" and routing_view(conv) != routing_view({**conv, **changes})
+
+
+def next_context(context: list[str], text: str) -> list[str]:
+    """The buyer's last CONTEXT_LINES lines after ``text``, as the conversation row keeps them. Each is cut to its
+    last MAX_MODEL_CHARS: the models read only the joined lines' last MAX_MODEL_CHARS, which this leaves intact."""
+    return [*context, text[-MAX_MODEL_CHARS:]][-CONTEXT_LINES:]
+
+
+AGENT_KEYS = ("status", "assignee_id", "group", "first_response_at", "last_seq")
+
+
+def agent_changes(conv: dict, agent, private: bool, at) -> tuple[dict, bool]:
+    """What an agent's message changes in its conversation row (``conv``: the row's AGENT_KEYS), and whether
+    routing must look again. An answer (not a private note) takes a waiting chat, naming who serves the buyer
+    in the answer itself, and reads what came before; a closed chat must be reopened first."""
+    if private:
+        return {}, False
+    if conv["status"] == "closed":
+        check_can_take(conv["status"], conv["assignee_id"], agent.id)
+    changes = {"agent_read_seq": conv["last_seq"] + 1, "agent_unread": 0}
+    if conv["first_response_at"] is None:
+        changes["first_response_at"] = at
+    if conv["status"] == "waiting":
+        changes.update(assigned_to(conv["group"], agent), announced_agent_id=agent.id)
+    return changes, conv["status"] == "waiting"
+
+
+def routing_view(conv: dict, angry_at: float = ANGRY_AT) -> tuple:
+    """What routing reads of a waiting buyer's words (ROUTING_KEYS): a message that leaves this alone, calm
+    anger's drift below the angry line included, changes nobody's place in the queue."""
+    anger = conv["anger"] or 0.0
+    return (conv["intent"], bool(conv["abusive"]), anger if anger >= angry_at else 0.0,
+            opened_by_small_talk(conv["intent"], conv["intent_confidence"]))
+
+
+def assigned_to(group: str | None, agent) -> dict:
+    """A conversation's columns once ``agent`` serves it (its group stays, else it takes the agent's)."""
+    return {"status": "assigned", "assignee_id": agent.id, "group": group or agent.group, "waiting_since": None}

@@ -50,6 +50,7 @@ def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent
     return {
         "id": c.id, "status": c.status, "group": c.group, "channel": c.channel, "lang": c.lang,
         "assignee_id": c.assignee_id, "assignee_name": assignee.display_name if assignee else None,
+        "assignee_presence": assignee.presence if assignee else None,
         "customer": customer_out(customer) if customer else None,
         "waiting_since": iso(c.waiting_since), "first_message_at": iso(c.first_message_at),
         "first_response_at": iso(c.first_response_at), "last_message_at": iso(c.last_message_at),

@@ -13,7 +13,15 @@ from kefu.attachments import service as attachments
 from kefu.attachments.models import Attachment
 from kefu.conversations import events as names
 from kefu.conversations import rules
-from kefu.conversations.models import Conversation, Message
+from kefu.conversations.models import (
+    BUYER_VIEW,
+    LOCKED_BY_ID,
+    Conversation,
+    Message,
+    conversation_list,
+    locked_read,
+    message_list,
+)
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -24,17 +32,57 @@ from kefu.routing.rules import DEFAULT as ROUTING
 from kefu.routing.rules import assigned_text
 
 GREET_TIMER = "routing.greet"
+_LOCKED = "kefu_locked_conversations"
 
 
 async def get_conversation(session: AsyncSession, shop_id: int, conversation_id: int,
                            *, for_update: bool = False) -> Conversation:
-    stmt = select(Conversation).where(Conversation.id == conversation_id, Conversation.shop_id == shop_id)
     if for_update:
-        stmt = stmt.with_for_update()
-    conv = await session.scalar(stmt)
+        conv, _ = await _locked(session, shop_id, conversation_id)
+    else:
+        conv = await session.scalar(select(Conversation).where(Conversation.id == conversation_id,
+                                                               Conversation.shop_id == shop_id))
     if conv is None:
         raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     return conv
+
+
+async def _locked(session: AsyncSession, shop_id: int, *where, client_msg_id: str | None = None,
+                  ) -> tuple[Conversation | None, Message | None]:
+    """Lock one conversation row and read it, with its customer and assignee for the event payload, in one
+    statement (SELECT … FOR UPDATE OF conversations; SQLite has one writer at a time: the Database's gate).
+    ``where``: one conversation id, or conditions.
+    With ``client_msg_id``: also the message this conversation already stored under it (None if none)."""
+    if len(where) == 1 and isinstance(where[0], int):  # by id: the prepared statement
+        params = {"shop": shop_id, "conv": where[0]} | ({"cmid": client_msg_id} if client_msg_id else {})
+        row = (await session.execute(LOCKED_BY_ID[client_msg_id is not None], params)).first()
+    else:
+        row = (await session.execute(locked_read(shop_id, *where, client_msg_id=client_msg_id))).first()
+    if row is None:
+        return None, None
+    conv = row[0]
+    _locked_ids(session)[conv.id] = row[1:3]  # held: the session's identity map keeps only weak references
+    if client_msg_id is None:
+        return conv, None
+    if (row[4] or 0) != conv.last_seq:  # someone wrote while we waited for the lock: look again
+        return conv, await _existing(session, conv.id, client_msg_id)
+    return conv, await session.get(Message, row[3]) if row[3] is not None else None
+
+
+async def _reread(session: AsyncSession, conv: Conversation) -> None:
+    """After our UPDATE the row is ours: read it again (the latest), with its customer and assignee."""
+    _locked_ids(session)[conv.id] = ()
+    await _locked(session, conv.shop_id, conv.id)
+
+
+def _locked_ids(session: AsyncSession) -> dict[int, tuple]:
+    """The conversations whose rows this transaction holds locked (their next seq is last_seq + 1), each with
+    the customer and assignee read with it (payload() finds them in the session)."""
+    txn = session.sync_session.get_transaction()
+    held = session.info.get(_LOCKED)
+    if held is None or held[0] is not txn:
+        held = session.info[_LOCKED] = (txn, {})
+    return held[1]
 
 
 async def buyer_conversation(session: AsyncSession, customer: Customer, conversation_id: int) -> Conversation:
@@ -54,9 +102,12 @@ async def open_conversation_for(session: AsyncSession, customer: Customer) -> Co
         .order_by(Conversation.id.desc()).limit(1))
 
 
-async def payload(session: AsyncSession, conv: Conversation) -> dict:
+async def payload(session: AsyncSession, conv: Conversation, known: Agent | None = None) -> dict:
+    """The conversation as events and workspaces show it. Its customer and assignee come from the session when
+    loaded with the row (the locked read joins them: no query), or ``known``, an agent the caller holds."""
     customer = await session.get(Customer, conv.customer_id)
-    assignee = await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
+    assignee = known if known is not None and known.id == conv.assignee_id else \
+        await session.get(Agent, conv.assignee_id) if conv.assignee_id else None
     return conversation_out(conv, customer, assignee)
 
 
@@ -74,17 +125,26 @@ async def _existing(session: AsyncSession, conv_id: int, client_msg_id: str | No
 
 async def _append(session: AsyncSession, conv: Conversation, *, sender: str, text: str,
                   agent: Agent | None = None, private: bool = False, client_msg_id: str | None = None,
-                  analysis: dict | None = None, attachment: Attachment | None = None) -> Message:
-    seq = await session.scalar(
-        update(Conversation.__table__).where(Conversation.__table__.c.id == conv.id)
-        .values(last_seq=Conversation.__table__.c.last_seq + 1).returning(Conversation.__table__.c.last_seq))
-    set_committed_value(conv, "last_seq", seq)
+                  analysis: dict | None = None, attachment: Attachment | None = None,
+                  changes: dict | None = None, routing: bool = False) -> Message:
+    """Store the conversation's next message and fold it and ``changes`` into the row: one INSERT and one
+    UPDATE, in one flush, then the message.created event (``routing``: it changed what routing reads)."""
+    if conv.id in _locked_ids(session):  # the row is ours until commit: nobody else can take this seq
+        seq = conv.last_seq + 1
+    else:  # a writer without the row lock (a timer's greeting): the database counts
+        table = Conversation.__table__
+        seq = await session.scalar(update(table).where(table.c.id == conv.id)
+                                   .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq))
+        set_committed_value(conv, "last_seq", seq)
     at = now()
     msg = Message(shop_id=conv.shop_id, conversation_id=conv.id, seq=seq, sender=sender, text=text,
                   agent_id=agent.id if agent else None, private=private, client_msg_id=client_msg_id,
                   analysis=analysis, created_at=at,
                   attachment=attachments.meta(attachment) if attachment is not None else None)
     session.add(msg)
+    conv.last_seq = seq
+    for key, value in (changes or {}).items():
+        setattr(conv, key, value)
     if not private:
         conv.last_message_at = at
         if sender in ("buyer", "agent"):  # kefu's own lines (greetings, "X serves you") say little in a list
@@ -92,46 +152,53 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     await session.flush()
     if attachment is not None:
         attachment.message_id = msg.id
-    data = {"message": message_out(msg, agent.display_name if agent else None)}
-    await _emit_conversation_message(session, conv, data, private)
-    return msg
-
-
-async def _emit_conversation_message(session: AsyncSession, conv: Conversation, data: dict, private: bool) -> None:
-    data["conversation"] = await payload(session, conv)
+    data = {"message": message_out(msg, agent.display_name if agent else None),
+            "conversation": await payload(session, conv, agent), **({"routing": True} if routing else {})}
     await events.record(session, conv.shop_id, names.MESSAGE_CREATED, data, conversation_id=conv.id,
                         customer_id=conv.customer_id, private=private)
+    return msg
 
 
 async def post_buyer_message(session: AsyncSession, customer: Customer, text: str | None,
                              client_msg_id: str | None = None, lang: str | None = None,
                              attachment_id: str | None = None) -> tuple[Message, Conversation, bool]:
     """Append a buyer message to their open conversation (opening one if needed). Returns created=False
-    when client_msg_id was seen before, so a resend is acknowledged without storing twice. ``lang`` is the
-    widget's language (zh / en): a message that opens a conversation sets the conversation's language.
-    ``attachment_id``: an image the buyer uploaded; the bot and message understanding leave images alone."""
+    when client_msg_id was seen before, in this conversation or an earlier one, so a resend is acknowledged
+    without storing twice. ``lang`` is the widget's language (zh / en): a message that opens a conversation
+    sets the conversation's language. ``attachment_id``: an image the buyer uploaded; the bot and message
+    understanding leave images alone. Analysis and the bot's embedding run before any lock."""
     image = attachment_id is not None
     text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    has_kb = None if image else await _bot().prepare(session, customer, text)  # outside every lock
-    await _lock_customer(session, customer)
-    conv = await open_conversation_for(session, customer)
-    if conv is not None:
-        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
+    # before any lock: the open conversation, and a resend's message in any of the buyer's conversations
+    params = {"shop": customer.shop_id, "customer": customer.id} | ({"cmid": client_msg_id} if client_msg_id else {})
+    row = (await session.execute(BUYER_VIEW[client_msg_id is not None], params)).first()
+    seen, dup = (row[1], row[2]) if row is not None else (None, None)
+    if dup is not None:  # acknowledged before, maybe in a conversation closed since
+        msg = await session.get(Message, dup)
+        return msg, await session.get(Conversation, msg.conversation_id), False
+    seen_seq = seen.last_seq if seen is not None else None
+    context = await _context(session, seen)
+    analysis = None if image else _analyze(text, context)
+    has_kb = None if image else await _bot().prepare(session, customer.shop_id, seen, text)
+    conv = None
+    if seen is not None:
+        conv, _ = await _locked(session, customer.shop_id, seen.id)
+    if conv is None or conv.status not in rules.OPEN_STATUSES:  # none, or closed before we had it
+        conv, dup = await _open_for(session, customer, lang, client_msg_id)
+    elif conv.last_seq != seen_seq:  # a message came in first: maybe this one, sent twice at once
         dup = await _existing(session, conv.id, client_msg_id)
-        if dup is not None:
-            return dup, conv, False
-    else:
-        conv = await _start_conversation(session, customer, lang)
-    if conv.first_message_at is None:
-        conv.first_message_at = now()
+    if dup is not None:
+        return dup, conv, False
+    if not image and (fresh := await _context(session, conv)) != context:  # the buyer's other tab wrote first
+        context, analysis = fresh, _analyze(text, fresh)
+    changes, routing = rules.buyer_changes({k: getattr(conv, k) for k in rules.BUYER_KEYS}, context, text,
+                                           analysis, now())
     attachment = await attachments.claim_for_message(session, customer.shop_id, attachment_id,
                                                      customer=customer) if image else None
-    conv.agent_unread += 1
-    analysis = None if image else await _understand(session, conv, text)
     msg = await _append(session, conv, sender="buyer", text=text, client_msg_id=client_msg_id, analysis=analysis,
-                        attachment=attachment)
+                        attachment=attachment, changes=changes, routing=routing)
     if not image:
         await _bot().answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
@@ -144,13 +211,23 @@ def _bot():
     return bot
 
 
+async def _open_for(session: AsyncSession, customer: Customer, lang: str,
+                    client_msg_id: str | None) -> tuple[Conversation, Message | None]:
+    """Under the buyer's lock: their open conversation (another tab may just have opened it), or a new one."""
+    await _lock_customer(session, customer)
+    conv, dup = await _locked(session, customer.shop_id, Conversation.customer_id == customer.id,
+                              Conversation.status.in_(rules.OPEN_STATUSES), client_msg_id=client_msg_id)
+    return (conv, dup) if conv is not None else (await _start_conversation(session, customer, lang), None)
+
+
 async def _start_conversation(session: AsyncSession, customer: Customer, lang: str) -> Conversation:
     at = now()
     conv = Conversation(shop_id=customer.shop_id, customer_id=customer.id, status="waiting", waiting_since=at,
                         first_message_at=at, last_seq=0, agent_unread=0, agent_read_seq=0, buyer_read_seq=0,
-                        last_preview="", lang=lang, created_at=at)
+                        last_preview="", lang=lang, created_at=at, buyer_context=[])
     session.add(conv)
     await session.flush()
+    _locked_ids(session)[conv.id] = ()  # a row nobody else sees before we commit
     # The routing engine greets a buyer no human has answered within the greeting delay.
     greet_at = at + timedelta(seconds=ROUTING.greet_after_seconds)
     await scheduler.schedule(session, conv.shop_id, GREET_TIMER, greet_at, key=f"greet:{conv.id}",
@@ -159,18 +236,18 @@ async def _start_conversation(session: AsyncSession, customer: Customer, lang: s
     return conv
 
 
-async def _understand(session: AsyncSession, conv: Conversation, text: str) -> dict:
-    """Analyse a buyer message with the conversation's earlier buyer lines as context and fold the result
-    into the conversation's intent / emotion (what routing reads)."""
-    context = list(await session.scalars(
+def _analyze(text: str, context: list[str]) -> dict:
+    return rules.stored_analysis(nlu.analyze(text, context).to_dict())
+
+
+async def _context(session: AsyncSession, conv: Conversation | None) -> list[str]:
+    """The buyer's last lines before this one (message understanding reads them), kept in the row; a
+    conversation from before that column reads them from its messages."""
+    if conv is None or conv.buyer_context is not None:
+        return list(conv.buyer_context or []) if conv is not None else []
+    return list(await session.scalars(
         select(Message.text).where(Message.conversation_id == conv.id, Message.sender == "buyer")
-        .order_by(Message.seq.desc()).limit(3)))[::-1] if conv.last_seq else []
-    analysis = rules.stored_analysis(nlu.analyze(text, context).to_dict())
-    mood = rules.conversation_mood(conv.intent, conv.intent_confidence or 0.0, conv.anger or 0.0,
-                                   bool(conv.abusive), analysis)
-    for key, value in mood.items():
-        setattr(conv, key, value)
-    return analysis
+        .order_by(Message.seq.desc()).limit(rules.CONTEXT_LINES)))[::-1] if conv.last_seq else []
 
 
 async def _lock_customer(session: AsyncSession, customer: Customer) -> None:
@@ -186,24 +263,16 @@ async def post_agent_message(session: AsyncSession, agent: Agent, conversation_i
     """``attachment_id``: an image this agent uploaded, sent with the message (or the private note)."""
     text = rules.clean_body(text, attachment_id is not None)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
-    conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
-    dup = await _existing(session, conv.id, client_msg_id)
+    conv, dup = await _locked(session, agent.shop_id, conversation_id, client_msg_id=client_msg_id)
+    if conv is None:
+        raise NotFound("会话不存在", "Conversation not found", code="conversation_not_found")
     if dup is not None:
         return dup, conv, False
-    if not private:
-        if conv.status == "closed":
-            rules.check_can_take(conv.status, conv.assignee_id, agent.id)
-        if conv.status == "waiting":  # answering takes the chat; the answer itself names who serves the buyer
-            _assign(conv, agent)
-            conv.announced_agent_id = agent.id
-        if conv.first_response_at is None:
-            conv.first_response_at = now()
+    changes, routing = rules.agent_changes({k: getattr(conv, k) for k in rules.AGENT_KEYS}, agent, private, now())
     attachment = await attachments.claim_for_message(session, agent.shop_id, attachment_id, agent=agent) \
         if attachment_id is not None else None
     msg = await _append(session, conv, sender="agent", text=text, agent=agent, private=private,
-                        client_msg_id=client_msg_id, attachment=attachment)
-    if not private:  # whoever answers has read what came before
-        conv.agent_read_seq, conv.agent_unread = msg.seq, 0
+                        client_msg_id=client_msg_id, attachment=attachment, changes=changes, routing=routing)
     return msg, conv, True
 
 
@@ -221,10 +290,8 @@ async def _updated(session: AsyncSession, conv: Conversation, action: str, by: i
 
 
 def _assign(conv: Conversation, agent: Agent) -> None:
-    conv.status = "assigned"
-    conv.assignee_id = agent.id
-    conv.group = conv.group or agent.group
-    conv.waiting_since = None
+    for key, value in rules.assigned_to(conv.group, agent).items():
+        setattr(conv, key, value)
 
 
 async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Agent) -> bool:
@@ -236,7 +303,7 @@ async def assign_if_waiting(session: AsyncSession, conv: Conversation, agent: Ag
         .values(status="assigned", assignee_id=agent.id, group_name=conv.group or agent.group, waiting_since=None))
     if result.rowcount != 1:
         return False
-    await session.refresh(conv)
+    await _reread(session, conv)
     await _updated(session, conv, "routed", agent.id)
     return True
 
@@ -304,20 +371,16 @@ async def reopen(session: AsyncSession, agent: Agent, conversation_id: int) -> C
 
 async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq: int) -> Conversation:
     seq = max(0, min(int(seq), conv.last_seq))
-    if reader == "agent":
-        if seq <= conv.agent_read_seq and conv.agent_unread == 0:
-            return conv
-        conv.agent_read_seq = max(conv.agent_read_seq, seq)
-        if conv.agent_read_seq >= conv.last_seq:
-            conv.agent_unread = 0
-    else:
-        if seq <= conv.buyer_read_seq:
-            return conv
-        conv.buyer_read_seq = seq
+    changes = rules.read_changes(reader, seq, conv.last_seq, conv.agent_read_seq, conv.agent_unread,
+                                 conv.buyer_read_seq)
+    if not changes:
+        return conv
+    for key, value in changes.items():
+        setattr(conv, key, value)
     await session.flush()
     # The row may have changed since it was loaded (the router assigned it meanwhile): the receipt must not
-    # tell the workspaces an older status. After our UPDATE the row is ours, so this read is the latest.
-    await session.refresh(conv)
+    # tell the workspaces an older status.
+    await _reread(session, conv)
     await events.record(session, conv.shop_id, names.CONVERSATION_READ,
                         {"reader": reader, "seq": seq, "conversation": await payload(session, conv)},
                         conversation_id=conv.id, customer_id=conv.customer_id)
@@ -326,25 +389,13 @@ async def mark_read(session: AsyncSession, conv: Conversation, reader: str, seq:
 
 async def list_conversations(session: AsyncSession, shop_id: int, *, status: str | None = None,
                              assignee_id: int | None = None, limit: int = 200) -> list[dict]:
-    stmt = select(Conversation, Customer, Agent).join(Customer, Customer.id == Conversation.customer_id) \
-        .outerjoin(Agent, Agent.id == Conversation.assignee_id).where(Conversation.shop_id == shop_id)
-    if status == "open":
-        stmt = stmt.where(Conversation.status.in_(rules.OPEN_STATUSES))
-    elif status:
-        stmt = stmt.where(Conversation.status == status)
-    if assignee_id is not None:
-        stmt = stmt.where(Conversation.assignee_id == assignee_id)
-    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()).limit(limit)
+    stmt = conversation_list(shop_id, status, assignee_id, limit)
     return [conversation_out(c, cu, a) for c, cu, a in (await session.execute(stmt)).all()]
 
 
 async def list_messages(session: AsyncSession, conv: Conversation, *, include_private: bool,
                         after_seq: int = 0, limit: int = 1000) -> list[dict]:
-    stmt = select(Message, Agent.display_name).outerjoin(Agent, Agent.id == Message.agent_id) \
-        .where(Message.conversation_id == conv.id, Message.seq > after_seq)
-    if not include_private:
-        stmt = stmt.where(Message.private.is_(False))
-    rows = (await session.execute(stmt.order_by(Message.seq).limit(limit))).all()
+    rows = (await session.execute(message_list(conv.id, include_private, after_seq, limit))).all()
     return [message_out(m, name, internal=include_private) for m, name in rows]
 
 
@@ -357,6 +408,8 @@ async def customer_history(session: AsyncSession, customer_id: int, shop_id: int
 
 async def _pending_human_request(session: AsyncSession, conv: Conversation) -> Message | None:
     """The buyer's last request for a person, if nothing was said since (pressing again adds no line)."""
+    if not conv.last_seq:
+        return None
     last = await session.scalar(select(Message).where(Message.conversation_id == conv.id, Message.private.is_(False))
                                 .order_by(Message.seq.desc()).limit(1))
     return last if last is not None and (last.analysis or {}).get("human_request") else None
@@ -370,19 +423,16 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
     a second press with nothing said since, returns the stored line (created=False)."""
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
     lang = rules.clean_lang(lang)
-    await _lock_customer(session, customer)
-    conv = await open_conversation_for(session, customer)
-    if conv is None:
-        conv = await _start_conversation(session, customer, lang)
-    else:
-        conv = await get_conversation(session, customer.shop_id, conv.id, for_update=True)
-        dup = await _existing(session, conv.id, client_msg_id) or await _pending_human_request(session, conv)
-        if dup is not None:
-            return dup, conv, False
+    conv, dup = await _open_for(session, customer, lang, client_msg_id)
+    dup = dup or await _pending_human_request(session, conv)
+    if dup is not None:
+        return dup, conv, False
+    # asking for a person is a request: a buyer who only said hello is routed at once (no small-talk hold)
+    changes = {"intent": "other", "intent_confidence": rules.ASKED_FOR_A_PERSON} \
+        if rules.opened_by_small_talk(conv.intent, conv.intent_confidence) else {}
     msg = await _append(session, conv, sender="system", text=rules.HUMAN_REQUESTED[lang], client_msg_id=client_msg_id,
-                        analysis={"human_request": True})
-    if rules.opened_by_small_talk(conv.intent, conv.intent_confidence):  # asking for a person is a request
-        conv.intent, conv.intent_confidence = "other", rules.ASKED_FOR_A_PERSON
+                        analysis={"human_request": True}, changes=changes,
+                        routing=bool(changes) and conv.status == "waiting")
     bot = _bot()
     if await bot.speaks(session, conv):  # no greeting first: the buyer asked for a person, the bot hands off
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)

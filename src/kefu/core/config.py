@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +16,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".kefu"), description="where the SQLite file and secret key live")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        default="normal", description="SQLite: normal (a commit survives a killed process) or full (also a power cut)")
     redis_url: str = Field(default="", description="redis://host:port/db; empty means in-process only")
+    namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,64}$",
+                           description="names this deployment's Redis channel; empty: derived from the database URL")
     secret_key: str = Field(default="", description="signs visitor tokens; generated into data_dir if empty")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kefu.core.clock import now
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # An auto-incrementing 64-bit id on PostgreSQL that is still SQLite's INTEGER PRIMARY KEY (rowid).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -38,9 +46,18 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 
-def make_engine(url: str) -> AsyncEngine:
+POOL_SIZE, POOL_OVERFLOW = 10, 20
+
+
+def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        from sqlalchemy.engine import make_url
+
+        from kefu.core.sqlite_inline import creator
+
+        path = make_url(url).database
+        inline = {"async_creator": creator(path, sqlite_synchronous)} if path and path != ":memory:" else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **inline)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -51,16 +68,75 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
+
+
+_holding: ContextVar[bool] = ContextVar("kefu_db_gate", default=False)
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A transaction lost to a deadlock or a serialization failure (PostgreSQL), or to a busy SQLite file:
+    running it again is safe and is what the caller wants."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in RETRY_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
 
 
 class Database:
-    """Owns the engine and hands out one session (one transaction) per unit of work."""
+    """Owns the engine and hands out one session (one transaction) per unit of work.
 
-    def __init__(self, url: str) -> None:
+    A gate bounds how many transactions run at once to what the connection pool holds, so a burst waits
+    its turn in order instead of timing out on the pool; on SQLite, which has one writer anyway, the gate
+    lets one transaction through at a time, so two never race for the write lock (SQLite would refuse one
+    of them at once instead of waiting). A transaction opened inside another on the same task passes.
+    """
+
+    def __init__(self, url: str, *, concurrency: int | None = None, sqlite_synchronous: str | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        if sqlite_synchronous is None:
+            import os
+
+            sqlite_synchronous = os.environ.get("KEFU_SQLITE_SYNCHRONOUS", "normal").lower()
+        self.engine = make_engine(url, sqlite_synchronous)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.concurrency = concurrency or (1 if self.is_sqlite else POOL_SIZE + POOL_OVERFLOW)
+        self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if _holding.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:  # one per event loop (tests and tools may run several loops in turn)
+            self._gates = {k: v for k, v in self._gates.items() if not k.is_closed()}
+            gate = self._gates[loop] = asyncio.Semaphore(self.concurrency)
+        async with gate:
+            token = _holding.set(True)
+            try:
+                yield
+            finally:
+                _holding.reset(token)
+
+    async def run(self, fn: Callable[[AsyncSession], Awaitable[T]], attempts: int = 5) -> T:
+        """``fn(session)`` in one transaction, run again (up to ``attempts`` times in all) when the database
+        gave it up to a deadlock or a serialization failure: never a lost message for a lost lock race."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as session:
+                    return await fn(session)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise
+                log.info("transaction retried after %s (attempt %s)", type(exc.orig).__name__, attempt)
+                await asyncio.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,7 +144,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        async with self._turn(), self.sessions() as session:
             try:
                 yield session
                 await session.commit()

@@ -1,35 +1,53 @@
 """The append-only event log and the bus that fans events out after commit.
 
-Domain code calls ``record(session, ...)``: the event row is written in the caller's transaction and
-queued on the session; only when that transaction commits is it handed to the bus. A rollback drops
-it. Ephemeral signals (typing) skip the log and go straight to ``bus.publish``.
+Domain code calls ``record(session, ...)``: the event is queued on the session and written when that
+transaction commits, numbered with the shop's next positions (1, 2, 3, ... with no holes). The numbers
+come from the shop's counter row in ``event_streams``, the last lock any writer takes, held only for the
+commit itself; so a shop's events commit in position order, and "everything after position N" never
+skips one, on any number of instances. Only after the commit is an event handed to the bus; a rollback
+drops it. Ephemeral signals (typing, queue places) skip the log and go straight to ``bus.publish`` with
+``id`` None.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kefu.core.clock import as_utc
-from kefu.core.db import Base, BigId, advisory_xact_lock, utcnow
+from kefu.core.db import Base, BigId, utcnow
 
-log = logging.getLogger(__name__)
 PENDING = "kefu_pending_events"
 
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_shop_id_id", "shop_id", "id"),)
+    __table_args__ = (Index("uq_events_shop_id_pos", "shop_id", "pos", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    pos: Mapped[int] = mapped_column(BigInteger)  # the shop's position: the id clients see
     type: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -38,9 +56,17 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class EventStream(Base):
+    """A shop's event counter: the last position handed out."""
+    __tablename__ = "event_streams"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    last_pos: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 def event_dict(ev: Event) -> dict[str, Any]:
     return {
-        "id": ev.id,
+        "id": ev.pos,
         "shop_id": ev.shop_id,
         "type": ev.type,
         "conversation_id": ev.conversation_id,
@@ -54,54 +80,88 @@ def event_dict(ev: Event) -> dict[str, Any]:
 
 async def record(session: AsyncSession, shop_id: int, type_: str, data: dict[str, Any], *,
                  conversation_id: int | None = None, customer_id: int | None = None,
-                 private: bool = False) -> Event:
-    await _serialize_shop_events(session, shop_id)
-    ev = Event(shop_id=shop_id, type=type_, payload=data, conversation_id=conversation_id,
-               customer_id=customer_id, private=private, created_at=utcnow())
-    session.add(ev)
-    await session.flush()
-    session.sync_session.info.setdefault(PENDING, []).append(event_dict(ev))
+                 private: bool = False) -> dict[str, Any]:
+    """Queue an event on this transaction; it is stored and numbered at commit (``id`` is set then)."""
+    at = utcnow()
+    ev = {"id": None, "shop_id": shop_id, "type": type_, "conversation_id": conversation_id,
+          "customer_id": customer_id, "private": private, "data": data, "at": as_utc(at).isoformat(),
+          "_at": at}
+    session.sync_session.info.setdefault(PENDING, []).append(ev)
     return ev
 
 
-EVENT_LOCK_SPACE = 0x6B656675  # "kefu"
+@contextlib.asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
+    """``session.begin_nested()`` that also forgets the events queued inside it when it rolls back."""
+    pending = session.sync_session.info.setdefault(PENDING, [])
+    mark = len(pending)
+    try:
+        async with session.begin_nested():
+            yield
+    except BaseException:
+        del pending[mark:]
+        raise
 
 
-async def _serialize_shop_events(session: AsyncSession, shop_id: int) -> None:
-    """Make a shop's event ids commit in id order, so "everything after id N" never skips one.
-
-    On PostgreSQL a transaction takes a per-shop advisory lock before its first event and holds it to
-    commit; SQLite serializes all writers anyway.
-    """
-    held = session.sync_session.info.setdefault("kefu_event_locks", set())
-    if shop_id not in held:
-        await advisory_xact_lock(session, EVENT_LOCK_SPACE, shop_id)
-        held.add(shop_id)
+# One statement for both databases: a new shop's row is created, an existing one counts on; the row stays
+# locked until commit, which is what orders a shop's commits.
+_ADVANCE = text("INSERT INTO event_streams (shop_id, last_pos) VALUES (:shop, :n) ON CONFLICT (shop_id) "
+                "DO UPDATE SET last_pos = event_streams.last_pos + :n RETURNING last_pos")
 
 
-async def last_event_id(session: AsyncSession, shop_id: int) -> int:
-    return await session.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id)) or 0
-
-
-async def events_after(session: AsyncSession, shop_id: int, after_id: int, limit: int = 1000) -> list[dict]:
-    rows = await session.scalars(
-        select(Event).where(Event.shop_id == shop_id, Event.id > after_id).order_by(Event.id).limit(limit))
-    return [event_dict(e) for e in rows]
+@event.listens_for(Session, "before_commit")
+def _number_and_store(session: Session) -> None:
+    """Number the transaction's queued events and insert them: the writer's last statements before commit.
+    Runs inside the async session's greenlet, so plain (sync) execute is fine here."""
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    session.flush()  # every other row change first: the counter is always the last lock taken
+    by_shop: dict[int, list[dict[str, Any]]] = {}
+    for ev in pending:
+        by_shop.setdefault(ev["shop_id"], []).append(ev)
+    rows = []
+    for shop_id in sorted(by_shop):  # several shops in one transaction (rare): always in shop order
+        evs = by_shop[shop_id]
+        last = session.execute(_ADVANCE, {"shop": shop_id, "n": len(evs)}).scalar_one()
+        for i, ev in enumerate(evs):
+            ev["id"] = last - len(evs) + 1 + i
+            rows.append({"shop_id": shop_id, "pos": ev["id"], "type": ev["type"],
+                         "conversation_id": ev["conversation_id"], "customer_id": ev["customer_id"],
+                         "private": ev["private"], "payload": ev["data"], "created_at": ev.pop("_at")})
+    session.execute(insert(Event.__table__), rows)
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
-    session.info.pop("kefu_event_locks", None)
     pending = session.info.pop(PENDING, None)
     if pending:
         for ev in pending:
-            bus.publish(ev)
+            if ev["id"] is not None:
+                bus.publish(ev)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
-    session.info.pop("kefu_event_locks", None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unpublished(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the whole transaction ended (a savepoint: see savepoint())
+        session.info.pop(PENDING, None)
+
+
+async def last_event_id(session: AsyncSession, shop_id: int) -> int:
+    return await session.scalar(select(EventStream.last_pos).where(EventStream.shop_id == shop_id)) or 0
+
+
+async def events_after(session: AsyncSession, shop_id: int, after_id: int, limit: int = 1000) -> list[dict]:
+    rows = await session.scalars(
+        select(Event).where(Event.shop_id == shop_id, Event.pos > after_id).order_by(Event.pos).limit(limit))
+    return [event_dict(e) for e in rows]
+
+
+async def stream_heads(session: AsyncSession, shop_ids: list[int]) -> dict[int, int]:
+    """The last position of each of these shops (one query, for the fan-out's catch-up poll)."""
+    rows = await session.execute(select(EventStream.shop_id, EventStream.last_pos)
+                                 .where(EventStream.shop_id.in_(shop_ids)))
+    return {shop_id: pos for shop_id, pos in rows}
 
 
 @dataclass(eq=False)
@@ -117,12 +177,22 @@ class Subscription:
 class EventBus:
     """In-process fan-out. ``publish`` is synchronous so it can run inside SQLAlchemy's commit hook.
 
-    A subclass (``kefu.core.realtime.RedisBus``) sends events through Redis so that several app
-    instances see each other's events; domain code never notices the difference.
+    Two kinds of listeners: plain subscriptions (the router, tests) get every event as it arrives; the
+    ``hub`` (kefu.core.fanout) puts each shop's events in position order, fills gaps from the log and
+    hands each event only to the sockets entitled to it. A subclass (``kefu.core.redisbus.RedisBus``) also
+    sends events through Redis so that several app instances see each other's events.
     """
 
     def __init__(self) -> None:
+        from kefu.core.fanout import Hub
+
         self._subs: set[Subscription] = set()
+        self.hub = Hub()
+
+    @property
+    def live(self) -> bool:
+        """Whether other instances' events arrive as they happen (always, with one process)."""
+        return True
 
     def subscribe(self, shop_id: int | None, maxsize: int = 1000) -> Subscription:
         sub = Subscription(shop_id, asyncio.Queue(maxsize=maxsize))
@@ -145,28 +215,31 @@ class EventBus:
                 # A client too slow to keep up is cut loose; it reconnects and resyncs from the log.
                 sub.overflowed = True
                 self._subs.discard(sub)
+        self.hub.receive(ev)
 
     @property
     def subscriber_count(self) -> int:
         return len(self._subs)
 
-    async def start(self) -> None:
-        return None
+    async def start(self, db: Any = None) -> None:
+        await self.hub.start(db, self)
 
     async def stop(self) -> None:
-        return None
+        await self.hub.stop()
 
 
 class BusProxy:
     """Module-level handle so the commit hook finds whichever bus the running app installed."""
 
     def __init__(self) -> None:
-        self.target: EventBus = EventBus()
+        self.target: EventBus | None = None
 
     def install(self, target: EventBus) -> None:
         self.target = target
 
     def __getattr__(self, name: str) -> Any:
+        if self.target is None:
+            self.target = EventBus()
         return getattr(self.target, name)
 
 

@@ -1,8 +1,9 @@
 """WebSocket plumbing shared by buyer and agent sockets.
 
-A socket subscribes to the bus *before* replaying the log from the client's last seen event id, then
-pumps live events, skipping any it already replayed. Frames from the client are JSON objects with a
-``type``; anything else closes that socket (code 1003/1008 with a reason) and touches nothing else.
+A socket is indexed in the bus's hub *before* replaying the log from the client's last seen event id,
+then pumps live events (in position order, only those meant for it), skipping any it already replayed.
+Frames from the client are JSON objects with a ``type``; anything else closes that socket (code
+1003/1008 with a reason) and touches nothing else.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from kefu.core import outage
 from kefu.core.errors import KefuError
-from kefu.core.events import Subscription, bus
+from kefu.core.events import bus
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
+BUYER_QUEUE, STAFF_QUEUE = 1000, 10000  # events a socket may have waiting before it counts as too slow
 
 
 class BadFrame(Exception):
@@ -62,30 +65,66 @@ View = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 class Connection:
+    """One socket: indexed in the bus's hub by who it is, with a bounded queue of events meant for it.
+
+    ``customer_id`` for a buyer's socket; ``agent_id`` for staff (``full_view``: supervisors and admins,
+    who see every event of the shop)."""
+
     def __init__(self, ws: WebSocket, shop_id: int, view: View,
-                 on_frame: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_frame: Callable[[], Awaitable[None]] | None = None, *, customer_id: int | None = None,
+                 agent_id: int | None = None, full_view: bool = False, maxsize: int | None = None) -> None:
         self.ws = ws
+        self.shop_id = shop_id
         self.view = view
         self.on_frame = on_frame  # called for every valid client frame, pings included (a sign of life)
-        self.sub: Subscription = bus.subscribe(shop_id)
+        self.customer_id, self.agent_id, self.full_view = customer_id, agent_id, full_view
+        self.watching: int | None = None
+        # A staff socket hears a whole shop's traffic at a peak: more room before it counts as too slow.
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize or (BUYER_QUEUE if agent_id is None else STAFF_QUEUE))
+        self.overflowed = False
+        self._cut = asyncio.Event()  # set when the socket falls too far behind
+        self.hub = bus.hub
         self._send_lock = asyncio.Lock()
         self.last_sent = 0
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        async with self._send_lock:
-            await self.ws.send_text(json.dumps(frame, ensure_ascii=False, default=str))
+    async def attach(self) -> None:
+        await self.hub.attach(self)
 
-    async def send_event(self, ev: dict[str, Any]) -> None:
+    def offer(self, env: Any) -> None:
+        try:
+            self.queue.put_nowait(env)
+        except asyncio.QueueFull:
+            # A client too slow to keep up is cut loose; it reconnects and resyncs from the log.
+            self.overflowed = True
+            self._cut.set()
+            self.hub.detach(self)
+
+    def tell(self, frame: dict[str, Any]) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(frame)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.send_text(json.dumps(frame, ensure_ascii=False, default=str))
+
+    async def send_text(self, text: str) -> None:
+        async with self._send_lock:
+            await self.ws.send_text(text)
+
+    async def send_event(self, ev: dict[str, Any], env: Any = None) -> None:
         ev_id = ev.get("id")
         if ev_id is not None and ev_id <= self.last_sent:
             return
         visible = self.view(ev)
         if ev_id is not None:
             self.last_sent = ev_id
-        if visible is not None:
+        if visible is None:
+            return
+        if env is not None and visible is ev:  # the staff view: serialized once for every staff socket
+            await self.send_text(env.staff_text)
+        else:
             await self.send({"type": "event", "event": visible})
 
-    async def replay(self, replay: Replay, after: int) -> None:
+    async def replay(self, replay: Replay, after: int, ready: dict[str, Any] | None = None) -> None:
         self.last_sent = after
         while True:
             batch = await replay(self.last_sent)
@@ -93,12 +132,15 @@ class Connection:
                 await self.send_event(ev)
             if len(batch) < 500:
                 break
-        await self.send({"type": "ready", "last_event_id": self.last_sent})
+        await self.send({"type": "ready", "last_event_id": self.last_sent, **(ready or {})})
 
     async def pump_events(self) -> None:
-        while True:
-            ev = await self.sub.get()
-            await self.send_event(ev)
+        while not self.overflowed:
+            item = await self.queue.get()
+            if isinstance(item, dict):
+                await self.send(item)
+            else:
+                await self.send_event(item.ev, item)
 
     async def pump_frames(self, allowed: set[str], handle: FrameHandler) -> None:
         while True:
@@ -115,16 +157,20 @@ class Connection:
                 reply = await handle(frame)
             except KefuError as exc:
                 reply = error_frame(exc, frame.get("client_msg_id"))
+            except Exception as exc:  # the database is unreachable: say so, keep the socket
+                if not outage.is_db_outage(exc):
+                    raise
+                outage.note(exc, "websocket frame")
+                reply = error_frame(outage.DatabaseUnavailable(), frame.get("client_msg_id"))
             if reply is not None:
                 await self.send(reply)
 
     async def watch_overflow(self) -> None:
-        while not self.sub.overflowed:
-            await asyncio.sleep(1)
+        await self._cut.wait()
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close our side, unless the client already left: a buyer closing the tab is normal, not an error."""
-        bus.unsubscribe(self.sub)
+        self.hub.detach(self)
         if (self.ws.application_state != WebSocketState.CONNECTED
                 or self.ws.client_state == WebSocketState.DISCONNECTED):
             return
@@ -134,12 +180,15 @@ class Connection:
             await self.ws.close(code=code, reason=reason[:120])
 
 
-async def serve(conn: Connection, replay: Replay, after: int, allowed: set[str], handle: FrameHandler) -> None:
+async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awaitable[int]], allowed: set[str],
+                handle: FrameHandler) -> None:
     """Run a connected socket until the client leaves, sends a bad frame, or falls behind."""
     code, reason = 1000, ""
     tasks: list[asyncio.Task] = []
     try:
-        await conn.replay(replay, after)
+        await conn.attach()
+        await conn.replay(replay, await after() if callable(after) else after,
+                          {"bus": "live" if bus.live else "degraded"})
         tasks = [asyncio.create_task(conn.pump_events()),
                  asyncio.create_task(conn.pump_frames(allowed | {"ping"}, handle)),
                  asyncio.create_task(conn.watch_overflow())]
@@ -150,10 +199,13 @@ async def serve(conn: Connection, replay: Replay, after: int, allowed: set[str],
                 code, reason = exc.code, exc.reason
             elif isinstance(exc, WebSocketDisconnect):
                 pass
+            elif exc is not None and outage.is_db_outage(exc):
+                outage.note(exc, "websocket")
+                code, reason = CLOSE_TRY_AGAIN, "database unavailable: reconnect shortly"
             elif exc is not None:
                 log.error("socket failed", exc_info=exc)
                 code, reason = 1011, "internal error"
-        if conn.sub.overflowed:
+        if conn.overflowed:
             code, reason = CLOSE_TRY_AGAIN, "too slow: reconnect with last_event_id"
     except WebSocketDisconnect:
         pass

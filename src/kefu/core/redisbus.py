@@ -1,82 +1,152 @@
-"""Redis fan-out for the event bus: every app instance publishes to one channel and delivers what it
-reads from it to its own sockets. Domain code is unchanged; only the bus object differs."""
+"""Redis fan-out for the event bus: every app instance of a deployment publishes to the deployment's
+channel and delivers what the others publish to its own sockets. Domain code is unchanged; only the bus
+object differs.
+
+Each process hands its own events to its sockets at once and sends them to Redis for the others, tagged
+with its instance id (so it skips its own copies). Redis pub/sub keeps no history, so nothing depends on
+it for completeness: the hub fills gaps from the event log, and while Redis is unreachable the bus is
+"degraded": the hub polls the log, staff sockets are told, and Redis is retried until it answers again.
+
+The channel carries a deployment namespace (``KEFU_NAMESPACE``; by default derived from the database
+URL), so two deployments sharing one Redis server never see each other's events — pub/sub channels
+ignore Redis's database number.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import os
+import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from kefu.core.events import EventBus
 
 log = logging.getLogger(__name__)
-CHANNEL = "kefu:events"
+RETRY_SECONDS = 1.0
+
+
+def namespace_for(database_url: str) -> str:
+    """A short stable name for the deployment that owns this database: host, port and database name,
+    never the password."""
+    parts = urlsplit(database_url.replace("+asyncpg", "").replace("+aiosqlite", ""))
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    path = parts.path
+    if parts.scheme.startswith("sqlite"):
+        path = os.path.realpath(path.lstrip("/")) if path not in ("", "/") else path
+    canonical = urlunsplit((parts.scheme, netloc, path, "", ""))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def channel_for(namespace: str) -> str:
+    return f"kefu:{namespace}:events"
 
 
 class RedisBus(EventBus):
-    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+    def __init__(self, url: str, channel: str) -> None:
         super().__init__()
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
+        self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._channel = channel
-        self._reader: asyncio.Task | None = None
-        self._writer: asyncio.Task | None = None
-        self._outbox: asyncio.Queue = asyncio.Queue()
+        self._origin = uuid.uuid4().hex[:12]
+        self._outbox: asyncio.Queue = asyncio.Queue(maxsize=100_000)
+        self._tasks: list[asyncio.Task] = []
+        self._live = False
+        self._pubsub: Any = None
 
-    async def start(self) -> None:
-        self._pubsub = self._redis.pubsub()
-        await self._pubsub.subscribe(self._channel)
-        self._reader = asyncio.create_task(self._read())
-        self._writer = asyncio.create_task(self._write())
+    @property
+    def live(self) -> bool:
+        return self._live
+
+    @property
+    def channel(self) -> str:
+        return self._channel
+
+    async def start(self, db: Any = None) -> None:
+        await super().start(db)
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
+
+    def _set_live(self, live: bool, why: str = "") -> None:
+        if live == self._live:
+            return
+        self._live = live
+        if live:
+            log.info("redis bus live on %s", self._channel)
+        else:
+            log.warning("redis bus degraded (%s): other instances' events now come from the event log", why)
+        self.hub.catch_up()
+        self.hub.tell_staff({"type": "bus", "state": "live" if live else "degraded"})
 
     async def _read(self) -> None:
         while True:
             try:
-                msg = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                self._pubsub = self._redis.pubsub()
+                await self._pubsub.subscribe(self._channel)
+                self._set_live(True)
+                while True:
+                    msg = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if msg and msg.get("type") == "message":
+                        self._receive(msg["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a dropped connection: log and keep trying; clients resync from the log
-                log.exception("redis bus read failed")
-                await asyncio.sleep(1)
-                continue
-            if msg and msg.get("type") == "message":
-                try:
-                    self.deliver(json.loads(msg["data"]))
-                except (ValueError, KeyError):
-                    log.warning("dropped malformed bus message")
+            except Exception as exc:  # a dropped connection: degraded until it answers again
+                self._set_live(False, type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._pubsub.aclose(), timeout=1)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    def _receive(self, raw: bytes) -> None:
+        try:
+            envelope = json.loads(raw)
+            if envelope.get("o") == self._origin:
+                return
+            evs = envelope["e"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("dropped a malformed bus message")
+            return
+        for ev in evs:
+            self.deliver(ev)
 
     def publish(self, ev: dict[str, Any]) -> None:
-        # One writer keeps Redis order equal to commit order in this process.
-        self._outbox.put_nowait(ev)
+        self.deliver(ev)  # this instance's sockets at once
+        with contextlib.suppress(asyncio.QueueFull):  # Redis gone for long: the others read the log
+            self._outbox.put_nowait(ev)
 
     async def _write(self) -> None:
+        """One writer keeps this process's events in commit order on the channel; whatever queued up while
+        it was busy goes as one message."""
         while True:
-            ev = await self._outbox.get()
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty() and len(batch) < 500:
+                batch.append(self._outbox.get_nowait())
+            if not self._live:
+                continue  # the others poll the log meanwhile
             try:
-                await self._redis.publish(self._channel, json.dumps(ev, ensure_ascii=False, default=str))
+                payload = json.dumps({"o": self._origin, "e": batch}, ensure_ascii=False, default=str)
+                await self._redis.publish(self._channel, payload)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("redis publish failed; delivering locally")
-                self.deliver(ev)
-            finally:
-                self._outbox.task_done()
+            except Exception as exc:
+                self._set_live(False, type(exc).__name__)
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._outbox.join(), timeout=2)
-        for task in (self._writer, self._reader):
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         # Never let a half-dead Redis connection hold up shutdown.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._pubsub.unsubscribe(self._channel), timeout=2)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._pubsub.aclose(), timeout=2)
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pubsub.aclose(), timeout=2)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._redis.aclose(), timeout=2)
+        await super().stop()

@@ -17,6 +17,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kefu.core import events, outage
 from kefu.core.clock import now
 from kefu.core.db import Base, BigId, Database, utcnow
 
@@ -84,6 +85,16 @@ async def cancel(session: AsyncSession, kind: str, key: str) -> int:
     return count
 
 
+async def drop(session: AsyncSession, kind: str, key: str) -> None:
+    """Cancel the pending timer of this kind and key in one statement, unless a scheduler is running it right
+    now (SKIP LOCKED: its handler sees the state this transaction commits). For a writer that holds other
+    rows (a conversation it assigns) and must never wait for a timer row: no lock cycle with the job."""
+    table = Timer.__table__
+    pending = select(table.c.id).where(table.c.kind == kind, table.c.key == key, table.c.done_at.is_(None)) \
+        .with_for_update(skip_locked=True).scalar_subquery()
+    await session.execute(update(table).where(table.c.id.in_(pending)).values(done_at=now(), outcome="cancelled"))
+
+
 async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None) -> int:
     """Claim and run every timer due by now (up to ``limit``, only ``kinds`` if given); returns how many ran."""
     ran = 0
@@ -102,7 +113,7 @@ async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None)
             try:
                 if handler is None:
                     raise LookupError(f"no handler for timer kind {timer.kind!r}")
-                async with s.begin_nested():
+                async with events.savepoint(s):
                     await handler(s, timer)
                 timer.outcome = timer.outcome or "done"
             except Exception as exc:  # a failing handler must not wedge the queue
@@ -143,8 +154,8 @@ class Scheduler:
                 await run_due(self.db)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("scheduler pass failed")
+            except Exception as exc:  # the database down: one line every few seconds, not a traceback a second
+                outage.log_failure(log, "scheduler pass failed", exc)
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> None:

@@ -108,15 +108,18 @@ async def escalate(session: AsyncSession, actor: Agent, conversation_id: int, no
 
 
 async def accept(session: AsyncSession, agent: Agent, handoff_id: int) -> Handoff:
-    h = await session.get(Handoff, handoff_id, with_for_update=True)
+    h = await session.get(Handoff, handoff_id)
     if h is None or h.shop_id != agent.shop_id:
         raise NotFound("转接记录不存在", "Handoff not found", code="handoff_not_found")
+    # One lock order (docs/architecture.md): the conversation, then the escalation's timer, then the handoff.
+    await chats.get_conversation(session, agent.shop_id, h.conversation_id, for_update=True)
+    await scheduler.cancel(session, ESCALATION_TIMER, f"esc:{h.id}")
+    h = await session.get(Handoff, handoff_id, with_for_update=True, populate_existing=True)
     if h.status != "pending":
         raise Conflict("该升级已被处理", "This escalation was already handled", code="handoff_closed")
     if h.to_agent_id != agent.id and agent.role not in ("supervisor", "admin"):
         raise Forbidden("这条升级不是给您的", "This escalation was offered to someone else", code="not_your_handoff")
     h.status, h.accepted_at, h.to_agent_id = "accepted", now(), agent.id
-    await scheduler.cancel(session, ESCALATION_TIMER, f"esc:{h.id}")
     await chats.assign_to(session, agent, h.conversation_id, agent)
     await events.record(session, h.shop_id, "handoff.accepted", {"handoff": handoff_out(h)},
                         conversation_id=h.conversation_id, private=True)

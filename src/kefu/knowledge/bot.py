@@ -18,7 +18,6 @@ from kefu.conversations import service as chat
 from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import Forbidden, NotFound
-from kefu.customers.models import Customer
 from kefu.knowledge import bot_rules, rules, service
 from kefu.knowledge.models import Article, BotLog
 from kefu.nlu import rules as nlu
@@ -49,14 +48,14 @@ def bot_may_speak(conv: Conversation) -> bool:
     return conv.status == "waiting" and conv.assignee_id is None
 
 
-async def prepare(session: AsyncSession, customer: Customer, text: str) -> bool | None:
+async def prepare(session: AsyncSession, shop_id: int, conv: Conversation | None, text: str) -> bool | None:
     """The match needs the message's embedding (an e5 pass, 10-60 ms on one core). The chat loop calls this
-    before it takes the buyer's row lock and the shop's event lock, so the pass stays out of every lock: the
-    search inside the locked part finds it in the embedding cache. Skipped when a person already has the
-    conversation. Returns whether the shop has a knowledge base (None when skipped)."""
-    conv = await chat.open_conversation_for(session, customer)
+    before it locks the conversation, with the buyer's open conversation as it read it then (None: none), so
+    the pass stays out of every lock: the search inside the locked part finds it in the embedding cache.
+    Skipped when a person already has the conversation (no knowledge-base query either). Returns whether the
+    shop has a knowledge base (None when skipped)."""
     if conv is None or bot_may_speak(conv):
-        return await service.prepare_match(session, customer.shop_id, text)
+        return await service.prepare_match(session, shop_id, text)
     return None
 
 

@@ -1,9 +1,10 @@
 """The router: a background task that re-runs assignment when something changes.
 
-It listens on the event bus (after commit, so it sees only what really happened) for new buyers,
-messages that change a buyer's mood, closed or requeued conversations and presence changes, and runs a
-routing pass for that shop; a buyer message in a chat of an absent agent arms that agent's requeue check.
-A periodic sweep covers anything missed (say, events of another process when no Redis is configured).
+It listens on the event bus (after commit, so it sees only what really happened) for what changes routing
+(wants_pass: new buyers, messages that change a waiting buyer's mood, closed or requeued conversations,
+presence changes) and runs a routing pass for that shop; a buyer message in a chat of an absent agent arms
+that agent's requeue check. A sweep every ``sweep_seconds``, busy or not, covers anything missed (say,
+events of another process when no Redis is configured, or a buyer whose small-talk hold ran out).
 Several processes may run routers at once: passes take turns per shop.
 """
 
@@ -12,26 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from kefu.agents import service as agents
 from kefu.agents.models import Agent
 from kefu.conversations.models import Conversation
+from kefu.core import outage
 from kefu.core.db import Database
 from kefu.core.events import Subscription, bus
 from kefu.handoffs.service import flag_abuse
 from kefu.routing import service
 
 log = logging.getLogger(__name__)
-TRIGGERS = {"conversation.created", "conversation.updated", "message.created", "agent.updated"}
+PASS_SLICE = 20  # assignments per routing transaction: a burst of new buyers never blocks the shop
 
 
 def wants_pass(ev: dict) -> bool:
-    if ev.get("type") not in TRIGGERS:
-        return False
-    data = ev.get("data") or {}
-    if ev["type"] == "message.created":
-        return (data.get("message") or {}).get("sender") == "buyer"
-    return not (ev["type"] == "conversation.updated" and data.get("action") == "routed")
+    """Whether an event changes what routing decides: a new buyer waiting, a conversation taken, requeued,
+    transferred, closed or reopened (a seat freed or filled, a line changed), an agent's presence or capacity
+    (agent.updated), or a message that changed routing state (the writer flags it: a waiting buyer's words
+    that moved their intent, anger or abuse, or an agent's answer that took a waiting chat). Never a message
+    in a chat an agent already has, a read receipt, or the router's own assignments."""
+    kind, data = ev.get("type"), ev.get("data") or {}
+    if kind in ("conversation.created", "agent.updated"):
+        return True
+    if kind == "conversation.updated":
+        return data.get("action") != "routed"
+    return kind == "message.created" and bool(data.get("routing"))
 
 
 def written_to(ev: dict) -> int | None:
@@ -41,6 +49,8 @@ def written_to(ev: dict) -> int | None:
     data = ev.get("data") or {}
     conv = data.get("conversation") or {}
     if (data.get("message") or {}).get("sender") != "buyer" or conv.get("status") != "assigned":
+        return None
+    if conv.get("assignee_presence") == "online":  # as the writer saw it: the usual case needs no check
         return None
     return conv.get("assignee_id")
 
@@ -61,6 +71,7 @@ class Router:
         self._task: asyncio.Task | None = None
         self._positions: dict[int, tuple[int, int]] = {}  # last place told to each waiting buyer
         self._shop_of: dict[int, int] = {}
+        self._sweep_at = 0.0  # time.monotonic() of the next sweep of every shop with buyers waiting
 
     async def start(self) -> None:
         self.sub = bus.subscribe(None, maxsize=10000)
@@ -83,20 +94,22 @@ class Router:
                     if abuse_to_hand_over(ev):
                         await self.hand_over_abuse(ev["shop_id"], ev["conversation_id"])
                 await self.requeue_if_absent({a for a in map(written_to, batch) if a})
-                if not batch:
+                if time.monotonic() >= self._sweep_at:
+                    self._sweep_at = time.monotonic() + self.sweep_seconds
                     async with self.db.transaction() as s:
-                        shops = set(await service.shops_with_waiting(s))
+                        shops |= set(await service.shops_with_waiting(s))
                 for shop_id in shops:
                     await self.run_shop(shop_id)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("routing pass failed")
+            except Exception as exc:
+                outage.log_failure(log, "routing pass failed", exc)
                 await asyncio.sleep(1)
 
     async def _next_batch(self) -> list[dict]:
         assert self.sub is not None
         if self.sub.overflowed:  # fell behind: start afresh and let the sweep catch up
+            self._sweep_at = 0.0
             bus.unsubscribe(self.sub)
             self.sub = bus.subscribe(None, maxsize=10000)
             return []
@@ -126,8 +139,12 @@ class Router:
                 await agents.requeue_if_absent(s, agent_ids)
 
     async def run_shop(self, shop_id: int) -> list[tuple[int, int]]:
-        async with self.db.transaction() as s:
-            made, places = await service.route_and_queue(s, shop_id)
+        made: list[tuple[int, int]] = []
+        while True:  # a burst of new buyers is seated a slice per transaction, other writers in between
+            more, places = await self.db.run(lambda s: service.route_and_queue(s, shop_id, limit=PASS_SLICE))
+            made += more
+            if len(more) < PASS_SLICE:
+                break
         self.publish_positions(shop_id, places)
         return made
 

@@ -96,26 +96,32 @@ async def route_shop(session: AsyncSession, shop_id: int, policy: Policy = DEFAU
     return made
 
 
-async def route_and_queue(session: AsyncSession, shop_id: int,
-                          policy: Policy = DEFAULT) -> tuple[list[tuple[int, int]], list[dict]]:
+async def route_and_queue(session: AsyncSession, shop_id: int, policy: Policy = DEFAULT,
+                          limit: int | None = None) -> tuple[list[tuple[int, int]], list[dict]]:
     """The router's pass: route_shop(), then the queue of those still waiting, from the same read of the shop
-    with this pass's assignments applied (the places the widget shows live)."""
-    made, state = await _assign(session, shop_id, policy)
+    with this pass's assignments applied (the places the widget shows live). ``limit``: assign at most this
+    many in this transaction (the router then runs another pass), so that a thousand buyers arriving at once
+    never hold the shop's writers up behind one long transaction."""
+    made, state = await _assign(session, shop_id, policy, limit)
     places = _queue(state, policy)
     await _note_unstaffed(session, shop_id, state, places)
     return made, places
 
 
-async def _assign(session: AsyncSession, shop_id: int, policy: Policy) -> tuple[list[tuple[int, int]], ShopState]:
+async def _assign(session: AsyncSession, shop_id: int, policy: Policy,
+                  limit: int | None = None) -> tuple[list[tuple[int, int]], ShopState]:
     await advisory_xact_lock(session, ROUTING_LOCK_SPACE, shop_id)
     state = await shop_state(session, shop_id)
-    made = []
+    made: list[tuple[int, int]] = []
     for conv_id, agent_id in rules.plan(state.waiting.values(), list(state.agents.values()), state.at, policy):
+        if limit is not None and len(made) >= limit:
+            break
         conv = await session.get(Conversation, conv_id)
         agent = await session.get(Agent, agent_id)
         del state.waiting[conv_id]  # assigned now, or somebody else took the buyer first: waiting no more
         if await chats.assign_if_waiting(session, conv, agent):
             await chats.announce_agent(session, conv, agent)
+            await scheduler.drop(session, chats.GREET_TIMER, f"greet:{conv_id}")  # seated: no greeting to send
             state.agents[agent_id] = replace(state.agents[agent_id], load=state.agents[agent_id].load + 1)
             made.append((conv_id, agent_id))
     return made, state
@@ -323,7 +329,8 @@ async def requeue_absent(session: AsyncSession, agent_id: int) -> str:
     if agent is None or agent.presence in ("online", "break"):
         return "back"
     c = Conversation
-    held = await session.scalars(select(c).where(c.assignee_id == agent.id, c.status == "assigned").with_for_update())
+    held = await session.scalars(select(c).where(c.assignee_id == agent.id, c.status == "assigned")
+                                 .order_by(c.id).with_for_update())  # conversations in id order: one lock order
     moved = []
     for conv in held:
         since = await unanswered_since(session, conv)

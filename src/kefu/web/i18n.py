@@ -14,6 +14,7 @@ from kefu.web.desk_strings import DESK_STRINGS
 from kefu.web.kb_strings import KB_STRINGS
 from kefu.web.kit_strings import KIT_STRINGS
 from kefu.web.media_strings import MEDIA_STRINGS
+from kefu.web.ops_strings import OPS_STRINGS
 from kefu.web.routing_strings import ROUTING_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
 
@@ -339,7 +340,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "widget_queue_eta_soon": ("预计不到 1 分钟", "under a minute"),
 }
 
-_MORE = SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
+_MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
+         | OPS_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 

@@ -21,6 +21,7 @@ export class Realtime {
    * @param {(frame: object) => void} [o.onError]   a frame was refused: {code, zh, en, ref}
    * @param {(status: string) => void} [o.onStatus] "connecting" | "online" | "offline"
    * @param {(failures: number) => void} [o.onFail] a connection dropped before it became ready
+   * @param {(frame: object) => void} [o.onFrame]   any other server frame ({type:"bus",state}, say)
    */
   constructor(o) {
     this.o = o;
@@ -103,7 +104,9 @@ export class Realtime {
       case 'ready':
         this.ready = true;
         this.failures = 0;
-        this.lastEventId = Math.max(this.lastEventId, Number(frame.last_event_id) || 0);
+        // The server's word: it may be lower than ours when ours came from before an upgrade (it starts
+        // such a client from now), and then we must not skip what comes next.
+        this.lastEventId = Number(frame.last_event_id) || 0;
         this.setStatus('online');
         this.call('onReady', frame);
         break;
@@ -123,6 +126,7 @@ export class Realtime {
         clearTimeout(this.pongTimer);
         break;
       default:
+        this.call('onFrame', frame);
         break;
     }
   }

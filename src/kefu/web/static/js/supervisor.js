@@ -6,6 +6,7 @@ import { moodChip, statusChip, vipBadge } from './chat-view.js';
 import { $, api, clock, duration, errorText, h, initials, secondsSince, t, toast, wsUrl } from './dom.js';
 import { alertText } from './handoffs.js';
 import { previewText } from './media.js';
+import { busBanner } from './bus-banner.js';
 import { breakEnds, breakLeft, presenceSelector } from './presence.js';
 import { Realtime } from './realtime.js';
 import { initBotStats } from './sv-bot.js';
@@ -278,6 +279,7 @@ async function load() {
   render();
 }
 
+const bus = busBanner(document.getElementById('bus-banner'));
 const rt = new Realtime({
   url: (id) => wsUrl(`/ws/agent?last_event_id=${id}`),
   lastEventId: Number(body.dataset.lastEventId) || 0,
@@ -295,7 +297,11 @@ const rt = new Realtime({
     if (ev.type === 'conversation.created' || data.action === 'assigned' || data.action === 'routed') loadStats();
     render();
   },
-  onReady: () => queue.changed(),
+  onReady: (frame) => {
+    bus.onReady(frame);
+    queue.changed();
+  },
+  onFrame: bus.onFrame,
   onStatus: (s) => {
     els.conn.className = `conn is-${s}`;
     els.conn.textContent = t(`conn_${s}`);

@@ -121,8 +121,15 @@ els.search.addEventListener('input', renderList);
 
 // ---- the open conversation ----------------------------------------------------------------------
 
+// The server sends a chat's messages to its agent; telling it which chat this page shows brings that chat's
+// messages here too (a colleague's chat opened from 进行中, or one being handed over). Sent again on reconnect.
+function watchCurrent() {
+  if (rt) rt.send({ type: 'watch', conversation_id: current ? current.id : null });
+}
+
 async function openConversation(id) {
   current = { id, conv: convs.get(id) || null, loading: true, messages: new Map(), pending: new Map() };
+  watchCurrent();
   history.replaceState(null, '', `#c${id}`);
   els.workspace.classList.add('has-chat');
   els.chatEmpty.hidden = true;
@@ -158,6 +165,7 @@ async function openConversation(id) {
 
 function closeView() {
   current = null;
+  watchCurrent();
   history.replaceState(null, '', location.pathname + location.search);
   els.workspace.classList.remove('has-chat');
   els.chat.hidden = true;
@@ -319,7 +327,10 @@ rt = new Realtime({
   url: (id) => wsUrl(`/ws/agent?last_event_id=${id}`),
   lastEventId: Number(body.dataset.lastEventId) || 0,
   onEvent,
-  onReady: () => handoffs.loadOffers(), // offers made while this page was away
+  onReady: () => {
+    watchCurrent();
+    handoffs.loadOffers(); // offers made while this page was away
+  },
   onStatus: (s) => {
     els.conn.className = `conn is-${s}`;
     els.conn.textContent = t(`conn_${s}`);
