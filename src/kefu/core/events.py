@@ -27,6 +27,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    bindparam,
     event,
     insert,
     select,
@@ -109,6 +110,17 @@ _ADVANCE = text("INSERT INTO event_streams (shop_id, last_pos) VALUES (:shop, :n
                 "DO UPDATE SET last_pos = event_streams.last_pos + :n RETURNING last_pos")
 
 
+# PostgreSQL, one event (the usual transaction): advance the counter and insert the event in one statement,
+# so the counter's lock is held for nothing but the COMMIT that follows.
+_ADVANCE_AND_STORE = text(
+    "WITH c AS (INSERT INTO event_streams (shop_id, last_pos) VALUES (:shop, 1) ON CONFLICT (shop_id) "
+    "DO UPDATE SET last_pos = event_streams.last_pos + 1 RETURNING last_pos) "
+    "INSERT INTO events (shop_id, pos, type, conversation_id, customer_id, private, payload, created_at) "
+    "SELECT :shop, c.last_pos, :type, :conversation_id, :customer_id, :private, :payload, :created_at FROM c "
+    "RETURNING pos").bindparams(bindparam("payload", type_=JSON),
+                                bindparam("created_at", type_=DateTime(timezone=True)))
+
+
 @event.listens_for(Session, "before_commit")
 def _number_and_store(session: Session) -> None:
     """Number the transaction's queued events and insert them: the writer's last statements before commit.
@@ -120,6 +132,13 @@ def _number_and_store(session: Session) -> None:
     by_shop: dict[int, list[dict[str, Any]]] = {}
     for ev in pending:
         by_shop.setdefault(ev["shop_id"], []).append(ev)
+    if len(pending) == 1 and session.get_bind().dialect.name == "postgresql":
+        ev = pending[0]
+        ev["id"] = session.execute(_ADVANCE_AND_STORE, {
+            "shop": ev["shop_id"], "type": ev["type"], "conversation_id": ev["conversation_id"],
+            "customer_id": ev["customer_id"], "private": ev["private"], "payload": ev["data"],
+            "created_at": ev.pop("_at")}).scalar_one()
+        return
     rows = []
     for shop_id in sorted(by_shop):  # several shops in one transaction (rare): always in shop order
         evs = by_shop[shop_id]
