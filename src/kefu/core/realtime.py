@@ -149,19 +149,11 @@ class Connection:
                 return
             frame = parse_frame(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), allowed)
             if self.on_frame is not None:
-                await self.on_frame()
+                await _to_the_end(self.on_frame())
             if frame["type"] == "ping":
                 await self.send({"type": "pong"})
                 continue
-            try:
-                reply = await handle(frame)
-            except KefuError as exc:
-                reply = error_frame(exc, frame.get("client_msg_id"))
-            except Exception as exc:  # the database is unreachable: say so, keep the socket
-                if not outage.is_db_outage(exc):
-                    raise
-                outage.note(exc, "websocket frame")
-                reply = error_frame(outage.DatabaseUnavailable(), frame.get("client_msg_id"))
+            reply = await _to_the_end(_answer(handle, frame))
             if reply is not None:
                 await self.send(reply)
 
@@ -178,6 +170,35 @@ class Connection:
         # which Starlette raises as WebSocketDisconnect): that too is a normal end of the socket.
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await self.ws.close(code=code, reason=reason[:120])
+
+
+async def _answer(handle: FrameHandler, frame: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return await handle(frame)
+    except KefuError as exc:
+        return error_frame(exc, frame.get("client_msg_id"))
+    except Exception as exc:  # the database is unreachable: say so, keep the socket
+        if not outage.is_db_outage(exc):
+            raise
+        outage.note(exc, "websocket frame")
+        return error_frame(outage.DatabaseUnavailable(), frame.get("client_msg_id"))
+
+
+def _settle(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("frame failed after its socket ended", exc_info=task.exception())
+
+
+async def _to_the_end(work: Awaitable[Any]) -> Any:
+    """Run a frame's work to its end even if the socket ends meanwhile (the socket's tasks are cancelled then):
+    a transaction cut off half way would leave its connection in an unknown state. A message stored after the
+    socket ended is acknowledged on the client's resend (same client_msg_id)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(_settle)
+        raise
 
 
 async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awaitable[int]], allowed: set[str],
