@@ -74,7 +74,7 @@ def test_a_missing_event_is_read_from_the_log_and_nothing_is_skipped(world):
     async def go():
         async with world.db.transaction() as s:
             head = await events.last_event_id(s, shop.id)
-        hub = Hub()
+        hub = Hub(events.LOG)
         await hub.start(world.db, None)
         sock = FakeSocket(shop.id, agent_id=1)
         await hub.attach(sock)

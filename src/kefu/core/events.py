@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kefu.core.clock import as_utc
 from kefu.core.db import Base, BigId, utcnow
+from kefu.core.fanout import EventLog, Hub
 
 PENDING = "kefu_pending_events"
 
@@ -183,6 +184,9 @@ async def stream_heads(session: AsyncSession, shop_ids: list[int]) -> dict[int, 
     return {shop_id: pos for shop_id, pos in rows}
 
 
+LOG = EventLog(after=events_after, head=last_event_id, heads=stream_heads)
+
+
 @dataclass(eq=False)
 class Subscription:
     shop_id: int | None  # None: every shop (the router)
@@ -203,10 +207,8 @@ class EventBus:
     """
 
     def __init__(self) -> None:
-        from kefu.core.fanout import Hub
-
         self._subs: set[Subscription] = set()
-        self.hub = Hub()
+        self.hub = Hub(LOG)
 
     @property
     def live(self) -> bool:

@@ -21,8 +21,9 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from kefu.core import outage
 
@@ -34,6 +35,13 @@ POLL_DEGRADED_SECONDS = 0.5  # ... and while it does not
 GIVE_UP_TRIES = 200  # ... and after this many empty reads (10 s) the hole is reported and passed over
 CHAT_TRAFFIC = frozenset({"message.created", "conversation.read", "typing"})
 BUYER_ONLY = frozenset({"queue.position"})
+
+
+class EventLog(NamedTuple):
+    """The event log's reads the hub needs: a shop's events after a position, its head, several heads."""
+    after: Callable[..., Awaitable[list[dict[str, Any]]]]
+    head: Callable[..., Awaitable[int]]
+    heads: Callable[..., Awaitable[dict[int, int]]]
 
 
 class Socket(Protocol):
@@ -128,7 +136,8 @@ class Stream:
 
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, log: EventLog | None = None) -> None:
+        self.log = log  # how to read the event log (kefu.core.events hands it in: no import back)
         self.streams: dict[int, Stream] = {}
         self.db: Any = None
         self.bus: Any = None
@@ -137,7 +146,7 @@ class Hub:
 
     async def start(self, db: Any, bus: Any) -> None:
         self.db, self.bus = db, bus
-        if db is not None:
+        if db is not None and self.log is not None:
             self._poller = asyncio.create_task(self._poll())
 
     async def stop(self) -> None:
@@ -253,26 +262,20 @@ class Hub:
             self._wake.set()
 
     async def _read(self, shop_id: int, after: int, before: int | None = None) -> list[dict[str, Any]]:
-        if self.db is None:
+        if self.db is None or self.log is None:
             return []
-        from kefu.core.events import events_after
-
         async with self.db.transaction() as s:
-            evs = await events_after(s, shop_id, after, limit=500)
+            evs = await self.log.after(s, shop_id, after, limit=500)
         return [e for e in evs if before is None or e["id"] < before]
 
     async def _head(self, shop_id: int) -> int:
-        if self.db is None:
+        if self.db is None or self.log is None:
             return 0
-        from kefu.core.events import last_event_id
-
         async with self.db.transaction() as s:
-            return await last_event_id(s, shop_id)
+            return await self.log.head(s, shop_id)
 
     async def _poll(self) -> None:
         """Catch up from the log: how far each shop's log goes, one query; read only where we lag."""
-        from kefu.core.events import stream_heads
-
         while True:
             live = self.bus is None or self.bus.live
             with contextlib.suppress(TimeoutError):
@@ -282,7 +285,7 @@ class Hub:
                 continue
             try:
                 async with self.db.transaction() as s:
-                    heads = await stream_heads(s, list(self.streams))
+                    heads = await self.log.heads(s, list(self.streams))
                 for shop_id, head in heads.items():
                     stream = self.streams.get(shop_id)
                     while stream is not None and head > stream.last and self.streams.get(shop_id) is stream:
