@@ -98,10 +98,10 @@ class Database:
 
     def __init__(self, url: str, *, concurrency: int | None = None, sqlite_synchronous: str | None = None) -> None:
         self.url = url
-        if sqlite_synchronous is None:
-            import os
+        if sqlite_synchronous is None:  # commands and tools: the configured setting (KEFU_SQLITE_SYNCHRONOUS)
+            from kefu.core.config import get_settings
 
-            sqlite_synchronous = os.environ.get("KEFU_SQLITE_SYNCHRONOUS", "normal").lower()
+            sqlite_synchronous = get_settings().sqlite_synchronous
         self.engine = make_engine(url, sqlite_synchronous)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.concurrency = concurrency or (1 if self.is_sqlite else POOL_SIZE + POOL_OVERFLOW)

@@ -201,14 +201,14 @@ async def _to_the_end(work: Awaitable[Any]) -> Any:
         raise
 
 
-async def serve(conn: Connection, replay: Replay, after: int | Callable[[], Awaitable[int]], allowed: set[str],
+async def serve(conn: Connection, replay: Replay, after: Callable[[], Awaitable[int]], allowed: set[str],
                 handle: FrameHandler) -> None:
     """Run a connected socket until the client leaves, sends a bad frame, or falls behind."""
     code, reason = 1000, ""
     tasks: list[asyncio.Task] = []
     try:
         await conn.attach()
-        await conn.replay(replay, await after() if callable(after) else after,
+        await conn.replay(replay, await after(),
                           {"bus": "live" if bus.live else "degraded"})
         tasks = [asyncio.create_task(conn.pump_events()),
                  asyncio.create_task(conn.pump_frames(allowed | {"ping"}, handle)),
