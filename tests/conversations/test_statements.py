@@ -96,3 +96,49 @@ def test_a_read_receipt_costs_its_update_and_one_read(world):
     # the conversation as the workspace shows it, the receipt's UPDATE, then the row read again with its
     # customer and assignee (the router may have assigned it meanwhile: the event must tell the latest)
     assert len(chat) <= 3 and len(events) <= EVENT_STATEMENTS, "\n".join(seen)
+
+
+def test_a_buyers_conversations_are_found_through_the_buyer_not_the_whole_shop(world):
+    """Every statement that looks up one buyer's conversations (their open chat, a resend's message, the agent
+    they talked to before) uses an index on the buyer: a shop's millionth conversation costs what its first did.
+    SQLite without table statistics picked the shop's index and walked every conversation of the shop."""
+    if world.db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL plans from statistics; the index of migration 0015 serves both
+    from kefu.routing import service as routing
+
+    agent, customer, conv_id = _assigned_chat(world)
+
+    async def flow():
+        async with world.db.transaction() as s:
+            await service.post_buyer_message(s, customer, "我的快递到哪了", "c1")
+            await service.close(s, agent, conv_id)
+        async with world.db.transaction() as s:  # a returning buyer: routing asks who served them before
+            await service.post_buyer_message(s, customer, "还是上次那个问题", "c2")
+            await routing.route_shop(s, customer.shop_id)
+
+    seen: list[tuple[str, object]] = []
+    engine = world.db.engine.sync_engine
+
+    def note(conn, cursor, statement, parameters, *_):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        world.run(flow)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    async def plans():
+        async with world.db.engine.connect() as conn:
+            out = []
+            for statement, parameters in seen:
+                flat = " ".join(statement.split())
+                if "FROM conversations" in flat and "customer_id" in flat and flat.startswith("SELECT"):
+                    rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters))
+                    out.append((flat, [row[3] for row in rows]))
+            return out
+
+    found = world.run(plans)
+    assert len(found) >= 3, found  # the buyer view, the locked read of a new chat, routing's previous agent
+    for flat, plan in found:
+        assert not any("ix_conversations_shop_id " in step for step in plan), (flat, plan)

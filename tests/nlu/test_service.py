@@ -129,3 +129,12 @@ def test_control_chars_and_no_chinese(text, context):
 @given(st.text(alphabet="退款订单号123456789[]数字x链接！？? 😡傻逼转人工", max_size=120))
 def test_shop_like_noise(text):
     _valid(service.analyze(text), text)
+
+
+def test_essentials_are_what_analyze_says_of_the_same_line():
+    """A chat stores essentials(); they must agree with the full analysis a supervisor's tools show."""
+    for text, context in (("我的快递到哪了，三天了还没到", None), ("是的", ["我想退款，东西不要了", "退款多久到账"]),
+                          ("你们怎么这么慢 气死我了 转人工", ["在吗"]), ("谢谢", None), ("", None)):
+        full = service.analyze(text, context=context).to_dict()
+        brief = service.essentials(text, context)
+        assert brief == {k: full[k] for k in ("intent", "emotion", "entities", "wants_human", "small_talk")}

@@ -33,7 +33,8 @@ SENDERS = ("buyer", "agent", "bot", "system")
 
 class Conversation(TimestampMixin, Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_shop_status", "shop_id", "status"),)
+    __table_args__ = (Index("ix_conversations_shop_status", "shop_id", "status"),
+                      Index("ix_conversations_shop_customer", "shop_id", "customer_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
@@ -145,12 +146,14 @@ def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Sel
     c = Conversation
     dup = null()
     if client_msg_id is not None:
-        theirs = select(c.id).where(c.shop_id == shop_id, c.customer_id == customer_id)
+        # by the buyer alone (a buyer belongs to one shop): with the shop in the filter too, SQLite may walk
+        # the shop's index, i.e. every conversation the shop ever had, for each message
+        theirs = select(c.id).where(c.customer_id == customer_id)
         dup = select(Message.id).where(Message.conversation_id.in_(theirs), Message.client_msg_id == client_msg_id) \
             .limit(1).scalar_subquery()
     open_ = and_(c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(OPEN_STATUSES))
     return (select(Customer.id, c, dup.label("dup")).outerjoin(c, open_)
-            .where(Customer.id == customer_id).order_by(c.id.desc()).limit(1))
+            .where(Customer.id == customer_id, Customer.shop_id == shop_id).order_by(c.id.desc()).limit(1))
 
 
 BUYER_VIEW = {with_cmid: buyer_view(bindparam("shop"), bindparam("customer"), bindparam("cmid") if with_cmid else None)

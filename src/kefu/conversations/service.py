@@ -237,7 +237,7 @@ async def _start_conversation(session: AsyncSession, customer: Customer, lang: s
 
 
 def _analyze(text: str, context: list[str]) -> dict:
-    return rules.stored_analysis(nlu.analyze(text, context).to_dict())
+    return rules.stored_analysis(nlu.essentials(text, context))
 
 
 async def _context(session: AsyncSession, conv: Conversation | None) -> list[str]:

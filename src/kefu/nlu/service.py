@@ -6,6 +6,7 @@ Models are loaded lazily, once per process, from src/kefu/nlu/models/*.npz (see 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,37 @@ def _prepare(text: str) -> _Prepared:
     return _Prepared(norm, tokens, idx, val, rules.abusive_terms(text))
 
 
+_RECENT_MAX, _RECENT_CHARS = 4096, 500  # at most ~10 MB
+_recent: OrderedDict[str, _Prepared] = OrderedDict()  # lines analysed lately, newest last
+_recent_lock = threading.Lock()
+
+
+def _prepare_line(text: str, *, fresh: bool = False) -> _Prepared:
+    """``_prepare`` of one line, remembered for a while: a buyer's next message reads their last lines as context,
+    and each was prepared when it came in. ``fresh``: always compute (the line being analysed now)."""
+    prep = None if fresh else _recent.get(text)
+    if prep is None:
+        prep = _prepare(text)
+    if len(text) > _RECENT_CHARS:
+        return prep
+    with _recent_lock:
+        _recent[text] = prep
+        _recent.move_to_end(text)
+        if len(_recent) > _RECENT_MAX:
+            _recent.popitem(last=False)
+    return prep
+
+
+def _context_counts(context: list[str]) -> tuple[list[int], list[float]]:
+    """The context's hashed feature counts: the sum of its lines' (each line prepared once, see _prepare_line)."""
+    counts: dict[int, float] = {}
+    for line in context:
+        prep = _prepare_line(line)
+        for i, v in zip(prep.idx, prep.val, strict=True):
+            counts[i] = counts.get(i, 0.0) + v
+    return list(counts), list(counts.values())
+
+
 def _top(m: _Linear, p: np.ndarray) -> tuple[str, float]:
     i = int(p.argmax())
     return m.labels[i], float(p[i])
@@ -122,10 +154,10 @@ def _intent(prep: _Prepared, context: list[str] | None) -> tuple[str, float]:
     p = m.proba(prep.idx, prep.val)
     ctx = [c for c in (context or []) if isinstance(c, str) and c.strip()][-3:]
     if ctx:  # a short reply ("是的", an order number) leans on what the buyer said before
-        cp = _prepare(" ".join(ctx)[-rules.MAX_MODEL_CHARS:])
-        if cp.norm:
+        idx, val = _context_counts(ctx)
+        if idx:
             weight = 0.5 if len(prep.norm) < 8 else 0.2
-            p = (1 - weight) * p + weight * m.proba(cp.idx, cp.val)
+            p = (1 - weight) * p + weight * m.proba(idx, val)
     return _top(m, p)
 
 
@@ -174,7 +206,7 @@ def analyze(text: str, context: list[str] | None = None) -> Analysis:
 
     Raises TypeError when text is not a str; any str (empty, huge, control characters) gives an Analysis.
     """
-    prep = _prepare(text)
+    prep = _prepare_line(text, fresh=True)
     label, conf = _intent(prep, context)
     pol, pconf = _polarity(prep)
     entities = rules.extract_entities(text)
@@ -188,3 +220,13 @@ def analyze(text: str, context: list[str] | None = None) -> Analysis:
         tokens=[_UNMASK.get(t, t) for t in prep.tokens],
         small_talk=rules.small_talk(text),
     )
+
+
+def essentials(text: str, context: list[str] | None = None) -> dict:
+    """What a chat needs of a buyer message, as analyze().to_dict() would give it: intent, emotion, entities,
+    wants_human and small_talk — without the polarity, tokens and masked copy, which a chat does not keep."""
+    prep = _prepare_line(text, fresh=True)
+    label, conf = _intent(prep, context)
+    entities = rules.extract_entities(text)
+    return {"intent": {"label": label, "confidence": round(conf, 4)}, "emotion": _emotion(prep), "entities": entities,
+            "wants_human": bool(entities["human_request"]), "small_talk": rules.small_talk(text)}
