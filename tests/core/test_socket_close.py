@@ -62,3 +62,54 @@ def test_socket_closed_by_the_client_logs_no_error(world, caplog, side):
     assert any(m["type"] == "websocket.send" and '"ready"' in m["text"] for m in sent)
     errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []
+
+
+def test_socket_closed_by_the_server_itself_logs_no_error(world, caplog):
+    """uvicorn closes a socket whose keepalive ping went unanswered (a client's stalled network, a server
+    behind at a peak) and refuses any later send with a RuntimeError; the client reconnects and resyncs from
+    its last event id, so kefu ends that socket quietly instead of logging "socket failed" with a traceback."""
+    from kefu.conversations.events import TYPING
+    from kefu.conversations.models import Conversation
+    from kefu.core.events import bus
+
+    shop = world.shop()
+    buyer = world.buyer(shop)
+    first = buyer.send("你好，在吗").json()
+    inbox: asyncio.Queue = asyncio.Queue()
+    inbox.put_nowait({"type": "websocket.connect"})
+    sent: list[dict] = []
+    closed = False
+    customer_id = None
+
+    async def receive() -> dict:
+        return await inbox.get()
+
+    async def send(message: dict) -> None:
+        nonlocal closed
+        if closed:
+            inbox.put_nowait({"type": "websocket.disconnect", "code": 1011})
+            raise RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close'.")
+        sent.append(message)
+        if message["type"] == "websocket.send" and json.loads(message["text"])["type"] == "ready":
+            closed = True  # uvicorn's keepalive gave up on the client; then an agent starts typing to them
+            asyncio.get_running_loop().call_later(0.05, bus.publish, {
+                "id": None, "shop_id": shop.id, "type": TYPING, "conversation_id": first["conversation_id"],
+                "customer_id": customer_id,
+                "private": False, "data": {"who": "agent", "name": "小李", "conversation_id": first["conversation_id"],
+                                           "assignee_id": None, "status": "waiting"}})
+
+    async def go():
+        nonlocal customer_id
+        async with world.db.transaction() as s:
+            customer_id = (await s.get(Conversation, first["conversation_id"])).customer_id
+        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
+                 "path": "/ws/buyer", "raw_path": b"/ws/buyer", "root_path": "",
+                 "query_string": f"token={buyer.token}".encode(), "headers": [(b"host", b"testserver")],
+                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "subprotocols": [], "state": {}}
+        await asyncio.wait_for(world.client.app(scope, receive, send), timeout=10)
+
+    with caplog.at_level(logging.INFO):
+        world.run(go)
+    assert any(m["type"] == "websocket.send" and '"ready"' in m["text"] for m in sent)
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []

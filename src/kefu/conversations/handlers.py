@@ -60,9 +60,10 @@ def _ack(msg, conversation_id: int, created: bool, message: dict) -> dict:
 
 
 async def _run(db, in_transaction, frame: dict) -> dict | None:
-    """One frame, one transaction, run again if the database gave it up to a lock race (never a lost
-    message or a closed socket for that); the ephemeral event it makes goes out after commit."""
-    reply, ephemeral = await db.run(lambda s: in_transaction(s, frame))
+    """One frame's transaction (shared with other sockets' frames queued meanwhile: kefu.core.batch), run
+    again if the database gave it up to a lock race (never a lost message or a closed socket for that); the
+    ephemeral event it makes goes out after commit."""
+    reply, ephemeral = await db.run_grouped(lambda s: in_transaction(s, frame))
     if ephemeral is not None:
         bus.publish(ephemeral)
     return reply

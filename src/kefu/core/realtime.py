@@ -108,7 +108,10 @@ class Connection:
 
     async def send_text(self, text: str) -> None:
         async with self._send_lock:
-            await self.ws.send_text(text)
+            try:
+                await self.ws.send_text(text)
+            except RuntimeError as exc:  # the server closed it (uvicorn: keepalive ping unanswered): the end
+                raise WebSocketDisconnect(1006, "closed by the server") from exc
 
     async def send_event(self, ev: dict[str, Any], env: Any = None) -> None:
         ev_id = ev.get("id")

@@ -1,0 +1,94 @@
+"""Group commit: chat frames that arrive while the database is busy are stored together, in one transaction.
+
+At a peak most of a message's cost is the transaction around it — opening it, numbering its event, writing
+the log's pages at commit — not the message itself. A `GroupCommit` queues units of work (each a function of a
+session, as `Database.run` takes) and a single drain task runs everything queued so far in one transaction,
+then the next lot: one frame alone when the shop is quiet, dozens at once when it is busy, never a wait for a
+batch to fill. Each caller gets its own result, after the commit that made it durable.
+
+A unit that fails (a domain error such as a closed conversation, or a database error) costs its neighbours
+nothing: the batch is rolled back and each unit runs again alone, so every other unit lands and the failing
+one gets its own error. Lock races are retried as in `Database.run`. The drain runs each batch to its end even
+when a waiting caller is cancelled (its socket closed): a message stored that way is acknowledged on resend.
+
+Used where one writer at a time is the rule anyway (SQLite: the database's gate lets one transaction through),
+so batching changes no lock order and adds no deadlock; a unit must tolerate running after other units of the
+same transaction (they may touch the same conversation, as consecutive transactions would).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 64  # units per transaction: bounds the work redone when one of them fails
+
+Unit = Callable[[Any], Awaitable[Any]]
+
+
+class GroupCommit:
+    def __init__(self, run: Callable[[Unit], Awaitable[Any]], max_batch: int = MAX_BATCH) -> None:
+        self._run = run  # Database.run: one transaction, retried on lock races
+        self._max = max_batch
+        self._queue: deque[tuple[Unit, asyncio.Future]] = deque()
+        self._drain: asyncio.Task | None = None
+        self.batches = self.units = 0  # for tests and the bench
+
+    async def run(self, fn: Unit) -> Any:
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.append((fn, fut))
+        if self._drain is None:  # a fresh context: the drain must not inherit a caller's open transaction
+            self._drain = asyncio.get_running_loop().create_task(self._drain_all(), context=contextvars.Context())
+        try:
+            return await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            fut.cancel()  # nobody waits for the result any more; the unit still runs to its end
+            raise
+
+    async def _drain_all(self) -> None:
+        try:
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self._max, len(self._queue)))]
+                await self._commit(batch)
+        finally:
+            self._drain = None
+
+    async def _commit(self, batch: list[tuple[Unit, asyncio.Future]]) -> None:
+        self.batches += 1
+        self.units += len(batch)
+        if len(batch) > 1:
+            try:
+                results = await self._run(lambda s: _in_turn(s, [fn for fn, _ in batch]))
+            except Exception:  # one unit failed: each runs alone below, and gets its own result
+                pass
+            else:
+                for (_, fut), result in zip(batch, results, strict=True):
+                    _settle(fut, result=result)
+                return
+        for fn, fut in batch:
+            try:
+                result = await self._run(fn)
+            except Exception as exc:  # handed to its caller
+                _settle(fut, exc=exc)
+            else:
+                _settle(fut, result=result)
+
+
+async def _in_turn(session, fns: list[Unit]) -> list[Any]:
+    return [await fn(session) for fn in fns]
+
+
+def _settle(fut: asyncio.Future, *, result: Any = None, exc: BaseException | None = None) -> None:
+    if fut.done():  # its caller was cancelled (the socket closed); the work is done and committed all the same
+        if exc is not None:
+            log.debug("unit failed after its caller left: %r", exc)
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(result)
