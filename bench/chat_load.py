@@ -67,6 +67,7 @@ class Stats:
     ack_ms: list = field(default_factory=list)
     delivered: dict = field(default_factory=dict)  # client_msg_id -> arrival time
     delivery_ms: list = field(default_factory=list)
+    delivery_at: list = field(default_factory=list)  # (seconds into the window when sent, ms), for the series
     in_window: int = 0  # deliveries that arrived inside the measured window
     by_side: dict = field(default_factory=dict)  # ("ack" | "delivery", first letter of client_msg_id) -> ms
     errors: dict = field(default_factory=lambda: {"error_frames": 0, "closed": 0, "connect_failed": 0,
@@ -90,6 +91,7 @@ class Stats:
         self.delivered[cmid] = t
         if entry[1]:
             self.delivery_ms.append((t - entry[0]) * 1000)
+            self.delivery_at.append((int(entry[0] - self.t_start), self.delivery_ms[-1]))
             self.by_side.setdefault(("delivery", cmid[:1]), []).append(self.delivery_ms[-1])
         if self.t_start <= t < self.t_end:
             self.in_window += 1
@@ -342,6 +344,7 @@ class Load:
                 **{f"{what}_{'buyer' if side == 'b' else 'agent'}_ms": summary(v)
                    for (what, side), v in st.by_side.items() if side in ("a", "b")},
                 "errors": {**st.errors, "undelivered": undelivered},
+                "delivery_by_second": series(st.delivery_at),
                 "close_codes": st.close_codes, "generator_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                 "loadavg_1m_end": round(os.getloadavg()[0], 2)}
 
@@ -352,6 +355,14 @@ def summary(values: list[float]) -> dict:
     v = sorted(values)
     return {"n": len(v), "p50": round(v[len(v) // 2], 2), "p99": round(v[min(len(v) - 1, int(len(v) * 0.99))], 2),
             "max": round(v[-1], 2)}
+
+
+def series(points: list[tuple[int, float]]) -> list[dict]:
+    """Delivery latency by the second of the window the line was sent in: a backlog shows as a slope."""
+    by: dict[int, list[float]] = {}
+    for sec, ms in points:
+        by.setdefault(sec, []).append(ms)
+    return [{"second": sec, **summary(v)} for sec, v in sorted(by.items())]
 
 
 def raise_nofile() -> None:

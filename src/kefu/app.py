@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+        db = Database(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous,
+                      concurrency=settings.db_concurrency)
         if settings.auto_migrate:
             await db.migrate()
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading

@@ -101,3 +101,43 @@ def test_replayed_events_say_when_they_happened_in_utc(world):
     live, stored = world.run(go)
     assert datetime.fromisoformat(stored["at"]).utcoffset() is not None
     assert datetime.fromisoformat(stored["at"]) == datetime.fromisoformat(live["at"])
+
+
+def test_a_writer_about_to_commit_does_not_hold_up_the_shops_other_writers(world):
+    """PostgreSQL numbers a shop's events inside COMMIT (migration 0016): a transaction that has written its
+    last statement, event included, and is slow to send its COMMIT (its process busy elsewhere) does not hold
+    the shop's counter, so other writers of the shop commit meanwhile; positions follow commit order, and each
+    event reaches the bus with its position. Before, the counter was locked from that last statement on, and
+    every other writer of the shop waited in line behind it."""
+    if world.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time anyway")
+    from kefu.core.db import Database
+
+    shop = world.shop()
+    other = Database(world.db.url)  # a second process's connections: not behind this one's gate
+
+    async def go():
+        sub = bus.subscribe(shop.id)
+        try:
+            async with world.db.transaction() as slow:
+                await events.record(slow, shop.id, "test.slow", {"n": 1})
+                await slow.run_sync(events._number_and_store)  # its last statement (as at commit), then a pause
+                slow.sync_session.info[events.PENDING] = []  # stored already: not again when it does commit
+
+                async def quick():
+                    async with other.transaction() as s:
+                        return await events.record(s, shop.id, "test.quick", {"n": 2})
+                quick_ev = await asyncio.wait_for(quick(), 5)  # before: waited for the slow one's COMMIT
+            got = [await asyncio.wait_for(sub.get(), 5) for _ in range(2)]
+            async with world.db.transaction() as s:
+                stored = await events.events_after(s, shop.id, 0)
+            return quick_ev, got, stored
+        finally:
+            bus.unsubscribe(sub)
+            await other.dispose()
+
+    quick_ev, got, stored = world.run(go)
+    assert [e["type"] for e in stored] == ["test.quick", "test.slow"]  # commit order
+    assert [e["id"] for e in stored] == [1, 2]
+    assert quick_ev["id"] == 1
+    assert [(e["type"], e["id"]) for e in got] == [("test.quick", 1), ("test.slow", 2)]

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
     sqlite_synchronous: Literal["normal", "full"] = Field(
         default="normal", description="SQLite: normal (a commit survives a killed process) or full (also a power cut)")
+    db_concurrency: int = Field(default=4, ge=1, le=30,
+                                description="PostgreSQL: transactions one process runs at once (SQLite: always 1)")
     redis_url: str = Field(default="", description="redis://host:port/db; empty means in-process only")
     namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,64}$",
                            description="names this deployment's Redis channel; empty: derived from the database URL")

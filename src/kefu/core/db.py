@@ -48,6 +48,11 @@ class TimestampMixin:
 
 
 POOL_SIZE, POOL_OVERFLOW = 10, 20
+# Transactions one process runs at once on PostgreSQL (KEFU_DB_CONCURRENCY). They all interleave on one event
+# loop: past a few, each waits longer between its round trips without the process doing more, and the shop's
+# event counter, locked from a writer's last statement to its COMMIT, is held across those waits — at 30 the
+# chat's latency went in waves of half a second at 260 lines a second (docs/performance.md).
+PG_CONCURRENCY = 4
 
 
 def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
@@ -69,18 +74,25 @@ def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
+    # No pre-ping (a round trip per transaction): a connection that died with a server restart fails its
+    # first statement, the pool drops every connection of that time, and Database.run runs the work again.
+    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
+# Run after each Database.transaction commits, before it returns (kefu.core.events: hand to the bus the events
+# PostgreSQL numbered inside COMMIT).
+AFTER_COMMIT: list[Callable[[AsyncSession], Awaitable[None]]] = []
 _holding: ContextVar[bool] = ContextVar("kefu_db_gate", default=False)
 RETRY_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """A transaction lost to a deadlock or a serialization failure (PostgreSQL), or to a busy SQLite file:
-    running it again is safe and is what the caller wants."""
+    """A transaction lost to a deadlock or a serialization failure (PostgreSQL), to a connection the server
+    dropped, or to a busy SQLite file: running it again is safe and is what the caller wants."""
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:  # the server went away (a restart): a fresh connection may well work
+        return True
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if code in RETRY_SQLSTATES:
@@ -91,8 +103,9 @@ def is_retryable(exc: BaseException) -> bool:
 class Database:
     """Owns the engine and hands out one session (one transaction) per unit of work.
 
-    A gate bounds how many transactions run at once to what the connection pool holds, so a burst waits
-    its turn in order instead of timing out on the pool; on SQLite, which has one writer anyway, the gate
+    A gate bounds how many transactions run at once (PostgreSQL: ``concurrency``, default PG_CONCURRENCY, at
+    most what the connection pool holds), so a burst waits its turn in order instead of timing out on the pool
+    or crowding the event loop; on SQLite, which has one writer anyway, the gate
     lets one transaction through at a time, so two never race for the write lock (SQLite would refuse one
     of them at once instead of waiting). A transaction opened inside another on the same task passes.
     """
@@ -105,7 +118,7 @@ class Database:
             sqlite_synchronous = get_settings().sqlite_synchronous
         self.engine = make_engine(url, sqlite_synchronous)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.concurrency = concurrency or (1 if self.is_sqlite else POOL_SIZE + POOL_OVERFLOW)
+        self.concurrency = 1 if self.is_sqlite else min(concurrency or PG_CONCURRENCY, POOL_SIZE + POOL_OVERFLOW)
         self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
         self._groups: dict[asyncio.AbstractEventLoop, GroupCommit] = {}
 
@@ -166,6 +179,8 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            for hook in AFTER_COMMIT:
+                await hook(session)
 
     async def migrate(self, revision: str = "head") -> None:
         async with self.engine.connect() as conn:

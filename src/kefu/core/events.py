@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    bindparam,
     event,
     insert,
     select,
@@ -37,10 +37,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kefu.core.clock import as_utc
-from kefu.core.db import Base, BigId, utcnow
+from kefu.core.db import AFTER_COMMIT, Base, BigId, utcnow
 from kefu.core.fanout import EventLog, Hub
 
+log = logging.getLogger(__name__)
 PENDING = "kefu_pending_events"
+UNNUMBERED, NUMBER_LATER = "kefu_unnumbered_events", "kefu_committed_unnumbered_events"
 
 
 class Event(Base):
@@ -49,7 +51,9 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    pos: Mapped[int] = mapped_column(BigInteger)  # the shop's position: the id clients see
+    # the shop's position: the id clients see. NULL only inside the transaction that wrote the event, on
+    # PostgreSQL, where a trigger numbers it during COMMIT (migration 0016)
+    pos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     type: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -111,34 +115,36 @@ _ADVANCE = text("INSERT INTO event_streams (shop_id, last_pos) VALUES (:shop, :n
                 "DO UPDATE SET last_pos = event_streams.last_pos + :n RETURNING last_pos")
 
 
-# PostgreSQL, one event (the usual transaction): advance the counter and insert the event in one statement,
-# so the counter's lock is held for nothing but the COMMIT that follows.
-_ADVANCE_AND_STORE = text(
-    "WITH c AS (INSERT INTO event_streams (shop_id, last_pos) VALUES (:shop, 1) ON CONFLICT (shop_id) "
-    "DO UPDATE SET last_pos = event_streams.last_pos + 1 RETURNING last_pos) "
-    "INSERT INTO events (shop_id, pos, type, conversation_id, customer_id, private, payload, created_at) "
-    "SELECT :shop, c.last_pos, :type, :conversation_id, :customer_id, :private, :payload, :created_at FROM c "
-    "RETURNING pos").bindparams(bindparam("payload", type_=JSON),
-                                bindparam("created_at", type_=DateTime(timezone=True)))
+def _row(ev: dict[str, Any], pos: int | None) -> dict[str, Any]:
+    return {"shop_id": ev["shop_id"], "pos": pos, "type": ev["type"], "conversation_id": ev["conversation_id"],
+            "customer_id": ev["customer_id"], "private": ev["private"], "payload": ev["data"],
+            "created_at": ev.pop("_at")}
 
 
 @event.listens_for(Session, "before_commit")
 def _number_and_store(session: Session) -> None:
-    """Number the transaction's queued events and insert them: the writer's last statements before commit.
-    Runs inside the async session's greenlet, so plain (sync) execute is fine here."""
+    """Store the transaction's queued events: the writer's last statements before commit. Runs inside the
+    async session's greenlet, so plain (sync) execute is fine here.
+
+    PostgreSQL, one shop (every chat transaction): the rows go in without a position; the deferred trigger of
+    migration 0016 advances the shop's counter and numbers them inside COMMIT, so the counter's lock lasts
+    only as long as the server's commit, not a round trip and an event-loop turn of ours; the positions are
+    read back after the commit (``publish_numbered``). Otherwise (SQLite; a rare transaction of several
+    shops) the counter is advanced here, shops in id order, and the rows carry their positions."""
     pending = session.info.get(PENDING)
     if not pending:
         return
     session.flush()  # every other row change first: the counter is always the last lock taken
+    table = Event.__table__
     by_shop: dict[int, list[dict[str, Any]]] = {}
     for ev in pending:
         by_shop.setdefault(ev["shop_id"], []).append(ev)
-    if len(pending) == 1 and session.get_bind().dialect.name == "postgresql":
-        ev = pending[0]
-        ev["id"] = session.execute(_ADVANCE_AND_STORE, {
-            "shop": ev["shop_id"], "type": ev["type"], "conversation_id": ev["conversation_id"],
-            "customer_id": ev["customer_id"], "private": ev["private"], "payload": ev["data"],
-            "created_at": ev.pop("_at")}).scalar_one()
+    if len(by_shop) == 1 and session.get_bind().dialect.name == "postgresql":
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [_row(ev, None) for ev in pending]).scalars().all()
+        for ev, row_id in zip(pending, ids, strict=True):
+            ev["_row"] = row_id
+        session.info[UNNUMBERED] = list(pending)
         return
     rows = []
     for shop_id in sorted(by_shop):  # several shops in one transaction (rare): always in shop order
@@ -146,15 +152,38 @@ def _number_and_store(session: Session) -> None:
         last = session.execute(_ADVANCE, {"shop": shop_id, "n": len(evs)}).scalar_one()
         for i, ev in enumerate(evs):
             ev["id"] = last - len(evs) + 1 + i
-            rows.append({"shop_id": shop_id, "pos": ev["id"], "type": ev["type"],
-                         "conversation_id": ev["conversation_id"], "customer_id": ev["customer_id"],
-                         "private": ev["private"], "payload": ev["data"], "created_at": ev.pop("_at")})
-    session.execute(insert(Event.__table__), rows)
+            rows.append(_row(ev, ev["id"]))
+    session.execute(insert(table), rows)
+
+
+async def publish_numbered(session: AsyncSession) -> None:
+    """After a PostgreSQL commit: read the positions COMMIT gave this session's events (one round trip, no
+    lock) and hand the events to the bus in position order. Should that read fail, the fan-out's poll of
+    the log delivers them within seconds."""
+    evs = session.sync_session.info.pop(NUMBER_LATER, None)
+    if not evs:
+        return
+    try:
+        conn = await session.connection()
+        driver = (await conn.get_raw_connection()).driver_connection  # asyncpg, outside any transaction
+        rows = await driver.fetch("SELECT id, pos FROM events WHERE id = ANY($1::bigint[])",
+                                  [ev["_row"] for ev in evs])
+    except Exception as exc:  # committed already: the poll of the log takes over
+        log.warning("%s committed events not published at once (%s); the log poll delivers them", len(evs), exc)
+        return
+    positions = dict(rows)
+    for ev in evs:
+        ev["id"] = positions.get(ev.pop("_row"))
+    for ev in sorted((ev for ev in evs if ev["id"] is not None), key=lambda ev: ev["id"]):
+        bus.publish(ev)
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
+    later = session.info.pop(UNNUMBERED, None)
+    if later:  # numbered by COMMIT: published by publish_numbered once their positions are read
+        session.info.setdefault(NUMBER_LATER, []).extend(later)
     if pending:
         for ev in pending:
             if ev["id"] is not None:
@@ -165,6 +194,7 @@ def _publish_after_commit(session: Session) -> None:
 def _drop_unpublished(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the whole transaction ended (a savepoint: see savepoint())
         session.info.pop(PENDING, None)
+        session.info.pop(UNNUMBERED, None)
 
 
 async def last_event_id(session: AsyncSession, shop_id: int) -> int:
@@ -185,6 +215,7 @@ async def stream_heads(session: AsyncSession, shop_ids: list[int]) -> dict[int, 
 
 
 LOG = EventLog(after=events_after, head=last_event_id, heads=stream_heads)
+AFTER_COMMIT.append(publish_numbered)
 
 
 @dataclass(eq=False)
