@@ -63,3 +63,14 @@ def test_replay_delivers_every_line_once_and_in_order(sqlite_only, tmp_path):
     assert got["errors"] == 0 and got["tracebacks"] == 0
     assert got["buyer_to_agent"]["sent"] == 4 and got["agent_to_buyer"]["sent"] == 3
     assert got["closed_conversations"] == 2
+
+
+def test_bench_chat_against_a_database_it_cannot_open_says_so_in_one_line(monkeypatch, tmp_path):
+    """A typo in KEFU_DATABASE_URL (or a database not created yet) is a clear error, not a traceback."""
+    monkeypatch.setenv("KEFU_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/kefu_bench")
+    monkeypatch.delenv("KEFU_REDIS_URL", raising=False)
+    r = CliRunner().invoke(app, ["bench", "chat", "-n", "2", "--duration", "1", "--no-relay",
+                                 "--out", str(tmp_path / "r.json")])
+    assert r.exit_code == 2, r.output
+    assert "cannot open the bench database" in r.output
+    assert "Traceback" not in r.output

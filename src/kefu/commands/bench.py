@@ -61,9 +61,16 @@ def chat(conversations: int = typer.Option(100, "--conversations", "-n", help="b
         typer.echo("error: need --conversations ≥ 1, --rate > 0, --duration > 0, --instances ≥ 1, "
                    "0 ≤ --reply-ratio ≤ 1", err=True)
         raise typer.Exit(2)
-    _bench_module("chat").run(conversations=conversations, rate=rate, instances=instances, duration=duration,
-                              agents=agents, reply_ratio=reply_ratio, relay=relay, as_json=as_json, out=out,
-                              warmup_timeout=warmup_timeout, drain=drain, echo=typer.echo)
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        _bench_module("chat").run(conversations=conversations, rate=rate, instances=instances, duration=duration,
+                                  agents=agents, reply_ratio=reply_ratio, relay=relay, as_json=as_json, out=out,
+                                  warmup_timeout=warmup_timeout, drain=drain, echo=typer.echo)
+    except (DBAPIError, OSError) as exc:  # the database named by KEFU_DATABASE_URL: missing, unreachable
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        typer.echo(f"错误 / error: 无法打开基准测试数据库 / cannot open the bench database: {reason}", err=True)
+        raise typer.Exit(2) from None
 
 
 @bench_app.command("events")
