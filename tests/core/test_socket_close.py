@@ -15,24 +15,24 @@ import pytest
 from uvicorn.protocols.utils import ClientDisconnected
 
 
-async def connect_and_leave(app, path: str, query: str, cookie: str = "") -> list[dict]:
-    """Open a socket, wait for its ``ready`` frame, then leave as a browser tab closing does."""
+async def drive(app, path: str, query: str, after_ready, cookie: str = "") -> list[dict]:
+    """Run a socket as uvicorn runs it and return what the app sent. Once the ``ready`` frame is out,
+    ``after_ready(inbox)`` says what happens next and returns the exception every later send raises."""
     inbox: asyncio.Queue = asyncio.Queue()
     inbox.put_nowait({"type": "websocket.connect"})
     sent: list[dict] = []
-    gone = False
+    failing: BaseException | None = None
 
     async def receive() -> dict:
         return await inbox.get()
 
     async def send(message: dict) -> None:
-        nonlocal gone
-        if gone:
-            raise ClientDisconnected
+        nonlocal failing
+        if failing is not None:
+            raise failing
         sent.append(message)
         if message["type"] == "websocket.send" and json.loads(message["text"])["type"] == "ready":
-            gone = True
-            inbox.put_nowait({"type": "websocket.disconnect", "code": 1001})
+            failing = after_ready(inbox)
 
     headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
     scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
@@ -44,6 +44,15 @@ async def connect_and_leave(app, path: str, query: str, cookie: str = "") -> lis
     except Exception:
         logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
     return sent
+
+
+async def connect_and_leave(app, path: str, query: str, cookie: str = "") -> list[dict]:
+    """Open a socket, wait for its ``ready`` frame, then leave as a browser tab closing does."""
+    def leave(inbox: asyncio.Queue) -> BaseException:
+        inbox.put_nowait({"type": "websocket.disconnect", "code": 1001})
+        return ClientDisconnected()
+
+    return await drive(app, path, query, leave, cookie)
 
 
 @pytest.mark.parametrize("side", ["buyer", "agent"])
@@ -75,41 +84,26 @@ def test_socket_closed_by_the_server_itself_logs_no_error(world, caplog):
     shop = world.shop()
     buyer = world.buyer(shop)
     first = buyer.send("你好，在吗").json()
-    inbox: asyncio.Queue = asyncio.Queue()
-    inbox.put_nowait({"type": "websocket.connect"})
-    sent: list[dict] = []
-    closed = False
     customer_id = None
 
-    async def receive() -> dict:
-        return await inbox.get()
-
-    async def send(message: dict) -> None:
-        nonlocal closed
-        if closed:
-            inbox.put_nowait({"type": "websocket.disconnect", "code": 1011})
-            raise RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close'.")
-        sent.append(message)
-        if message["type"] == "websocket.send" and json.loads(message["text"])["type"] == "ready":
-            closed = True  # uvicorn's keepalive gave up on the client; then an agent starts typing to them
-            asyncio.get_running_loop().call_later(0.05, bus.publish, {
-                "id": None, "shop_id": shop.id, "type": TYPING, "conversation_id": first["conversation_id"],
-                "customer_id": customer_id,
-                "private": False, "data": {"who": "agent", "name": "小李", "conversation_id": first["conversation_id"],
-                                           "assignee_id": None, "status": "waiting"}})
+    def keepalive_gave_up(inbox: asyncio.Queue) -> BaseException:
+        loop = asyncio.get_running_loop()  # then an agent starts typing to the buyer, and the client is gone
+        loop.call_later(0.05, bus.publish, {
+            "id": None, "shop_id": shop.id, "type": TYPING, "conversation_id": first["conversation_id"],
+            "customer_id": customer_id, "private": False,
+            "data": {"who": "agent", "name": "小李", "conversation_id": first["conversation_id"], "assignee_id": None,
+                     "status": "waiting"}})
+        loop.call_later(0.3, inbox.put_nowait, {"type": "websocket.disconnect", "code": 1011})
+        return RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close'.")
 
     async def go():
         nonlocal customer_id
         async with world.db.transaction() as s:
             customer_id = (await s.get(Conversation, first["conversation_id"])).customer_id
-        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
-                 "path": "/ws/buyer", "raw_path": b"/ws/buyer", "root_path": "",
-                 "query_string": f"token={buyer.token}".encode(), "headers": [(b"host", b"testserver")],
-                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "subprotocols": [], "state": {}}
-        await asyncio.wait_for(world.client.app(scope, receive, send), timeout=10)
+        return await drive(world.client.app, "/ws/buyer", f"token={buyer.token}", keepalive_gave_up)
 
     with caplog.at_level(logging.INFO):
-        world.run(go)
+        sent = world.run(go)
     assert any(m["type"] == "websocket.send" and '"ready"' in m["text"] for m in sent)
     errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []
