@@ -79,9 +79,46 @@ def test_a_line_whose_socket_closed_while_it_waited_is_still_stored(world, clien
         await first
         with pytest.raises(asyncio.CancelledError):
             await gone
-        while group.units < 2 or group._drain is not None:
+        while group.units < 2 or not group.idle:
             await asyncio.sleep(0.01)
 
     world.run(go)
     assert sorted(text for _c, text in stored(world, shop)) == sorted(["先到的", "关掉页面前发的"])
 
+
+
+def test_a_batch_that_meets_a_locked_conversation_gives_way_and_still_stores_every_line(world, client):
+    """PostgreSQL: a batch locks its frames' conversations in arrival order, not in the lock order every other
+    writer follows, so it never waits long for a lock (100 ms): it gives up and runs its frames one by one,
+    each waiting its turn as any writer would. Both buyers' lines are stored and acknowledged."""
+    if world.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite batches one writer at a time")
+    from kefu.conversations.models import Conversation
+    from kefu.core.db import _lock_timeout
+
+    shop = world.shop()
+    group = GroupCommit(world.db.run, drains=1, prelude=_lock_timeout)
+
+    async def go():
+        a, b = await visitor(world, client, shop), await visitor(world, client, shop)
+        async with world.db.transaction() as s:
+            _, conv_b, _ = await service.post_buyer_message(s, b, "先问一句", "b0")
+        held = asyncio.Event()
+
+        async def hold_b():  # another writer (a routing pass, say) holds b's conversation for a while
+            async with world.db.transaction() as s:
+                await s.execute(select(Conversation.id).where(Conversation.id == conv_b.id).with_for_update())
+                held.set()
+                await asyncio.sleep(0.4)
+
+        holder = asyncio.ensure_future(hold_b())
+        await held.wait()
+        results = await asyncio.gather(
+            group.run(lambda s: service.post_buyer_message(s, a, "我的快递到哪了", "a1")),
+            group.run(lambda s: service.post_buyer_message(s, b, "还在吗", "b1")))
+        await holder
+        return results
+
+    results = world.run(go)
+    assert [msg.text for msg, _c, created in results if created] == ["我的快递到哪了", "还在吗"]
+    assert sorted(text for _c, text in stored(world, shop)) == sorted(["先问一句", "我的快递到哪了", "还在吗"])

@@ -11,9 +11,13 @@ nothing: the batch is rolled back and each unit runs again alone, so every other
 one gets its own error. Lock races are retried as in `Database.run`. The drain runs each batch to its end even
 when a waiting caller is cancelled (its socket closed): a message stored that way is acknowledged on resend.
 
-Used where one writer at a time is the rule anyway (SQLite: the database's gate lets one transaction through),
-so batching changes no lock order and adds no deadlock; a unit must tolerate running after other units of the
-same transaction (they may touch the same conversation, as consecutive transactions would).
+On SQLite one writer at a time is the rule anyway (the database's gate lets one transaction through: one
+drain), so batching changes no lock order. On PostgreSQL several batches run at once (``drains``, the
+database's concurrency) and a batch takes its units' row locks in arrival order, not in the documented lock
+order; so it waits for a lock only briefly (``prelude``: a lock timeout far below the deadlock timeout): a
+batch that would close a cycle gives up at once and its units run alone, each in the lock order. A unit must
+tolerate running after other units of the same transaction (they may touch the same conversation, as
+consecutive transactions would).
 """
 
 from __future__ import annotations
@@ -32,18 +36,27 @@ Unit = Callable[[Any], Awaitable[Any]]
 
 
 class GroupCommit:
-    def __init__(self, run: Callable[[Unit], Awaitable[Any]], max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, run: Callable[[Unit], Awaitable[Any]], max_batch: int = MAX_BATCH, drains: int = 1,
+                 prelude: Unit | None = None) -> None:
         self._run = run  # Database.run: one transaction, retried on lock races
         self._max = max_batch
+        self._drains = drains  # batches in flight at once
+        self._prelude = prelude  # run first in a transaction of several units (PostgreSQL: a lock timeout)
         self._queue: deque[tuple[Unit, asyncio.Future]] = deque()
-        self._drain: asyncio.Task | None = None
+        self._running: set[asyncio.Task] = set()
         self.batches = self.units = 0  # for tests and the bench
+
+    @property
+    def idle(self) -> bool:
+        return not self._running and not self._queue
 
     async def run(self, fn: Unit) -> Any:
         fut = asyncio.get_running_loop().create_future()
         self._queue.append((fn, fut))
-        if self._drain is None:  # a fresh context: the drain must not inherit a caller's open transaction
-            self._drain = asyncio.get_running_loop().create_task(self._drain_all(), context=contextvars.Context())
+        if len(self._running) < self._drains:  # a fresh context: not a caller's open transaction
+            task = asyncio.get_running_loop().create_task(self._drain_all(), context=contextvars.Context())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         try:
             return await asyncio.shield(fut)
         except asyncio.CancelledError:
@@ -51,19 +64,16 @@ class GroupCommit:
             raise
 
     async def _drain_all(self) -> None:
-        try:
-            while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(self._max, len(self._queue)))]
-                await self._commit(batch)
-        finally:
-            self._drain = None
+        while self._queue:
+            batch = [self._queue.popleft() for _ in range(min(self._max, len(self._queue)))]
+            await self._commit(batch)
 
     async def _commit(self, batch: list[tuple[Unit, asyncio.Future]]) -> None:
         self.batches += 1
         self.units += len(batch)
         if len(batch) > 1:
             try:
-                results = await self._run(lambda s: _in_turn(s, [fn for fn, _ in batch]))
+                results = await self._run(lambda s: _in_turn(s, [fn for fn, _ in batch], self._prelude))
             except Exception:  # one unit failed: each runs alone below, and gets its own result
                 pass
             else:
@@ -79,7 +89,9 @@ class GroupCommit:
                 _settle(fut, result=result)
 
 
-async def _in_turn(session, fns: list[Unit]) -> list[Any]:
+async def _in_turn(session, fns: list[Unit], prelude: Unit | None) -> list[Any]:
+    if prelude is not None:
+        await prelude(session)
     return [await fn(session) for fn in fns]
 
 

@@ -53,6 +53,7 @@ POOL_SIZE, POOL_OVERFLOW = 10, 20
 # event counter, locked from a writer's last statement to its COMMIT, is held across those waits — at 30 the
 # chat's latency went in waves of half a second at 260 lines a second (docs/performance.md).
 PG_CONCURRENCY = 4
+BATCH_LOCK_TIMEOUT_MS = 100  # a PostgreSQL batch of chat frames waits this long for a row lock (kefu.core.batch)
 
 
 def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
@@ -154,16 +155,15 @@ class Database:
         raise AssertionError("unreachable")
 
     async def run_grouped(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """``fn(session)`` committed with whatever other grouped work is queued meanwhile (kefu.core.batch): on
-        SQLite, whose one writer makes a transaction's fixed cost the bulk of a chat message's; elsewhere as
-        ``run``."""
-        if not self.is_sqlite:
-            return await self.run(fn)
+        """``fn(session)`` committed with whatever other grouped work is queued meanwhile (kefu.core.batch): a
+        transaction's fixed cost (on PostgreSQL also its round trips) is the bulk of a chat message's. SQLite:
+        one batch at a time; PostgreSQL: up to ``concurrency`` batches, each with a short lock timeout."""
         loop = asyncio.get_running_loop()
         group = self._groups.get(loop)
         if group is None:
             self._groups = {k: v for k, v in self._groups.items() if not k.is_closed()}
-            group = self._groups[loop] = GroupCommit(self.run)
+            group = self._groups[loop] = (GroupCommit(self.run) if self.is_sqlite else
+                                          GroupCommit(self.run, drains=self.concurrency, prelude=_lock_timeout))
         return await group.run(fn)
 
     @property
@@ -198,6 +198,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _lock_timeout(session: AsyncSession) -> None:
+    from sqlalchemy import text
+
+    await session.execute(text(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT_MS}ms'"))
 
 
 async def advisory_xact_lock(session, space: int, key: int) -> None:
