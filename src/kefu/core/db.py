@@ -49,9 +49,9 @@ class TimestampMixin:
 
 POOL_SIZE, POOL_OVERFLOW = 10, 20
 # Transactions one process runs at once on PostgreSQL (KEFU_DB_CONCURRENCY). They all interleave on one event
-# loop: past a few, each waits longer between its round trips without the process doing more, and the shop's
-# event counter, locked from a writer's last statement to its COMMIT, is held across those waits — at 30 the
-# chat's latency went in waves of half a second at 260 lines a second (docs/performance.md).
+# loop: past a few, each waits longer between its round trips without the process doing more, and whatever row
+# locks it holds are held across those waits — at 30 the chat's latency went in waves of half a second at 260
+# lines a second (docs/performance.md).
 PG_CONCURRENCY = 4
 BATCH_LOCK_TIMEOUT_MS = 100  # a PostgreSQL batch of chat frames waits this long for a row lock (kefu.core.batch)
 

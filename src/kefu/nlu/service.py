@@ -207,25 +207,18 @@ def analyze(text: str, context: list[str] | None = None) -> Analysis:
     Raises TypeError when text is not a str; any str (empty, huge, control characters) gives an Analysis.
     """
     prep = _prepare_line(text, fresh=True)
-    label, conf = _intent(prep, context)
     pol, pconf = _polarity(prep)
-    entities = rules.extract_entities(text)
-    return Analysis(
-        intent={"label": label, "confidence": round(conf, 4)},
-        emotion=_emotion(prep),
-        polarity={"label": pol, "confidence": round(pconf, 4)},
-        entities=entities,
-        wants_human=bool(entities["human_request"]),
-        masked_text=rules.mask_pii(text),
-        tokens=[_UNMASK.get(t, t) for t in prep.tokens],
-        small_talk=rules.small_talk(text),
-    )
+    return Analysis(**_essentials(prep, text, context), polarity={"label": pol, "confidence": round(pconf, 4)},
+                    masked_text=rules.mask_pii(text), tokens=[_UNMASK.get(t, t) for t in prep.tokens])
 
 
 def essentials(text: str, context: list[str] | None = None) -> dict:
     """What a chat needs of a buyer message, as analyze().to_dict() would give it: intent, emotion, entities,
     wants_human and small_talk — without the polarity, tokens and masked copy, which a chat does not keep."""
-    prep = _prepare_line(text, fresh=True)
+    return _essentials(_prepare_line(text, fresh=True), text, context)
+
+
+def _essentials(prep: _Prepared, text: str, context: list[str] | None) -> dict:
     label, conf = _intent(prep, context)
     entities = rules.extract_entities(text)
     return {"intent": {"label": label, "confidence": round(conf, 4)}, "emotion": _emotion(prep), "entities": entities,
