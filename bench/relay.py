@@ -120,6 +120,9 @@ if __name__ == "__main__":
     import uvicorn
 
     from bench.chat_load import raise_nofile
+    from kefu.cli import websocket_options
+    from kefu.core.config import Settings
 
-    raise_nofile()
-    uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", ws_max_size=1024 * 1024)
+    raise_nofile()  # the same WebSocket settings as `kefu serve` (compression off unless KEFU_WS_COMPRESSION)
+    uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+                **websocket_options(Settings()))

@@ -168,3 +168,20 @@ def test_shop_add_installs_the_starter_kit_unless_asked_not_to(monkeypatch, tmp_
     assert asyncio.run(counts()) == {"kit-shop": (len(ARTICLES), len(TEMPLATES)), "bare-shop": (0, 0)}
     r = run(monkeypatch, tmp_path, "shop", "add", "demo", "假演示")
     assert r.exit_code == 2 and "reserved for the demo shop" in r.output
+
+
+def test_serve_leaves_websocket_compression_off_unless_configured(monkeypatch):
+    """Browsers offer permessage-deflate; `kefu serve` declines it by default (CPU at a peak) and accepts it
+    with KEFU_WS_COMPRESSION=1; the options are ones uvicorn takes."""
+    import uvicorn
+
+    from kefu.cli import websocket_options
+    from kefu.core.config import Settings
+
+    monkeypatch.delenv("KEFU_WS_COMPRESSION", raising=False)
+    default = websocket_options(Settings())
+    assert default["ws_per_message_deflate"] is False
+    monkeypatch.setenv("KEFU_WS_COMPRESSION", "1")
+    assert websocket_options(Settings())["ws_per_message_deflate"] is True
+    config = uvicorn.Config(lambda *a: None, **default)
+    assert config.ws_per_message_deflate is False and config.ws_max_size == 1024 * 1024

@@ -20,6 +20,7 @@ from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
+from kefu.core.pgstats import StatisticsKeeper
 from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
 from kefu.nlu import service as nlu
@@ -73,11 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.routing_auto:
             await router.start()
         app.state.router = router
+        statistics = StatisticsKeeper(db.engine)
+        await statistics.start()
         if settings.gc_tune:
             tune_gc()
         try:
             yield
         finally:
+            await statistics.stop()
             await router.stop()
             await scheduler.stop()
             await event_bus.stop()

@@ -45,7 +45,14 @@ def _serve(host: str | None, port: int | None, factory: str = "kefu.app:create_a
 
     settings = get_settings()
     uvicorn.run(factory, factory=True, host=host or settings.host, port=port or settings.port,
-                log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), ws_max_size=1024 * 1024)
+                log_level=os.environ.get("KEFU_LOG_LEVEL", "info"), **websocket_options(settings))
+
+
+def websocket_options(settings) -> dict:
+    """uvicorn's WebSocket settings. Compression (permessage-deflate, which browsers offer) is off unless
+    KEFU_WS_COMPRESSION is set: chat frames are small, and compressing each one cost about a fifth of the
+    server's time at a peak (docs/performance.md) for bytes a shop's uplink rarely misses."""
+    return {"ws_max_size": 1024 * 1024, "ws_per_message_deflate": settings.ws_compression}
 
 
 @app.command()

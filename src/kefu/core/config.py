@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     session_hours: int = 12
     visitor_token_days: int = 365
     max_message_chars: int = 5000
+    ws_compression: bool = Field(default=False, description="permessage-deflate: less bandwidth, more CPU")
     auto_migrate: bool = True
     scheduler_interval: float = Field(default=1.0, description="seconds between timer passes; 0 disables")
     gc_tune: bool = Field(default=True, description="freeze start-up objects, rarer full GC passes (tail latency)")
