@@ -10,6 +10,8 @@ from kefu.handoffs.models import Handoff
 from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, ReplyTemplate, SynonymGroup
 from kefu.quickreplies.models import QuickReplySet
 from kefu.shops.models import Shop
+from kefu.tickets.models import Ticket, TicketChange, TicketNote
 
 __all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "Attachment", "BotLog", "Conversation", "Customer",
-           "Event", "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Timer"]
+           "Event", "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Ticket",
+           "TicketChange", "TicketNote", "Timer"]

@@ -90,7 +90,8 @@ def test_widget_frame_works_under_its_strict_csp(web, world):
 @pytest.mark.parametrize("path", ["/static/widget.js", "/static/js/realtime.js", "/static/js/widget-app.js",
                                   "/static/js/workspace.js", "/static/js/supervisor.js", "/static/css/base.css",
                                   "/static/js/widget-queue.js", "/static/js/handoffs.js", "/static/js/composer.js",
-                                  "/static/js/sv-queue.js", "/static/js/presence.js"])
+                                  "/static/js/sv-queue.js", "/static/js/presence.js", "/static/js/tickets.js",
+                                  "/static/css/tickets.css"])
 def test_static_assets_are_served(web, path):
     assert web.get(path).status_code == 200
 
@@ -150,7 +151,7 @@ def test_logout_ends_the_session(web, world):
     assert web.get("/agent", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/agent", "/supervisor", "/admin/agents"])
+@pytest.mark.parametrize("path", ["/agent", "/supervisor", "/admin/agents", "/tickets"])
 def test_logged_out_pages_redirect_to_login(web, path):
     r = web.get(path, follow_redirects=False)
     assert r.status_code == 303
@@ -178,6 +179,19 @@ def test_supervisor_page_renders_for_a_supervisor(web, world):
     assert r.status_code == 200
     assert 'src="/static/js/supervisor.js"' in r.text and "王主管" in r.text
     assert re.search(r'data-last-event-id="\d+"', r.text)
+
+
+def test_tickets_page_renders_for_any_agent_in_both_languages(web, world):
+    shop = world.shop()
+    agent = world.agent(shop, name="小周")
+    web.cookies.clear()
+    login(web, agent.info["username"])
+    r = web.get("/tickets")
+    assert r.status_code == 200
+    assert 'src="/static/js/tickets.js"' in r.text and 'aria-current="page">工单</a>' in r.text
+    assert "我的工单" in r.text and "等待买家回复" in r.text
+    en = web.get("/tickets?lang=en")
+    assert "My tickets" in en.text and "Waiting on the buyer" in en.text
 
 
 def test_admin_creates_an_agent_from_the_form(web, world):

@@ -17,6 +17,7 @@ from kefu.web.media_strings import MEDIA_STRINGS
 from kefu.web.ops_strings import OPS_STRINGS
 from kefu.web.routing_strings import ROUTING_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
+from kefu.web.ticket_strings import TICKET_STRINGS
 
 LANGS = ("zh", "en")
 
@@ -341,7 +342,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 _MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
-         | OPS_STRINGS)
+         | OPS_STRINGS | TICKET_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 

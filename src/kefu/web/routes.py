@@ -188,6 +188,19 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
 
 
+@router.get("/tickets", response_class=HTMLResponse)
+async def tickets_page(request: Request) -> Response:
+    from kefu.tickets.rules import LABELS, PRIORITIES, TYPES
+
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    lang = pick_lang(request)
+    statuses = [(k, v[0] if lang == "zh" else v[1]) for k, v in LABELS.items()]
+    return render(request, "tickets.html", agent=agent, nav="tickets", kinds=TYPES, priorities=PRIORITIES,
+                  statuses=statuses)
+
+
 # ---------------------------------------------------------------- knowledge base (all read, editors write)
 KB_EDIT_ROLES = frozenset({"trainer", "admin"})
 

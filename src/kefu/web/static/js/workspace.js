@@ -178,6 +178,31 @@ function action(label, kind, verb) {
   return h('button', { type: 'button', class: `btn ${kind}`, text: label, onclick: (e) => act(verb, e.currentTarget) });
 }
 
+/** 转工单: the chat's proposed ticket (type, demand, orders, transcript) saved in one click, then opened. */
+async function openTicket(c, button, known = null) {
+  button.disabled = true;
+  try {
+    const draft = known || (await api('GET', `/api/tickets/draft?conversation_id=${c.id}`)).draft;
+    const { ticket } = await api('POST', '/api/tickets', draft);
+    toast(t('tk_created', { number: ticket.number }));
+    window.open(`/tickets#${ticket.number}`, '_blank', 'noopener');
+  } catch (e) {
+    toast(errorText(e), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** A chat closed with its after-sale problem still open and no ticket for it: ask whether to open one. */
+async function offerTicket(c, button) {
+  try {
+    const { draft } = await api('GET', `/api/tickets/draft?conversation_id=${c.id}`);
+    if (draft.suggest && window.confirm(t('tk_ask_on_close'))) await openTicket(c, button, draft);
+  } catch {
+    /* the close went through; the ticket button stays there */
+  }
+}
+
 function renderChatHead() {
   if (!current || !current.conv) return;
   const c = current.conv;
@@ -188,6 +213,8 @@ function renderChatHead() {
   if (c.status === 'waiting') actions.push(action(t('take'), 'btn-primary', 'take'));
   if (c.status !== 'closed') actions.push(action(t('close'), 'btn-ghost', 'close'));
   else actions.push(action(t('reopen'), 'btn-primary', 'reopen'));
+  actions.push(h('button', { type: 'button', class: 'btn btn-ghost', text: t('tk_new_from_chat'),
+    dataset: { action: 'ticket' }, onclick: (e) => openTicket(c, e.currentTarget) }));
   els.head.replaceChildren(
     h('button', { type: 'button', class: 'btn btn-ghost back', text: t('back'), onclick: closeView }),
     h('div', { class: 'chat-title' },
@@ -223,6 +250,7 @@ async function act(verb, button) {
     renderSide();
     renderList();
     if (verb === 'take') selectTab('mine');
+    if (verb === 'close') offerTicket(r.conversation, button);
   } catch (e) {
     toast(errorText(e), 'error');
     button.disabled = false;

@@ -1,0 +1,61 @@
+"""Tickets over REST for the workspace: open, list, read with history, move through the workflow, reply."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+
+from kefu.agents.models import Agent
+from kefu.core.auth import any_agent, get_db
+from kefu.core.db import Database
+from kefu.tickets import service
+from kefu.tickets.schemas import NoteIn, StatusIn, TicketIn
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+
+async def _full(s, t) -> dict:
+    return {"ticket": service.ticket_out(t), **await service.history(s, t)}
+
+
+@router.post("", status_code=201)
+async def open_ticket(body: TicketIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        return await _full(s, await service.create(s, agent, body))
+
+
+@router.get("")
+async def list_tickets(view: str = Query("mine", max_length=16), kind: str | None = Query(None, max_length=16),
+                       status: str | None = Query(None, max_length=24), agent: Agent = Depends(any_agent),
+                       db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        return {"tickets": [service.ticket_out(t) for t in await service.list_for(s, agent, view, kind, status)]}
+
+
+@router.get("/draft")
+async def draft(conversation_id: int = Query(ge=1, le=2**31 - 1), agent: Agent = Depends(any_agent),
+                db: Database = Depends(get_db)):
+    """What a ticket opened from this chat would say (type, demand, title, problem, orders): one click saves it."""
+    async with db.transaction() as s:
+        return {"draft": await service.draft(s, agent, conversation_id)}
+
+
+@router.get("/{number}")
+async def read_ticket(number: str, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        return await _full(s, await service.get(s, agent.shop_id, number))
+
+
+@router.post("/{number}/status")
+async def move_ticket(number: str, body: StatusIn, agent: Agent = Depends(any_agent),
+                      db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        t = await service.change_status(s, agent, await service.get(s, agent.shop_id, number), body.status)
+        return await _full(s, t)
+
+
+@router.post("/{number}/notes", status_code=201)
+async def add_note(number: str, body: NoteIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        t = await service.get(s, agent.shop_id, number)
+        await service.add_note(s, agent, t, body.text, body.internal)
+        return await _full(s, t)

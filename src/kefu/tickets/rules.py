@@ -1,0 +1,112 @@
+"""Ticket rules, pure: types, priorities, the status workflow and which statuses stop the SLA clock, and the
+ticket number a buyer is given."""
+
+from __future__ import annotations
+
+import secrets
+
+TYPES = ("售后", "咨询", "投诉")  # the shop may add its own (TicketType rows); these always exist
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+# status -> category. Waiting statuses stop the SLA clock; resolved and closed stop it for good.
+STATUSES = {
+    "open": "open",
+    "in_progress": "open",
+    "waiting_buyer": "waiting",
+    "waiting_courier": "waiting",
+    "waiting_warehouse": "waiting",
+    "waiting_platform": "waiting",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+LABELS = {
+    "open": ("待处理", "Open"),
+    "in_progress": ("处理中", "In progress"),
+    "waiting_buyer": ("等待买家回复", "Waiting on the buyer"),
+    "waiting_courier": ("等待快递", "Waiting on the courier"),
+    "waiting_warehouse": ("等待仓库", "Waiting on the warehouse"),
+    "waiting_platform": ("等待平台", "Waiting on the platform"),
+    "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+}
+# Where a ticket may go from each category: a closed ticket is final; a resolved one may be reopened (the
+# buyer says it is not fixed) or closed.
+_NEXT = {
+    "open": {"open", "waiting", "resolved", "closed"},
+    "waiting": {"open", "waiting", "resolved", "closed"},
+    "resolved": {"open", "closed"},
+    "closed": set(),
+}
+
+# Ticket numbers: T- and six characters without look-alikes (0/O, 1/I/L), 30^6 ≈ 729 million.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXY"
+NUMBER_LEN = 6
+
+
+def category(status: str) -> str:
+    return STATUSES[status]
+
+
+def clock_runs(status: str) -> bool:
+    """The SLA clocks count only while the ticket is with the shop (open or in progress)."""
+    return STATUSES[status] == "open"
+
+
+def can_move(current: str, new: str) -> bool:
+    return new != current and STATUSES[new] in _NEXT[STATUSES[current]]
+
+
+def new_number() -> str:
+    return "T-" + "".join(secrets.choice(ALPHABET) for _ in range(NUMBER_LEN))
+
+
+def normalize_number(raw: str) -> str | None:
+    """A number as a buyer might type it (lower case, without the dash, with spaces) → T-XXXXXX, or None."""
+    text = "".join(raw.split()).upper()
+    text = text[2:] if text.startswith("T-") else text[1:] if text.startswith("T") else text
+    if len(text) != NUMBER_LEN or any(ch not in ALPHABET for ch in text):
+        return None
+    return "T-" + text
+
+
+def clean_field(value: str, zh: str, en: str, *, required: bool = False, max_chars: int = 5000) -> str:
+    """A text field of a ticket: control characters dropped, trimmed, a clear error when empty or too long."""
+    text = "".join(ch for ch in value.replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable()).strip()
+    text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    if required and not text:
+        raise ValueError((f"{zh}不能为空", f"{en} cannot be empty"))
+    if len(text) > max_chars:
+        raise ValueError((f"{zh}过长：最多 {max_chars} 字", f"{en} too long: at most {max_chars} characters"))
+    return text
+
+
+# A chat's intent → the ticket type and what the buyer most likely asks for (the agent edits before saving).
+_KIND = {"complaint": "投诉", "presale": "咨询", "price": "咨询", "invoice": "咨询", "payment": "咨询", "other": "咨询"}
+_DEMAND = {"refund": "退款", "return": "退货退款", "exchange": "换货", "repair": "维修", "wrong_item": "换货或退款",
+           "quality": "退换或维修", "logistics": "尽快送达或补发", "cancel": "取消订单", "order_change": "修改订单",
+           "price": "补差价", "invoice": "开具发票", "complaint": "处理投诉并回复"}
+_DEMAND_WORDS = (("仅退款", "仅退款"), ("退货", "退货退款"), ("退款", "退款"), ("换货", "换货"), ("换一", "换货"),
+                 ("补发", "补发"), ("补差价", "补差价"), ("差价", "补差价"), ("赔偿", "赔偿"), ("维修", "维修"),
+                 ("发票", "开具发票"))
+AFTER_SALE_INTENTS = frozenset({"refund", "return", "exchange", "repair", "quality", "wrong_item", "logistics"})
+TITLE_CHARS = 40
+PROBLEM_LINES = 5
+
+
+def draft_from_chat(intent: str | None, buyer_lines: list[str], orders: list[str]) -> dict:
+    """What a ticket opened from a chat proposes: type and demand from the conversation's intent (a demand the
+    buyer names outright wins), the first substantive line as the title, the buyer's last lines as the
+    problem, the order numbers they mentioned."""
+    kind = _KIND.get(intent or "other", "售后")
+    text = " ".join(buyer_lines)
+    demand = next((d for word, d in _DEMAND_WORDS if word in text), _DEMAND.get(intent or "", ""))
+    first = next((line for line in buyer_lines if len(line) >= 4), buyer_lines[0] if buyer_lines else "")
+    title = first if len(first) <= TITLE_CHARS else first[:TITLE_CHARS - 1] + "…"
+    return {"kind": kind, "priority": "high" if kind == "投诉" else "normal", "title": title or "买家问题",
+            "problem": "\n".join(buyer_lines[-PROBLEM_LINES:]), "demand": demand,
+            "order_numbers": list(dict.fromkeys(orders))}
+
+
+def suggest_on_close(intent: str | None, open_tickets: int) -> bool:
+    """Closing a chat whose after-sale problem has no ticket yet: ask the agent whether to open one."""
+    return intent in AFTER_SALE_INTENTS and open_tickets == 0

@@ -1,0 +1,192 @@
+// Tickets (/tickets): lists by deadline (mine / all / breaching / breached), one ticket with its SLA clocks
+// counting down (red once breached), status moves, replies and internal notes, and the whole history.
+// #T-XXXXXX in the address opens that ticket.
+
+import { $, $$, api, clock, duration, errorText, h, parseTime, t, toast } from './dom.js';
+
+const els = {
+  items: $('#tk-items'), count: $('#tk-count'), kind: $('#tk-kind'), empty: $('#tk-empty'), detail: $('#tk-detail'),
+  number: $('#tk-number'), heading: $('#tk-heading'), status: $('#tk-status'), fields: $('#tk-fields'),
+  clocks: $('#tk-clocks'), move: $('#tk-move'), next: $('#tk-next'), note: $('#tk-note'), text: $('#tk-text'),
+  internal: $('#tk-internal'), history: $('#tk-history'),
+};
+let view = 'mine';
+let current = null; // the open ticket's API body {ticket, changes, notes}
+
+/** One clock's line: what is left (or how late) now, from its due time or the business time it kept. */
+function clockText(c) {
+  if (c.state === 'met' || c.state === 'missed') return t(`tk_state_${c.state}`);
+  if (c.state === 'paused') return t('tk_state_paused', { left: duration(c.left_s || 0) });
+  if (!c.due_at) return t('tk_state_breached', { left: duration(-(c.left_s || 0)) });
+  const left = (parseTime(c.due_at) - Date.now()) / 1000;
+  if (left < 0) return t('tk_state_breached', { left: duration(-left) });
+  return t(left <= 7200 ? 'tk_state_due_soon' : 'tk_state_running', { left: duration(left) });
+}
+
+function liveState(c) {
+  if (!['running', 'due_soon', 'breached'].includes(c.state) || !c.due_at) return c.state;
+  const left = (parseTime(c.due_at) - Date.now()) / 1000;
+  if (left < 0) return 'breached';
+  return left <= 7200 ? 'due_soon' : 'running';
+}
+
+function listItem(x) {
+  const c = x.clocks.first_response.state === 'met' ? x.clocks.resolution : x.clocks.first_response;
+  const state = liveState(c);
+  return h('li', {}, h('button', {
+    type: 'button', class: `kb-item${current && current.ticket.number === x.number ? ' is-active' : ''}`,
+    dataset: { number: x.number }, onclick: () => open(x.number),
+  }, h('span', { class: 'kb-item-title' }, h('code', { class: 'tk-number', text: x.number }), ' ',
+    h('span', { text: x.title })),
+  h('span', { class: 'kb-item-meta' }, h('span', { class: 'chip', text: x.kind }),
+    h('span', { class: 'chip', text: x.status_label[document.body.dataset.lang === 'en' ? 'en' : 'zh'] }),
+    h('span', { class: `small tk-item-clock--${state}`, text: clockText({ ...c, state }) }))));
+}
+
+async function load() {
+  const q = new URLSearchParams({ view });
+  if (els.kind.value) q.set('kind', els.kind.value);
+  let rows;
+  try {
+    rows = (await api('GET', `/api/tickets?${q}`)).tickets;
+  } catch (e) {
+    toast(errorText(e), 'error');
+    return;
+  }
+  els.count.textContent = t('tk_count', { n: rows.length });
+  els.items.replaceChildren(...rows.map(listItem));
+  if (!rows.length) els.items.append(h('li', { class: 'kb-none muted', text: t('tk_none') }));
+  for (const b of $$('.tk-view')) b.setAttribute('aria-selected', String(b.dataset.view === view));
+}
+
+function renderClocks() {
+  if (!current) return;
+  const { clocks } = current.ticket;
+  els.clocks.replaceChildren(...['first_response', 'resolution'].map((name) => {
+    const c = clocks[name];
+    const state = liveState(c);
+    const left = c.due_at ? Math.round((parseTime(c.due_at) - Date.now()) / 1000) : null;
+    return h('div', { class: `tk-clock tk-clock--${state}`, dataset: { clock: name, state, left } },
+      h('b', { text: t(`tk_clock_${name}`) }), h('span', { text: clockText({ ...c, state }) }),
+      c.due_at ? h('div', { class: 'muted small', text: t('tk_due', { at: clock(c.due_at) }) }) : null);
+  }));
+}
+
+const FIELDS = {
+  status: 'tk_f_status', priority: 'tk_priority', first_response_due_at: 'tk_f_first_due',
+  resolution_due_at: 'tk_f_resolution_due', first_responded_at: 'tk_f_first_responded',
+  resolved_at: 'tk_f_resolved', closed_at: 'tk_f_closed',
+};
+
+function statusLabel(status) {
+  const option = els.next.querySelector(`option[value="${status}"]`);
+  return option ? option.textContent : status;
+}
+
+function fieldValue(field, v) {
+  if (v == null) return field.endsWith('_due_at') ? t('tk_f_paused') : '—';
+  if (field === 'status') return statusLabel(v);
+  if (field === 'priority') return t(`tk_prio_${v}`);
+  return field.endsWith('_at') ? clock(v) : v;
+}
+
+/** One audit row as a line (the business time a stopped clock keeps is shown by its due time, not apart). */
+function changeText(c) {
+  if (c.field === 'created') return t('tk_change_created', { after: c.after });
+  if (c.field === 'sla_warning' || c.field === 'sla_breached') {
+    return t(`tk_h_${c.field}`, { clock: t(`tk_clock_${c.after}`) });
+  }
+  if (!(c.field in FIELDS)) return null;
+  return t('tk_change', { field: t(FIELDS[c.field]), before: fieldValue(c.field, c.before),
+    after: fieldValue(c.field, c.after) });
+}
+
+function renderHistory() {
+  const rows = [
+    ...current.changes.filter(changeText).map((c) => ({
+      at: c.at, el: h('li', {}, h('time', { text: clock(c.at) }), changeText(c)),
+    })),
+    ...current.notes.map((n) => ({
+      at: n.at,
+      el: h('li', { class: n.internal ? 'tk-h-internal' : 'tk-h-note' }, h('time', { text: clock(n.at) }),
+        h('span', { text: n.author === 'system' && n.transcript
+          ? t('tk_from_chat', { id: current.ticket.conversation_id }) : n.text }),
+        n.transcript ? h('ol', { class: 'tk-transcript small', 'aria-label': t('tk_transcript') },
+          ...n.transcript.map((line) => h('li', {},
+            h('b', { text: t('tk_said', { who: t(`tk_sender_${line.sender}`) }) }),
+            h('span', { text: line.text })))) : null),
+    })),
+  ].sort((a, b) => parseTime(a.at) - parseTime(b.at));
+  els.history.replaceChildren(...rows.map((r) => r.el));
+}
+
+function render() {
+  const x = current.ticket;
+  els.empty.hidden = true;
+  els.detail.hidden = false;
+  els.number.textContent = x.number;
+  els.heading.textContent = x.title;
+  els.status.textContent = x.status_label[document.body.dataset.lang === 'en' ? 'en' : 'zh'];
+  els.status.dataset.status = x.status;
+  const field = (key, value) => (value ? [h('dt', { text: t(key) }), h('dd', { text: value })] : []);
+  els.fields.replaceChildren(...field('tk_kind', x.kind), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
+    ...field('tk_problem', x.problem), ...field('tk_demand', x.demand),
+    ...field('tk_orders', x.order_numbers.join('、')),
+    ...(x.conversation_id ? field('tk_transcript', t('tk_from_chat', { id: x.conversation_id })) : []));
+  els.next.value = x.status;
+  const closed = x.status === 'closed';
+  els.move.hidden = closed;
+  els.note.hidden = closed;
+  renderClocks();
+  renderHistory();
+  for (const b of $$('.kb-item')) b.classList.toggle('is-active', b.dataset.number === x.number);
+}
+
+async function open(number) {
+  try {
+    current = await api('GET', `/api/tickets/${encodeURIComponent(number)}`);
+  } catch (e) {
+    toast(errorText(e), 'error');
+    return;
+  }
+  if (location.hash !== `#${number}`) history.replaceState(null, '', `#${number}`);
+  render();
+}
+
+els.move.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    current = await api('POST', `/api/tickets/${current.ticket.number}/status`, { status: els.next.value });
+  } catch (err) {
+    toast(errorText(err), 'error');
+    return;
+  }
+  render();
+  load();
+});
+
+els.note.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    current = await api('POST', `/api/tickets/${current.ticket.number}/notes`,
+      { text: els.text.value, internal: els.internal.checked });
+  } catch (err) {
+    toast(errorText(err), 'error');
+    return;
+  }
+  els.text.value = '';
+  render();
+  load();
+});
+
+for (const b of $$('.tk-view')) {
+  b.addEventListener('click', () => {
+    view = b.dataset.view;
+    load();
+  });
+}
+els.kind.addEventListener('change', load);
+setInterval(renderClocks, 1000); // the countdown
+
+load();
+if (location.hash.startsWith('#T-')) open(location.hash.slice(1));

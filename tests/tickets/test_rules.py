@@ -1,0 +1,52 @@
+"""Ticket workflow rules (kefu.tickets.rules): which moves are allowed, which statuses stop the clock, and the
+number a buyer reads out or types back."""
+
+from __future__ import annotations
+
+from kefu.tickets import rules
+
+
+def test_waiting_on_the_buyer_or_a_third_party_stops_the_clock():
+    assert rules.clock_runs("open") and rules.clock_runs("in_progress")
+    for status in ("waiting_buyer", "waiting_courier", "waiting_warehouse", "waiting_platform", "resolved",
+                   "closed"):
+        assert not rules.clock_runs(status), status
+
+
+def test_the_workflow_allows_reopening_a_resolved_ticket_but_nothing_after_closing():
+    assert rules.can_move("open", "waiting_courier")
+    assert rules.can_move("waiting_courier", "waiting_buyer")
+    assert rules.can_move("resolved", "in_progress")  # the buyer says it is not fixed
+    assert not rules.can_move("resolved", "waiting_buyer")
+    assert not any(rules.can_move("closed", s) for s in rules.STATUSES)
+    assert not rules.can_move("open", "open")
+
+
+def test_ticket_numbers_are_short_unambiguous_and_typed_back_loosely():
+    numbers = {rules.new_number() for _ in range(2000)}
+    assert len(numbers) == 2000
+    for n in numbers:
+        assert n.startswith("T-") and len(n) == 8 and not set(n[2:]) & set("01ILO")
+    n = next(iter(numbers))
+    assert rules.normalize_number(n) == n
+    assert rules.normalize_number(" " + n[2:].lower()) == n
+    assert rules.normalize_number("t" + n[2:]) == n
+    assert rules.normalize_number("T-1234") is None
+    assert rules.normalize_number("T-OOOOOO") is None
+
+
+def test_a_chat_proposes_type_demand_title_and_orders():
+    d = rules.draft_from_chat("logistics", ["你好", "订单 3907 的快递三天没动了", "能不能补发一个"], ["3907", "3907"])
+    assert d["kind"] == "售后" and d["demand"] == "补发" and d["title"] == "订单 3907 的快递三天没动了"
+    assert d["order_numbers"] == ["3907"] and d["problem"].endswith("能不能补发一个")
+    complaint = rules.draft_from_chat("complaint", ["你们客服态度太差了" * 5], [])
+    assert complaint["kind"] == "投诉" and complaint["priority"] == "high" and len(complaint["title"]) == 40
+    assert complaint["demand"] == "处理投诉并回复"
+    assert rules.draft_from_chat(None, [], [])["title"] == "买家问题"
+    assert rules.draft_from_chat("invoice", ["发票怎么开"], [])["kind"] == "咨询"
+
+
+def test_closing_an_after_sale_chat_without_a_ticket_offers_one():
+    assert rules.suggest_on_close("refund", 0) and rules.suggest_on_close("logistics", 0)
+    assert not rules.suggest_on_close("refund", 1)
+    assert not rules.suggest_on_close("presale", 0) and not rules.suggest_on_close(None, 0)

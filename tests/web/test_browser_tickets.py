@@ -1,0 +1,103 @@
+"""Tickets in Debian's Chromium: an agent turns a buyer's chat into a ticket with one click (type, demand,
+order and transcript proposed from the chat), the ticket page shows its SLA clocks counting down, waiting on
+the buyer pauses them, a reply meets the first-response clock, and the history shows every step."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from types import SimpleNamespace
+
+import pytest
+
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+
+PASSWORD = "ticket-pass-2026"
+LINE = "订单号 202612040398 的快递三天没动了，我要退款"
+SHOTS = os.environ.get("KEFU_SCREENSHOTS")  # a folder: the pages are saved there as PNG (docs, review)
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("tickets")
+    env = server_env(data, "tickets-test")
+    tag = uuid.uuid4().hex[:6]
+    names = SimpleNamespace(slug=f"tk-{tag}", agent=f"zhou-{tag}")
+    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"))
+    with serving(env, data) as base:
+        yield SimpleNamespace(base=base, **vars(names))
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
+
+
+def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+            agent = ctx.new_page()
+            agent.on("pageerror", lambda e: errors.append(f"agent: {e}"))
+            agent.goto(f"{server.base}/agent/login")
+            agent.fill("input[name=username]", server.agent)
+            agent.fill("input[name=password]", PASSWORD)
+            agent.click("button[type=submit]")
+            agent.wait_for_url(f"{server.base}/agent")
+
+            buyer = browser.new_context(locale="zh-CN").new_page()
+            buyer.on("pageerror", lambda e: errors.append(f"buyer: {e}"))
+            buyer.goto(f"{server.base}/widget/{server.slug}")
+            buyer.locator("#wg-input").fill(LINE)
+            buyer.locator("#wg-input").press("Enter")
+            expect(buyer.locator("#wg-sub")).to_contain_text("小周")  # routed to the agent
+
+            agent.locator("[data-tab=mine]").click()
+            agent.locator(".conv-item", has_text=LINE).click()
+            with ctx.expect_page() as opened:
+                agent.locator("[data-action=ticket]").click()
+            page = opened.value
+            page.on("pageerror", lambda e: errors.append(f"tickets: {e}"))
+            expect(page.locator("#tk-number")).to_have_text(re.compile(r"^T-[0-9A-Z]{6}$"))
+            expect(page.locator("#tk-heading")).to_have_text(LINE)
+            expect(page.locator("#tk-fields")).to_contain_text("退款")
+            expect(page.locator("#tk-fields")).to_contain_text("202612040398")
+            expect(page.locator(".tk-transcript")).to_contain_text(LINE)
+            first = page.locator("[data-clock=first_response]")
+            expect(first).to_contain_text(re.compile(r"剩余 \d"))
+            before = int(first.get_attribute("data-left"))
+            page.wait_for_timeout(2100)
+            assert 1 <= before - int(first.get_attribute("data-left")) <= 4  # counting down, each second
+            expect(page.locator("#tk-items .kb-item")).to_have_count(1)  # in "my tickets"
+            shot(page, "tickets.png")
+
+            page.select_option("#tk-next", "waiting_buyer")
+            page.locator("#tk-move button").click()
+            expect(page.locator("#tk-status")).to_have_text("等待买家回复")
+            expect(page.locator("[data-clock=resolution]")).to_have_attribute("data-state", "paused")
+
+            page.select_option("#tk-next", "in_progress")
+            page.locator("#tk-move button").click()
+            page.fill("#tk-text", "您好，已为您申请退款，预计 24 小时内到账。")
+            page.locator("#tk-note button[type=submit]").click()
+            expect(first).to_have_attribute("data-state", "met")
+            expect(page.locator("#tk-history")).to_contain_text("已为您申请退款")
+            expect(page.locator("#tk-history")).to_contain_text("状态：等待买家回复 → 处理中")
+            expect(page.locator("#tk-history")).to_contain_text("解决截止：")
+            expect(page.locator("#tk-history")).not_to_contain_text("_left_s")
+
+            page.goto(page.url.replace("/tickets#", "/tickets?lang=en#"))
+            expect(page.locator("[data-clock=first_response]")).to_contain_text("Met")
+            expect(page.locator(".tk-view[data-view=breached]")).to_have_text("Breached")
+            shot(page, "tickets-en.png")
+        finally:
+            browser.close()
+    assert errors == []
