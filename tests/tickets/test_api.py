@@ -141,9 +141,11 @@ def _sla_events(world, shop_id: int) -> list[tuple[str, str, str]]:
 
 
 def _run_timers(world) -> None:
+    """Run the SLA timers due by the frozen clock (other tests' timers in a shared database wait their turn)."""
     from kefu.core.scheduler import run_due
+    from kefu.tickets.service import BREACH_TIMER, WARN_TIMER
 
-    world.run(run_due, world.db)
+    world.run(lambda: run_due(world.db, limit=10_000, kinds={WARN_TIMER, BREACH_TIMER}))
 
 
 def test_warnings_two_business_hours_ahead_then_breach_and_a_pause_disarms_them(world, frozen):
@@ -182,3 +184,24 @@ def test_warnings_two_business_hours_ahead_then_breach_and_a_pause_disarms_them(
     _run_timers(world)
     assert _sla_events(world, shop.id)[2:] == [("ticket.sla_warning", watched, "resolution")]
     assert all(number != paused for _, number, _ in _sla_events(world, shop.id))  # its clocks stood still
+
+
+def test_the_supervisors_sla_board(world, frozen):
+    frozen.freeze(at(7, 9))  # Monday
+    shop = world.shop()
+    agent = world.agent(shop)
+    boss = world.agent(shop, role="supervisor")
+    urgent = agent.post("/api/tickets", {"kind": "投诉", "priority": "urgent", "title": "态度投诉"}).json()["ticket"]
+    normal = agent.post("/api/tickets", {"kind": "售后", "title": "换货"}).json()["ticket"]
+    waiting = agent.post("/api/tickets", {"kind": "售后", "title": "等快递"}).json()["ticket"]
+    assert agent.post(f"/api/tickets/{waiting['number']}/status", {"status": "waiting_courier"}).status_code == 200
+    assert agent.get("/api/tickets/board").status_code == 403  # supervisors only
+
+    frozen.freeze(at(7, 15, 30))  # the urgent complaint's 6-hour first response ran out at 15:00
+    _run_timers(world)
+    boss = world.login(boss.info["username"])
+    b = boss.get("/api/tickets/board").json()
+    assert b["by_status"]["open"] == 2 and b["by_status"]["waiting_courier"] == 1
+    assert b["breached_now"] == 1 and b["breaches_today"] == 1
+    assert [t["number"] for t in b["nearest"]] == [normal["number"]]  # the paused one has no deadline running
+    assert urgent["number"] not in [t["number"] for t in b["nearest"]]

@@ -25,8 +25,9 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("tickets")
     env = server_env(data, "tickets-test")
     tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"tk-{tag}", agent=f"zhou-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"))
+    names = SimpleNamespace(slug=f"tk-{tag}", agent=f"zhou-{tag}", boss=f"wang-{tag}")
+    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"),
+             (names.boss, "王主管", "supervisor"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, **vars(names))
 
@@ -34,6 +35,14 @@ def server(tmp_path_factory):
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/agent/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/agent")
 
 
 def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
@@ -47,11 +56,7 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
             agent = ctx.new_page()
             agent.on("pageerror", lambda e: errors.append(f"agent: {e}"))
-            agent.goto(f"{server.base}/agent/login")
-            agent.fill("input[name=username]", server.agent)
-            agent.fill("input[name=password]", PASSWORD)
-            agent.click("button[type=submit]")
-            agent.wait_for_url(f"{server.base}/agent")
+            log_in(agent, server.base, server.agent)
 
             buyer = browser.new_context(locale="zh-CN").new_page()
             buyer.on("pageerror", lambda e: errors.append(f"buyer: {e}"))
@@ -98,6 +103,17 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             expect(page.locator("[data-clock=first_response]")).to_contain_text("Met")
             expect(page.locator(".tk-view[data-view=breached]")).to_have_text("Breached")
             shot(page, "tickets-en.png")
+
+            # The supervisor's SLA board lists it among the tickets nearest to a deadline.
+            boss = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+            boss.on("pageerror", lambda e: errors.append(f"supervisor: {e}"))
+            log_in(boss, server.base, server.boss)
+            boss.goto(f"{server.base}/supervisor")
+            number = page.locator("#tk-number").inner_text()
+            expect(boss.locator("#sla-nearest a")).to_have_text([re.compile(f"^{number} ")])
+            expect(boss.locator("#sla-breached-now")).to_have_text("0")
+            expect(boss.locator("#sla-open")).to_have_text("1")
+            shot(boss, "sla-board.png")
         finally:
             browser.close()
     assert errors == []

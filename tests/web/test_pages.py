@@ -91,7 +91,7 @@ def test_widget_frame_works_under_its_strict_csp(web, world):
                                   "/static/js/workspace.js", "/static/js/supervisor.js", "/static/css/base.css",
                                   "/static/js/widget-queue.js", "/static/js/handoffs.js", "/static/js/composer.js",
                                   "/static/js/sv-queue.js", "/static/js/presence.js", "/static/js/tickets.js",
-                                  "/static/css/tickets.css"])
+                                  "/static/css/tickets.css", "/static/js/sv-sla.js"])
 def test_static_assets_are_served(web, path):
     assert web.get(path).status_code == 200
 
@@ -178,6 +178,7 @@ def test_supervisor_page_renders_for_a_supervisor(web, world):
     r = web.get("/supervisor")
     assert r.status_code == 200
     assert 'src="/static/js/supervisor.js"' in r.text and "王主管" in r.text
+    assert 'src="/static/js/sv-sla.js"' in r.text and "工单时效看板" in r.text and 'id="sla-nearest"' in r.text
     assert re.search(r'data-last-event-id="\d+"', r.text)
 
 

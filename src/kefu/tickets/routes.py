@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from kefu.agents.models import Agent
-from kefu.core.auth import any_agent, get_db
+from kefu.core.auth import any_agent, get_db, supervisor
 from kefu.core.db import Database
 from kefu.tickets import service
 from kefu.tickets.schemas import NoteIn, StatusIn, TicketIn
@@ -29,6 +29,13 @@ async def list_tickets(view: str = Query("mine", max_length=16), kind: str | Non
                        db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"tickets": [service.ticket_out(t) for t in await service.list_for(s, agent, view, kind, status)]}
+
+
+@router.get("/board")
+async def sla_board(agent: Agent = Depends(supervisor), db: Database = Depends(get_db)):
+    """Supervisors: tickets by status, breaches now and today, the ten nearest to breach."""
+    async with db.transaction() as s:
+        return await service.board(s, agent.shop_id)
 
 
 @router.get("/draft")

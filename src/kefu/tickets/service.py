@@ -3,9 +3,9 @@ reply or note, and read them back. Every change leaves an audit row (who, when, 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
@@ -304,3 +304,33 @@ async def history(s: AsyncSession, t: Ticket) -> dict:
                          "before": c.before, "after": c.after} for c in changes],
             "notes": [{"id": n.id, "author": n.author, "agent_id": n.agent_id, "internal": n.internal, "text": n.text,
                        "transcript": n.transcript, "at": iso(n.created_at)} for n in notes]}
+
+
+
+BOARD_NEAREST = 10
+
+
+async def board(s: AsyncSession, shop_id: int) -> dict:
+    """The supervisor's SLA board: unclosed tickets by status, breaches now and since the start of today
+    (the shop's calendar day), and the tickets nearest to breach."""
+    at = now()
+    counts = dict((await s.execute(select(Ticket.status, func.count()).where(Ticket.shop_id == shop_id,
+                                                                            Ticket.status != "closed")
+                                   .group_by(Ticket.status))).all())
+    running = (await s.scalars(select(Ticket).where(Ticket.shop_id == shop_id, Ticket.status.in_(
+        [k for k in rules.STATUSES if rules.clock_runs(k)])))).all()
+    dues = sorted(((due, t) for t in running for due in [_next_due(t)] if due is not None),
+                  key=lambda pair: pair[0])
+    cal = calendar(shop_id)
+    day_start = datetime.combine(at.astimezone(cal.zone).date(), datetime.min.time(), tzinfo=cal.zone)
+    today = await s.scalar(select(func.count()).select_from(TicketChange).where(
+        TicketChange.shop_id == shop_id, TicketChange.field == "sla_breached",
+        TicketChange.at >= day_start.astimezone(UTC)))
+    return {"by_status": {k: counts.get(k, 0) for k in rules.STATUSES if k != "closed"},
+            "breached_now": sum(1 for due, _ in dues if due <= at), "breaches_today": today or 0,
+            "nearest": [ticket_out(t, at) for due, t in dues if due > at][:BOARD_NEAREST]}
+
+
+def _next_due(t: Ticket) -> datetime | None:
+    dues = [d for clock in CLOCKS if (d := _running_due(t, clock)) is not None]
+    return min(dues) if dues else None

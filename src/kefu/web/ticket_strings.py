@@ -4,6 +4,14 @@ from __future__ import annotations
 
 TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "nav_tickets": ("工单", "Tickets"),
+    "sla_board_title": ("工单时效看板", "SLA board"),
+    "sla_board_all": ("全部工单 ›", "All tickets ›"),
+    "sla_breached_now": ("当前超时", "Breached now"),
+    "sla_breaches_today": ("今日超时", "Breaches today"),
+    "sla_open": ("处理中", "Being worked"),
+    "sla_waiting": ("等待中", "Waiting"),
+    "sla_nearest": ("最临近截止的工单", "Nearest to breach"),
+    "sla_nearest_none": ("没有计时中的工单", "No clock running"),
     "tk_title": ("工单", "Tickets"),
     "tk_view_mine": ("我的工单", "My tickets"),
     "tk_view_all": ("全部未关闭", "All open"),
