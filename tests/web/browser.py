@@ -38,6 +38,15 @@ def in_chromium(test):
     return test
 
 
+def log_in(page, base: str, username: str, next_: str = "/agent", *, password: str) -> None:
+    """Log in through the login form and wait for the page it leads to."""
+    page.goto(f"{base}/agent/login?next={next_}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{next_}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,6 +4,7 @@ count in the title) and can mute; quick replies are pinned in the workspace and 
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from types import SimpleNamespace
@@ -11,9 +12,11 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.web import browser
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 
 PASSWORD = "desk-pass-2026"
+log_in = functools.partial(browser.log_in, password=PASSWORD)
 FIRST = "你好，我的快递三天没动了"
 SECOND = "麻烦帮我查一下物流"
 EN_LINE = "You asked for a person. Please hold on."
@@ -88,12 +91,6 @@ def test_english_talk_to_a_person_is_an_action_in_english(server):
     assert errors == []
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/agent/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/agent")
 
 
 def set_hidden(page, hidden: bool) -> None:

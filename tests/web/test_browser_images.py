@@ -4,6 +4,7 @@ widget is refused before any upload. In English, lists say "[Image]", not the st
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import uuid
@@ -12,9 +13,11 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.web import browser
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu_each, needs_chromium, server_env, serving
 
 PASSWORD = "browser-pass-2026"
+log_in = functools.partial(browser.log_in, password=PASSWORD)
 pytestmark = needs_chromium
 DOCS_SHOT = os.environ.get("KEFU_DOCS_SHOT")  # a path prefix (e.g. /tmp/images): also take screenshots there
 
@@ -65,12 +68,6 @@ DROP_TEXT = """() => {
 LOADED = "(img) => Boolean(img && img.complete && img.naturalWidth > 0)"
 
 
-def log_in(page, base: str, username: str, next_: str) -> None:
-    page.goto(f"{base}/agent/login?next={next_}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_}")
 
 
 def test_buyer_and_agent_exchange_photos(server, tmp_path):

@@ -8,6 +8,7 @@ template through the API, so the buyer's bot has a knowledge base from the first
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from contextlib import contextmanager
@@ -16,8 +17,11 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.web import browser
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 from tests.web.test_browser_chat import PASSWORD
+
+log_in = functools.partial(browser.log_in, password=PASSWORD)
 
 PAYLOAD = "<img src=x onerror=alert(1)><script>alert(1)</script>"
 XSS_TITLE = f"发票抬头怎么改{PAYLOAD}"
@@ -91,12 +95,6 @@ class Watch:
         assert self.errors == [], self.errors
 
 
-def log_in(page, base: str, username: str, next_: str = "/agent") -> None:
-    page.goto(f"{base}/agent/login?next={next_}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_}")
 
 
 def no_payload_script(page_or_frame) -> None:

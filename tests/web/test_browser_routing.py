@@ -4,6 +4,7 @@ accepts it. The server runs with automatic routing on, as in production."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -12,9 +13,11 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.web import browser
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, kefu_each, needs_chromium, server_env, serving
 
 PASSWORD = "routing-pass-2026"
+log_in = functools.partial(browser.log_in, password=PASSWORD)
 
 pytestmark = needs_chromium
 
@@ -42,12 +45,6 @@ def server(tmp_path_factory):
         yield SimpleNamespace(base=base, **vars(names))
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/agent/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/agent")
 
 
 def watch(page, who: str, errors: list[str]) -> None:

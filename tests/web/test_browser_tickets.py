@@ -4,6 +4,7 @@ the buyer pauses them, a reply meets the first-response clock, and the history s
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -11,9 +12,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.web import browser
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 
 PASSWORD = "ticket-pass-2026"
+log_in = functools.partial(browser.log_in, password=PASSWORD)
 LINE = "订单号 202612040398 的快递三天没动了，我要退款"
 SHOTS = os.environ.get("KEFU_SCREENSHOTS")  # a folder: the pages are saved there as PNG (docs, review)
 
@@ -37,12 +40,6 @@ def shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, name), full_page=True)
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/agent/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/agent")
 
 
 def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
