@@ -205,3 +205,34 @@ def test_the_supervisors_sla_board(world, frozen):
     assert b["breached_now"] == 1 and b["breaches_today"] == 1
     assert [t["number"] for t in b["nearest"]] == [normal["number"]]  # the paused one has no deadline running
     assert urgent["number"] not in [t["number"] for t in b["nearest"]]
+
+
+def test_the_buyer_follows_their_ticket_and_replies_which_restarts_the_clocks(world, frozen):
+    frozen.freeze(at(7, 10))  # Monday 10:00
+    shop, agent, buyer, conv = _chat(world)
+    other_buyer = world.buyer(shop)
+    opened = agent.post("/api/tickets", {"kind": "售后", "title": "退款", "conversation_id": conv})
+    number = opened.json()["ticket"]["number"]
+    agent.post(f"/api/tickets/{number}/notes", {"text": "请拍一下包裹外观", "internal": False})
+    agent.post(f"/api/tickets/{number}/notes", {"text": "疑似快递破损", "internal": True})
+    agent.post(f"/api/tickets/{number}/status", {"status": "waiting_buyer"})
+
+    mine = buyer.get("/api/widget/tickets").json()["tickets"]
+    assert [t["number"] for t in mine] == [number]
+    assert mine[0]["status_label"]["zh"] == "等待买家回复" and "回复" in mine[0]["next_step"]["zh"]
+    assert [m["text"] for m in mine[0]["messages"]] == ["请拍一下包裹外观"]  # never the internal note
+    assert other_buyer.get("/api/widget/tickets").json()["tickets"] == []
+    r = other_buyer.post(f"/api/widget/tickets/{number}/messages", {"text": "我来捣乱"})
+    assert r.status_code == 404  # someone else's ticket: as if it did not exist
+
+    frozen.freeze(at(7, 11))
+    r = buyer.post(f"/api/widget/tickets/{number}/messages", {"text": "照片已经发了，箱子压扁了"})
+    assert r.status_code == 201, r.text
+    t = r.json()["ticket"]
+    assert t["status"] == "in_progress" and "预计" in t["next_step"]["zh"]
+    assert [m["author"] for m in t["messages"]] == ["agent", "buyer"]
+    staff_view = agent.get(f"/api/tickets/{number}").json()
+    assert staff_view["ticket"]["clocks"]["resolution"]["state"] == "running"
+    assert buyer.post(f"/api/widget/tickets/{number}/messages", {"text": " "}).status_code == 422
+    assert buyer.post("/api/widget/tickets/T-XXXXXX/messages", {"text": "hi"}).status_code == 404
+    assert world.client.get("/api/widget/tickets").status_code in (401, 403)

@@ -86,11 +86,22 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             expect(page.locator("#tk-status")).to_have_text("等待买家回复")
             expect(page.locator("[data-clock=resolution]")).to_have_attribute("data-state", "paused")
 
+            # The buyer sees the ticket in the widget, and that it waits on them.
+            expect(buyer.locator("#wg-tickets")).to_be_visible()
+            buyer.locator("#wg-tickets").click()
+            number = page.locator("#tk-number").inner_text()
+            card = buyer.locator(f".wt-ticket[data-number='{number}']")
+            expect(card.locator(".wt-status")).to_have_text("等待买家回复")
+
             page.select_option("#tk-next", "in_progress")
             page.locator("#tk-move button").click()
             page.fill("#tk-text", "您好，已为您申请退款，预计 24 小时内到账。")
             page.locator("#tk-note button[type=submit]").click()
             expect(first).to_have_attribute("data-state", "met")
+            # ... and the reply reaches the buyer's open panel live, with the deadline in the next step
+            expect(card.locator(".wt-messages")).to_contain_text("已为您申请退款")
+            expect(card.locator(".wt-next")).to_contain_text("预计")
+            shot(buyer, "widget-tickets.png")
             expect(page.locator("#tk-history")).to_contain_text("已为您申请退款")
             expect(page.locator("#tk-history")).to_contain_text("状态：等待买家回复 → 处理中")
             expect(page.locator("#tk-history")).to_contain_text("解决截止：")
@@ -106,11 +117,15 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             boss.on("pageerror", lambda e: errors.append(f"supervisor: {e}"))
             log_in(boss, server.base, server.boss)
             boss.goto(f"{server.base}/supervisor")
-            number = page.locator("#tk-number").inner_text()
             expect(boss.locator("#sla-nearest a")).to_have_text([re.compile(f"^{number} ")])
             expect(boss.locator("#sla-breached-now")).to_have_text("0")
             expect(boss.locator("#sla-open")).to_have_text("1")
             shot(boss, "sla-board.png")
+
+            # The agent resolves it; the buyer's widget shows the resolution at once.
+            page.select_option("#tk-next", "resolved")
+            page.locator("#tk-move button").click()
+            expect(card.locator(".wt-status")).to_have_text("已解决")
         finally:
             browser.close()
     assert errors == []

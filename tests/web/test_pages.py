@@ -91,7 +91,8 @@ def test_widget_frame_works_under_its_strict_csp(web, world):
                                   "/static/js/workspace.js", "/static/js/supervisor.js", "/static/css/base.css",
                                   "/static/js/widget-queue.js", "/static/js/handoffs.js", "/static/js/composer.js",
                                   "/static/js/sv-queue.js", "/static/js/presence.js", "/static/js/tickets.js",
-                                  "/static/css/tickets.css", "/static/js/sv-sla.js"])
+                                  "/static/css/tickets.css", "/static/js/sv-sla.js",
+                                  "/static/js/widget-tickets.js"])
 def test_static_assets_are_served(web, path):
     assert web.get(path).status_code == 200
 

@@ -21,7 +21,7 @@ from kefu.agents.models import Agent
 from kefu.agents.service import create_agent, set_presence
 from kefu.conversations import service as chat
 from kefu.conversations.models import Conversation
-from kefu.core.clock import clock
+from kefu.core.clock import as_utc, clock
 from kefu.core.db import Database
 from kefu.core.security import VisitorTokens
 from kefu.customers.models import Customer
@@ -205,4 +205,31 @@ async def _populate(s: AsyncSession, base: datetime, steps: list[Step]) -> int:
                 await chat.mark_read(s, st.conv, "buyer", st.public_seq)
             await chat.close(s, agent, st.conv.id)
     await s.flush()
+    await _tickets(s, base, shop.id, {a.id: a for a in agents.values()})
     return shop.id
+
+
+async def _tickets(s: AsyncSession, base: datetime, shop_id: int, team: dict[int, Agent]) -> None:
+    """After-sale chats that became tickets, at the moments their agents would have opened them: one waiting
+    on the courier, one being worked with a reply sent, one resolved, one nobody has answered yet."""
+    from kefu.tickets import service as tickets
+    from kefu.tickets.rules import AFTER_SALE_INTENTS
+    from kefu.tickets.schemas import TicketIn
+
+    convs = (await s.scalars(select(Conversation).where(Conversation.shop_id == shop_id,
+                                                        Conversation.intent.in_(AFTER_SALE_INTENTS),
+                                                        Conversation.assignee_id.is_not(None))
+                             .order_by(Conversation.id))).all()
+    plan = (("waiting_courier", None), ("in_progress", "已联系仓库核实，今天内给您答复。"),
+            ("resolved", "退款已原路退回，请留意到账通知。"), (None, None))
+    for conv, (status, reply) in zip(convs, plan, strict=False):
+        agent = team[conv.assignee_id]
+        opened = min(as_utc(conv.last_message_at) + timedelta(minutes=3), base - timedelta(minutes=30))
+        clock.freeze(opened)
+        t = await tickets.create(s, agent, TicketIn(**(await tickets.draft(s, agent, conv.id))))
+        clock.freeze(opened + timedelta(minutes=20))
+        if reply:
+            await tickets.add_note(s, agent, t, reply, internal=False)
+        if status:
+            await tickets.change_status(s, agent, t, status)
+    await s.flush()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from kefu.agents.models import Agent
-from kefu.core.auth import any_agent, get_db, supervisor
+from kefu.core.auth import any_agent, current_visitor, get_db, supervisor
 from kefu.core.db import Database
+from kefu.core.security import VisitorClaims
+from kefu.customers.service import customer_for_claims
 from kefu.tickets import service
-from kefu.tickets.schemas import NoteIn, StatusIn, TicketIn
+from kefu.tickets.schemas import BuyerMessageIn, NoteIn, StatusIn, TicketIn
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+widget_router = APIRouter(prefix="/api/widget/tickets", tags=["widget"])
 
 
 async def _full(s, t) -> dict:
@@ -66,3 +69,19 @@ async def add_note(number: str, body: NoteIn, agent: Agent = Depends(any_agent),
         t = await service.get(s, agent.shop_id, number)
         await service.add_note(s, agent, t, body.text, body.internal)
         return await _full(s, t)
+
+
+@widget_router.get("")
+async def my_tickets(claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
+    """The buyer's own tickets: status, next step, deadline, and the replies they may read."""
+    async with db.transaction() as s:
+        return {"tickets": await service.for_buyer(s, await customer_for_claims(s, claims))}
+
+
+@widget_router.post("/{number}/messages", status_code=201)
+async def buyer_message(number: str, body: BuyerMessageIn, claims: VisitorClaims = Depends(current_visitor),
+                        db: Database = Depends(get_db)):
+    async with db.transaction() as s:
+        customer = await customer_for_claims(s, claims)
+        t = await service.buyer_reply(s, customer, await service.buyer_ticket(s, customer, number), body.text)
+        return {"ticket": await service.buyer_view(s, t)}

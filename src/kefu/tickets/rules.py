@@ -110,3 +110,28 @@ def draft_from_chat(intent: str | None, buyer_lines: list[str], orders: list[str
 def suggest_on_close(intent: str | None, open_tickets: int) -> bool:
     """Closing a chat whose after-sale problem has no ticket yet: ask the agent whether to open one."""
     return intent in AFTER_SALE_INTENTS and open_tickets == 0
+
+
+# What the buyer reads as the next step of their ticket ({due}: the resolution deadline, local time).
+NEXT_STEP = {
+    "open": ("客服将尽快处理，预计 {due} 前解决", "We will handle it soon, expected by {due}"),
+    "in_progress": ("客服正在处理，预计 {due} 前解决", "Being handled, expected by {due}"),
+    "waiting_buyer": ("需要您补充信息，请在下方回复", "We need more information from you: please reply below"),
+    "waiting_courier": ("正在等待快递公司反馈", "Waiting for the courier's answer"),
+    "waiting_warehouse": ("正在等待仓库处理", "Waiting for the warehouse"),
+    "waiting_platform": ("正在等待平台处理", "Waiting for the platform"),
+    "resolved": ("已解决；如仍有问题，请直接回复", "Resolved; if something is still wrong, just reply"),
+    "closed": ("工单已关闭", "This ticket is closed"),
+}
+
+
+def next_step(status: str, due_local: str | None) -> dict:
+    zh, en = NEXT_STEP[status]
+    due = due_local or "—"
+    return {"zh": zh.format(due=due), "en": en.format(due=due)}
+
+
+def after_buyer_reply(status: str) -> str | None:
+    """A buyer's reply moves a ticket that waited on them, or a resolved one they say is not fixed, back to
+    the shop (the clocks run again); otherwise the status stays."""
+    return "in_progress" if status in ("waiting_buyer", "resolved") else None

@@ -24,3 +24,7 @@ class StatusIn(BaseModel):
 class NoteIn(BaseModel):
     text: str = Field(max_length=MAX_PROBLEM)
     internal: bool = False
+
+
+class BuyerMessageIn(BaseModel):
+    text: str = Field(max_length=MAX_PROBLEM)

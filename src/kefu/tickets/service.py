@@ -169,7 +169,7 @@ def _start_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime)
             _set(s, t, agent, f"{clock}_left_s", None)
 
 
-async def change_status(s: AsyncSession, agent: Agent, t: Ticket, status: str) -> Ticket:
+async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status: str) -> Ticket:
     _choice(status, tuple(rules.STATUSES), "工单状态", "ticket status", "bad_ticket_status")
     if not rules.can_move(t.status, status):
         zh, en = rules.LABELS[t.status]
@@ -190,6 +190,9 @@ async def change_status(s: AsyncSession, agent: Agent, t: Ticket, status: str) -
         _start_clocks(s, t, agent, at)
     t.updated_at = at
     await _arm(s, t)
+    if t.customer_id is not None:  # the buyer's widget follows the status
+        await events.record(s, t.shop_id, "ticket.updated", {"number": t.number, "status": status},
+                            customer_id=t.customer_id)
     return t
 
 
@@ -206,6 +209,9 @@ async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal
         await _arm(s, t)
     t.updated_at = at
     await s.flush()
+    if not internal and t.customer_id is not None:  # the buyer's widget shows it at once
+        await events.record(s, t.shop_id, "ticket.replied", {"number": t.number, "text": note.text},
+                            customer_id=t.customer_id)
     return note
 
 
@@ -334,3 +340,56 @@ async def board(s: AsyncSession, shop_id: int) -> dict:
 def _next_due(t: Ticket) -> datetime | None:
     dues = [d for clock in CLOCKS if (d := _running_due(t, clock)) is not None]
     return min(dues) if dues else None
+
+
+
+# ---------------------------------------------------------------- the buyer's side
+
+async def for_buyer(s: AsyncSession, customer: Customer) -> list[dict]:
+    """The buyer's own tickets, newest first: status, next step, deadline and the replies they may read."""
+    tickets = (await s.scalars(select(Ticket).where(Ticket.shop_id == customer.shop_id,
+                                                    Ticket.customer_id == customer.id)
+                               .order_by(Ticket.id.desc()).limit(50))).all()
+    return [await buyer_view(s, t) for t in tickets]
+
+
+async def buyer_view(s: AsyncSession, t: Ticket) -> dict:
+    cal = calendar(t.shop_id)
+    due = as_utc(t.resolution_due_at)
+    due_local = due.astimezone(cal.zone).strftime("%m-%d %H:%M") if due is not None else None
+    notes = (await s.scalars(select(TicketNote).where(TicketNote.ticket_id == t.id,
+                                                      TicketNote.internal.is_(False))
+                             .order_by(TicketNote.id))).all()
+    zh, en = rules.LABELS[t.status]
+    return {"number": t.number, "title": t.title, "kind": t.kind, "status": t.status,
+            "status_label": {"zh": zh, "en": en}, "next_step": rules.next_step(t.status, due_local),
+            "resolution_due_at": iso(due), "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+            "messages": [{"author": n.author, "text": n.text, "at": iso(n.created_at)} for n in notes]}
+
+
+async def buyer_ticket(s: AsyncSession, customer: Customer, number: str) -> Ticket:
+    """A ticket of this buyer's (another buyer's number reads as not found: nothing about it leaks)."""
+    t = await get(s, customer.shop_id, number)
+    if t.customer_id != customer.id:
+        raise NotFound("工单不存在", "Ticket not found", code="ticket_not_found")
+    return t
+
+
+async def buyer_reply(s: AsyncSession, customer: Customer, t: Ticket, text: str) -> Ticket:
+    """The buyer adds a message; a ticket waiting on them (or resolved, and they say it is not) goes back to
+    the shop with its clocks running again."""
+    if t.status == "closed":
+        raise Conflict("工单已关闭，如有新问题请重新咨询", "The ticket is closed; start a new chat for a new problem",
+                       code="ticket_closed")
+    at = now()
+    s.add(TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="buyer", internal=False, created_at=at,
+                     text=_field(text, "内容", "Text", required=True)))
+    _audit(s, t, None, "buyer_message", None, None)
+    moved = rules.after_buyer_reply(t.status)
+    if moved is not None:
+        await change_status(s, None, t, moved)
+    t.updated_at = at
+    await s.flush()
+    await events.record(s, t.shop_id, "ticket.buyer_message", {"ticket": ticket_out(t), "assignee_id": t.assignee_id},
+                        private=True)
+    return t

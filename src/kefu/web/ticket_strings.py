@@ -4,6 +4,9 @@ from __future__ import annotations
 
 TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "nav_tickets": ("工单", "Tickets"),
+    "widget_tickets": ("我的工单", "My tickets"),
+    "widget_tickets_back": ("返回聊天", "Back to chat"),
+    "widget_tickets_reply": ("补充说明或回复客服…", "Add details or reply…"),
     "sla_board_title": ("工单时效看板", "SLA board"),
     "sla_board_all": ("全部工单 ›", "All tickets ›"),
     "sla_breached_now": ("当前超时", "Breached now"),

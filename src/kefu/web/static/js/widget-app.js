@@ -14,6 +14,7 @@ import { bindHumanButton, decorateBot } from './widget-bot.js';
 import { initWidgetImages } from './widget-images.js';
 import { MessageLog } from './widget-log.js';
 import { QueuePlace } from './widget-queue.js';
+import { BuyerTickets } from './widget-tickets.js';
 
 const MAX_CHARS = 5000;
 const ACK_TIMEOUT_MS = 4000;
@@ -266,6 +267,7 @@ log.decorate = (row, m) => decorateBot(row, m, { send: submit, token: () => stat
 bindHumanButton(els.human, { rt: () => rt, token: () => state.token, delivered, showError,
   shown: (cid) => log.byClientId.has(cid) });
 const images = initWidgetImages({ els, outbox, log, deliver, markFailed, showError, token: () => state.token });
+const tickets = new BuyerTickets({ button: $('#wg-tickets'), panel: $('#wg-ticket-panel') }, () => state.token);
 els.input.addEventListener('input', () => {
   updateCounter();
   const c = state.conv;
@@ -285,6 +287,10 @@ function onEvent(ev) {
   }
   if (ev.type === 'queue.position') {
     place.update(data);
+    return;
+  }
+  if (ev.type.startsWith('ticket.')) {
+    tickets.onEvent(ev);
     return;
   }
   if (data.conversation) setConversation(data.conversation);
@@ -310,6 +316,7 @@ function connect(lastEventId) {
       flushOutbox();
       markRead();
       place.refresh(); // positions are not replayed: ask where we are now
+      tickets.refresh();
     },
     onAck: (f) => delivered(f.client_msg_id, f.message, f.conversation_id),
     onError: (f) => {
