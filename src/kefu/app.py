@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.routing import jobs as _routing_timers  # noqa: F401
     from kefu.routing.routes import router as routing_router
     from kefu.tickets import jobs as _ticket_timers  # noqa: F401  (registers timer handlers)
+    from kefu.tickets.routes import public_router as public_tickets_router
     from kefu.tickets.routes import router as tickets_router
     from kefu.tickets.routes import widget_router as widget_tickets_router
     from kefu.web.routes import router as web_router
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_attachments(settings.data_dir)
     for router in (agents_router, conversations_router, widget_router, ws_router, routing_router, handoffs_router,
                    knowledge_router, quick_replies_router, attachments_router, tickets_router,
-                   widget_tickets_router, web_router):
+                   widget_tickets_router, public_tickets_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

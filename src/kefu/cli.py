@@ -88,6 +88,7 @@ def demo(host: str = typer.Option(None), port: int = typer.Option(None),
     typer.echo(f"  buyer widget  买家窗口  {base}/shop/{DEMO_SLUG}")
     typer.echo(f"  agent workspace 客服工作台 {base}/agent")
     typer.echo(f"  supervisor view 主管视图  {base}/supervisor")
+    typer.echo(f"  tickets       工单      {base}/tickets   (buyers' status page: {base}/tickets/status)")
     typer.echo(f"\n  logins for you / 给您登录的账号 (password {DEMO_PASSWORD}):")
     for username, name, role, group in logins:
         if username not in SIMULATED:

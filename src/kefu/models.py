@@ -10,8 +10,8 @@ from kefu.handoffs.models import Handoff
 from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, ReplyTemplate, SynonymGroup
 from kefu.quickreplies.models import QuickReplySet
 from kefu.shops.models import Shop
-from kefu.tickets.models import Ticket, TicketChange, TicketNote
+from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
 
 __all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "Attachment", "BotLog", "Conversation", "Customer",
-           "Event", "Handoff", "KbState", "Message", "QuickReplySet", "ReplyTemplate", "Shop", "SynonymGroup", "Ticket",
-           "TicketChange", "TicketNote", "Timer"]
+           "Event", "Handoff", "KbState", "LookupCount", "Message", "QuickReplySet", "ReplyTemplate", "Shop",
+           "SynonymGroup", "Ticket", "TicketChange", "TicketNote", "Timer"]

@@ -236,3 +236,49 @@ def test_the_buyer_follows_their_ticket_and_replies_which_restarts_the_clocks(wo
     assert buyer.post(f"/api/widget/tickets/{number}/messages", {"text": " "}).status_code == 422
     assert buyer.post("/api/widget/tickets/T-XXXXXX/messages", {"text": "hi"}).status_code == 404
     assert world.client.get("/api/widget/tickets").status_code in (401, 403)
+
+
+def _buyer_with_phone(world, shop, phone: str):
+    from kefu.customers.models import Customer
+
+    buyer = world.buyer(shop)
+
+    async def go():
+        async with world.db.transaction() as s:
+            (await s.get(Customer, buyer.session["customer"]["id"])).phone = phone
+
+    world.run(go)
+    return buyer
+
+
+def test_the_public_status_page_needs_the_number_and_the_phones_last_digits_and_is_rate_limited(world, frozen):
+    frozen.freeze(at(7, 10))
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = _buyer_with_phone(world, shop, "138-0013-8000")
+    conv = buyer.send("我要退货，订单号 202612040398").json()["conversation_id"]
+    opened = agent.post("/api/tickets", {"kind": "售后", "title": "退货", "conversation_id": conv})
+    number, client = opened.json()["ticket"]["number"], world.client
+
+    def look(n: str, digits: str):
+        return client.post("/api/public/tickets/lookup", json={"number": n, "phone_last4": digits})
+
+    r = look(number.lower().replace("-", ""), "8000")  # typed loosely
+    assert r.status_code == 200 and r.json()["found"] is True
+    shown = r.json()["ticket"]
+    assert shown["number"] == number and shown["status_label"]["zh"] == "待处理" and "预计" in shown["next_step"]["zh"]
+    assert "messages" not in shown and "customer_id" not in shown  # nothing about the buyer
+    assert look(number, "0000").json() == look("T-YYYYYY", "8000").json() == {"found": False}  # one shape
+    assert look(number, "80").json() == {"found": False}
+    assert look(number, "12345678901").status_code == 422  # not even counted
+    assert [look(number, "8000").json()["found"] for _ in range(2)] == [True, True]  # its 4th and 5th try
+
+    r = look(number, "8000")  # the sixth, whoever asks
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_lookups"
+    assert "10 分钟" in r.json()["error"]["zh"]
+    frozen.advance(minutes=11)
+    assert look(number, "8000").json()["found"] is True
+    # ten per caller address per window: guessing across many numbers stops too
+    frozen.advance(minutes=11)
+    codes = [look(f"T-{c * 6}", "1234").status_code for c in "ABCDEFGHJKM"]
+    assert codes == [200] * 10 + [429]

@@ -92,7 +92,7 @@ def test_widget_frame_works_under_its_strict_csp(web, world):
                                   "/static/js/widget-queue.js", "/static/js/handoffs.js", "/static/js/composer.js",
                                   "/static/js/sv-queue.js", "/static/js/presence.js", "/static/js/tickets.js",
                                   "/static/css/tickets.css", "/static/js/sv-sla.js",
-                                  "/static/js/widget-tickets.js"])
+                                  "/static/js/widget-tickets.js", "/static/js/ticket-status.js"])
 def test_static_assets_are_served(web, path):
     assert web.get(path).status_code == 200
 
@@ -194,6 +194,14 @@ def test_tickets_page_renders_for_any_agent_in_both_languages(web, world):
     assert "我的工单" in r.text and "等待买家回复" in r.text
     en = web.get("/tickets?lang=en")
     assert "My tickets" in en.text and "Waiting on the buyer" in en.text
+
+
+def test_the_public_ticket_status_page_needs_no_login(web):
+    web.cookies.clear()
+    r = web.get("/tickets/status")
+    assert r.status_code == 200 and "工单进度查询" in r.text and "手机号后四位" in r.text
+    assert 'src="/static/js/ticket-status.js"' in r.text and 'href="/agent"' not in r.text  # no staff nav
+    assert "Ticket status" in web.get("/tickets/status?lang=en").text
 
 
 def test_admin_creates_an_agent_from_the_form(web, world):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from kefu.agents.models import Agent
 from kefu.core.auth import any_agent, current_visitor, get_db, supervisor
@@ -10,10 +10,11 @@ from kefu.core.db import Database
 from kefu.core.security import VisitorClaims
 from kefu.customers.service import customer_for_claims
 from kefu.tickets import service
-from kefu.tickets.schemas import BuyerMessageIn, NoteIn, StatusIn, TicketIn
+from kefu.tickets.schemas import BuyerMessageIn, LookupIn, NoteIn, StatusIn, TicketIn
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 widget_router = APIRouter(prefix="/api/widget/tickets", tags=["widget"])
+public_router = APIRouter(prefix="/api/public/tickets", tags=["public"])
 
 
 async def _full(s, t) -> dict:
@@ -85,3 +86,12 @@ async def buyer_message(number: str, body: BuyerMessageIn, claims: VisitorClaims
         customer = await customer_for_claims(s, claims)
         t = await service.buyer_reply(s, customer, await service.buyer_ticket(s, customer, number), body.text)
         return {"ticket": await service.buyer_view(s, t)}
+
+
+@public_router.post("/lookup")
+async def lookup(body: LookupIn, request: Request, db: Database = Depends(get_db)):
+    """Anyone with a ticket number and the last four digits of its buyer's phone: the ticket's status. The
+    same {"found": false} for no such ticket and wrong digits; 429 past the limits per caller and per ticket."""
+    caller = request.client.host if request.client else "unknown"
+    async with db.transaction() as s:
+        return await service.lookup(s, body.number, body.phone_last4, caller)

@@ -3,6 +3,7 @@ ticket number a buyer is given."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 
 TYPES = ("售后", "咨询", "投诉")  # the shop may add its own (TicketType rows); these always exist
@@ -135,3 +136,16 @@ def after_buyer_reply(status: str) -> str | None:
     """A buyer's reply moves a ticket that waited on them, or a resolved one they say is not fixed, back to
     the shop (the clocks run again); otherwise the status stays."""
     return "in_progress" if status in ("waiting_buyer", "resolved") else None
+
+
+
+# The public status page: attempts allowed per window (seconds), per caller address and per ticket number.
+LOOKUP_LIMITS = {"ip": (10, 600), "ticket": (5, 600)}
+
+
+def phone_last4_ok(phone: str | None, last4: str) -> bool:
+    """Whether ``last4`` are the last four digits of the buyer's phone (compared in constant time)."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    if len(digits) < 4 or len(last4) != 4 or not last4.isdigit():
+        return False
+    return hmac.compare_digest(digits[-4:], last4)

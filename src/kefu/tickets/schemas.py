@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pydantic import BaseModel, Field
 
+from kefu.core.clock import as_utc, iso, now
+from kefu.sla import rules as sla
+from kefu.tickets import rules
+from kefu.tickets.models import Ticket
+
 MAX_PROBLEM = 5000
+CLOCKS = ("first_response", "resolution")
 
 
 class TicketIn(BaseModel):
@@ -26,5 +34,36 @@ class NoteIn(BaseModel):
     internal: bool = False
 
 
+class LookupIn(BaseModel):
+    number: str = Field(max_length=16, description="the ticket number, e.g. T-7K3QX9")
+    phone_last4: str = Field(max_length=8, description="the last four digits of the buyer's phone")
+
+
 class BuyerMessageIn(BaseModel):
     text: str = Field(max_length=MAX_PROBLEM)
+
+
+def clock_left(t: Ticket, clock: str) -> timedelta | None:
+    value = getattr(t, f"{clock}_left_s")
+    return None if value is None else timedelta(seconds=value)
+
+
+def clock_done_at(t: Ticket, clock: str) -> datetime | None:
+    return as_utc(t.first_responded_at if clock == "first_response" else t.resolved_at)
+
+
+def ticket_out(t: Ticket, at: datetime | None = None) -> dict:
+    at = at or now()
+    clocks = {}
+    for clock in CLOCKS:
+        due, left = as_utc(getattr(t, f"{clock}_due_at")), clock_left(t, clock)
+        clocks[clock] = {"state": sla.clock_state(due, left, clock_done_at(t, clock), at), "due_at": iso(due),
+                         "left_s": None if left is None else left.total_seconds()}
+    zh, en = rules.LABELS[t.status]
+    return {"number": t.number, "kind": t.kind, "priority": t.priority, "status": t.status,
+            "status_label": {"zh": zh, "en": en}, "category": rules.category(t.status), "title": t.title,
+            "problem": t.problem, "demand": t.demand, "customer_id": t.customer_id,
+            "conversation_id": t.conversation_id, "order_numbers": t.order_numbers, "tags": t.tags,
+            "assignee_id": t.assignee_id, "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+            "first_responded_at": iso(t.first_responded_at), "resolved_at": iso(t.resolved_at),
+            "closed_at": iso(t.closed_at), "clocks": clocks}

@@ -6,20 +6,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
 from kefu.conversations.models import Conversation, Message
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
-from kefu.core.errors import BadInput, Conflict, NotFound
+from kefu.core.errors import BadInput, Conflict, KefuError, NotFound
 from kefu.customers.models import Customer
 from kefu.sla import rules as sla
 from kefu.tickets import rules
-from kefu.tickets.models import Ticket, TicketChange, TicketNote
-from kefu.tickets.schemas import TicketIn
+from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
+from kefu.tickets.schemas import CLOCKS, TicketIn, clock_done_at, clock_left, ticket_out
 
-CLOCKS = ("first_response", "resolution")
 WARN_TIMER, BREACH_TIMER = "sla.warn", "sla.breach"
 TRANSCRIPT_LINES = 50
 NUMBER_TRIES = 5
@@ -142,20 +143,11 @@ async def get(s: AsyncSession, shop_id: int, number: str) -> Ticket:
     return t
 
 
-def _left(t: Ticket, clock: str) -> timedelta | None:
-    value = getattr(t, f"{clock}_left_s")
-    return None if value is None else timedelta(seconds=value)
-
-
-def _done_at(t: Ticket, clock: str) -> datetime | None:
-    return as_utc(t.first_responded_at if clock == "first_response" else t.resolved_at)
-
-
 def _stop_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime) -> None:
     cal = calendar(t.shop_id)
     for clock in CLOCKS:
         due = as_utc(getattr(t, f"{clock}_due_at"))
-        if due is not None and _done_at(t, clock) is None:
+        if due is not None and clock_done_at(t, clock) is None:
             _set(s, t, agent, f"{clock}_left_s", sla.pause(cal, at, due).total_seconds())
             _set(s, t, agent, f"{clock}_due_at", None)
 
@@ -163,8 +155,8 @@ def _stop_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime) 
 def _start_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime) -> None:
     cal = calendar(t.shop_id)
     for clock in CLOCKS:
-        left = _left(t, clock)
-        if left is not None and _done_at(t, clock) is None:
+        left = clock_left(t, clock)
+        if left is not None and clock_done_at(t, clock) is None:
             _set(s, t, agent, f"{clock}_due_at", sla.resume(cal, at, left))
             _set(s, t, agent, f"{clock}_left_s", None)
 
@@ -220,7 +212,7 @@ async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal
 def _running_due(t: Ticket, clock: str) -> datetime | None:
     """The due time of a clock that is running now (None when stopped, done, or the ticket waits)."""
     due = as_utc(getattr(t, f"{clock}_due_at"))
-    return due if due is not None and _done_at(t, clock) is None and rules.clock_runs(t.status) else None
+    return due if due is not None and clock_done_at(t, clock) is None and rules.clock_runs(t.status) else None
 
 
 async def _arm(s: AsyncSession, t: Ticket) -> None:
@@ -283,23 +275,6 @@ async def list_for(s: AsyncSession, agent: Agent, view: str = "mine", kind: str 
             stmt = stmt.where(((due > at) & (due <= soon)) | (pending & (response_due > at) & (response_due <= soon)))
         stmt = stmt.where(Ticket.resolved_at.is_(None))
     return list((await s.scalars(stmt.order_by(due.is_(None), due, Ticket.id).limit(limit))).all())
-
-
-def ticket_out(t: Ticket, at: datetime | None = None) -> dict:
-    at = at or now()
-    clocks = {}
-    for clock in CLOCKS:
-        due, left = as_utc(getattr(t, f"{clock}_due_at")), _left(t, clock)
-        clocks[clock] = {"state": sla.clock_state(due, left, _done_at(t, clock), at), "due_at": iso(due),
-                         "left_s": None if left is None else left.total_seconds()}
-    zh, en = rules.LABELS[t.status]
-    return {"number": t.number, "kind": t.kind, "priority": t.priority, "status": t.status,
-            "status_label": {"zh": zh, "en": en}, "category": rules.category(t.status), "title": t.title,
-            "problem": t.problem, "demand": t.demand, "customer_id": t.customer_id,
-            "conversation_id": t.conversation_id, "order_numbers": t.order_numbers, "tags": t.tags,
-            "assignee_id": t.assignee_id, "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
-            "first_responded_at": iso(t.first_responded_at), "resolved_at": iso(t.resolved_at),
-            "closed_at": iso(t.closed_at), "clocks": clocks}
 
 
 async def history(s: AsyncSession, t: Ticket) -> dict:
@@ -393,3 +368,42 @@ async def buyer_reply(s: AsyncSession, customer: Customer, t: Ticket, text: str)
     await events.record(s, t.shop_id, "ticket.buyer_message", {"ticket": ticket_out(t), "assignee_id": t.assignee_id},
                         private=True)
     return t
+
+
+
+# ---------------------------------------------------------------- the public status page
+
+class TooManyLookups(KefuError):
+    status = 429
+    code = "too_many_lookups"
+    zh = "查询过于频繁，请 10 分钟后再试"
+    en = "Too many lookups: try again in 10 minutes"
+
+
+async def _count(s: AsyncSession, key: str, limit: int, window: int) -> None:
+    """One more attempt under ``key`` in its window (a row shared by every instance); refused past ``limit``."""
+    at = now()
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    await s.execute(insert(LookupCount).values(key=key, window_start=at, count=0).on_conflict_do_nothing())
+    row = await s.get(LookupCount, key, with_for_update=True, populate_existing=True)
+    if as_utc(row.window_start) <= at - timedelta(seconds=window):
+        row.window_start, row.count = at, 0
+    row.count += 1
+    if row.count > limit:
+        raise TooManyLookups()
+
+
+async def lookup(s: AsyncSession, number: str, last4: str, caller: str) -> dict:
+    """A ticket's status by its number and the last four digits of the buyer's phone, for anyone. Limited per
+    caller address and per ticket number; "no such ticket" and "wrong digits" give the same answer, and the
+    answer holds nothing about the buyer."""
+    clean = rules.normalize_number(number)
+    for kind, key in (("ip", f"ip:{caller}"), ("ticket", f"t:{clean or number.strip().upper()[:16]}")):
+        await _count(s, key, *rules.LOOKUP_LIMITS[kind])
+    t = await s.scalar(select(Ticket).where(Ticket.number == clean)) if clean else None
+    customer = await s.get(Customer, t.customer_id) if t is not None and t.customer_id else None
+    if customer is None or not rules.phone_last4_ok(customer.phone, last4):
+        return {"found": False}
+    view = await buyer_view(s, t)
+    return {"found": True, "ticket": {k: view[k] for k in ("number", "title", "kind", "status", "status_label",
+                                                           "next_step", "resolution_due_at", "updated_at")}}

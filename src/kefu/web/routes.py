@@ -188,6 +188,12 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
 
 
+@router.get("/tickets/status", response_class=HTMLResponse)
+async def ticket_status_page(request: Request) -> Response:
+    """Public: a buyer looks up a ticket by its number and the last four digits of their phone."""
+    return render(request, "ticket_status.html")
+
+
 @router.get("/tickets", response_class=HTMLResponse)
 async def tickets_page(request: Request) -> Response:
     from kefu.tickets.rules import LABELS, PRIORITIES, TYPES

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "nav_tickets": ("工单", "Tickets"),
+    "ts_title": ("工单进度查询", "Ticket status"),
+    "ts_intro": ("输入工单号和下单手机号的后四位，查看处理进度。",
+                 "Enter the ticket number and the last four digits of your phone number to see how it is going."),
+    "ts_number": ("工单号", "Ticket number"),
+    "ts_last4": ("手机号后四位", "Last 4 digits of your phone"),
+    "ts_lookup": ("查询", "Look up"),
+    "ts_not_found": ("没有找到：请核对工单号和手机号后四位", "Not found: check the ticket number and the four digits"),
+    "ts_updated": ("最近更新 {at}", "Last updated {at}"),
     "widget_tickets": ("我的工单", "My tickets"),
     "widget_tickets_back": ("返回聊天", "Back to chat"),
     "widget_tickets_reply": ("补充说明或回复客服…", "Add details or reply…"),
