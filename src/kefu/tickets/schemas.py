@@ -67,3 +67,14 @@ def ticket_out(t: Ticket, at: datetime | None = None) -> dict:
             "assignee_id": t.assignee_id, "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
             "first_responded_at": iso(t.first_responded_at), "resolved_at": iso(t.resolved_at),
             "closed_at": iso(t.closed_at), "clocks": clocks}
+
+
+def buyer_out(t: Ticket, notes: list, cal: sla.Calendar) -> dict:
+    """A ticket as its buyer sees it: status, next step with the deadline in the shop's time, the replies."""
+    due = as_utc(t.resolution_due_at)
+    due_local = due.astimezone(cal.zone).strftime("%m-%d %H:%M") if due is not None else None
+    zh, en = rules.LABELS[t.status]
+    return {"number": t.number, "title": t.title, "kind": t.kind, "status": t.status,
+            "status_label": {"zh": zh, "en": en}, "next_step": rules.next_step(t.status, due_local),
+            "resolution_due_at": iso(due), "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
+            "messages": [{"author": n.author, "text": n.text, "at": iso(n.created_at)} for n in notes]}

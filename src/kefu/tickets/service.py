@@ -19,7 +19,7 @@ from kefu.customers.models import Customer
 from kefu.sla import rules as sla
 from kefu.tickets import rules
 from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
-from kefu.tickets.schemas import CLOCKS, TicketIn, clock_done_at, clock_left, ticket_out
+from kefu.tickets.schemas import CLOCKS, TicketIn, buyer_out, clock_done_at, clock_left, ticket_out
 
 WARN_TIMER, BREACH_TIMER = "sla.warn", "sla.breach"
 TRANSCRIPT_LINES = 50
@@ -329,17 +329,10 @@ async def for_buyer(s: AsyncSession, customer: Customer) -> list[dict]:
 
 
 async def buyer_view(s: AsyncSession, t: Ticket) -> dict:
-    cal = calendar(t.shop_id)
-    due = as_utc(t.resolution_due_at)
-    due_local = due.astimezone(cal.zone).strftime("%m-%d %H:%M") if due is not None else None
     notes = (await s.scalars(select(TicketNote).where(TicketNote.ticket_id == t.id,
                                                       TicketNote.internal.is_(False))
                              .order_by(TicketNote.id))).all()
-    zh, en = rules.LABELS[t.status]
-    return {"number": t.number, "title": t.title, "kind": t.kind, "status": t.status,
-            "status_label": {"zh": zh, "en": en}, "next_step": rules.next_step(t.status, due_local),
-            "resolution_due_at": iso(due), "created_at": iso(t.created_at), "updated_at": iso(t.updated_at),
-            "messages": [{"author": n.author, "text": n.text, "at": iso(n.created_at)} for n in notes]}
+    return buyer_out(t, notes, calendar(t.shop_id))
 
 
 async def buyer_ticket(s: AsyncSession, customer: Customer, number: str) -> Ticket:
