@@ -92,7 +92,8 @@ def test_widget_frame_works_under_its_strict_csp(web, world):
                                   "/static/js/widget-queue.js", "/static/js/handoffs.js", "/static/js/composer.js",
                                   "/static/js/sv-queue.js", "/static/js/presence.js", "/static/js/tickets.js",
                                   "/static/css/tickets.css", "/static/js/sv-sla.js",
-                                  "/static/js/widget-tickets.js", "/static/js/ticket-status.js"])
+                                  "/static/js/widget-tickets.js", "/static/js/ticket-status.js",
+                                  "/static/js/ticket-badge.js"])
 def test_static_assets_are_served(web, path):
     assert web.get(path).status_code == 200
 
@@ -190,8 +191,10 @@ def test_tickets_page_renders_for_any_agent_in_both_languages(web, world):
     login(web, agent.info["username"])
     r = web.get("/tickets")
     assert r.status_code == 200
-    assert 'src="/static/js/tickets.js"' in r.text and 'aria-current="page">工单</a>' in r.text
+    assert 'src="/static/js/tickets.js"' in r.text
+    assert re.search(r'id="nav-tickets"[^>]*aria-current="page">工单<', r.text)
     assert "我的工单" in r.text and "等待买家回复" in r.text
+    assert 'id="nav-tickets-badge"' in r.text and 'src="/static/js/ticket-badge.js"' in r.text
     en = web.get("/tickets?lang=en")
     assert "My tickets" in en.text and "Waiting on the buyer" in en.text
 

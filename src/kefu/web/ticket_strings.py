@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "nav_tickets": ("工单", "Tickets"),
+    "tk_badge": ("{soon} 个工单即将超时，{late} 个已超时", "{soon} tickets due within 2 hours, {late} past due"),
     "ts_title": ("工单进度查询", "Ticket status"),
     "ts_intro": ("输入工单号和下单手机号的后四位，查看处理进度。",
                  "Enter the ticket number and the last four digits of your phone number to see how it is going."),
