@@ -32,7 +32,38 @@ def server(tmp_path_factory):
     add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"),
              (names.boss, "王主管", "supervisor"))
     with serving(env, data) as base:
-        yield SimpleNamespace(base=base, **vars(names))
+        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
+
+
+def warn_now(db_url: str, number: str) -> None:
+    """Make the ticket's first-response warning fall due now: the timer row the server's scheduler claims
+    (a real warning is 2 business hours before the deadline, too far ahead for a test)."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from kefu.core.clock import now
+    from kefu.core.config import normalize_database_url
+    from kefu.core.db import Database
+    from kefu.core.scheduler import Timer
+    from kefu.tickets.models import Ticket
+    from kefu.tickets.service import WARN_TIMER
+
+    async def go():
+        db = Database(normalize_database_url(db_url), sqlite_synchronous="normal")
+        try:
+            async with db.transaction() as s:
+                t = await s.scalar(select(Ticket).where(Ticket.number == number))
+                timer = await s.scalar(select(Timer).where(Timer.kind == WARN_TIMER, Timer.done_at.is_(None),
+                                                           Timer.key == f"ticket:{t.id}:first_response"))
+                timer.due_at = now()
+        finally:
+            await db.dispose()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps an event loop running in this thread
+        pool.submit(asyncio.run, go()).result()
 
 
 def shot(page, name: str) -> None:
@@ -95,6 +126,10 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
 
             page.select_option("#tk-next", "in_progress")
             page.locator("#tk-move button").click()
+            expect(page.locator("#tk-status")).to_have_text("处理中")  # the clocks run again
+            # Before the reply: the first-response warning comes due; the agent's workspace says so.
+            warn_now(server.db_url, number)
+            expect(agent.locator(".toast", has_text="首次响应将在 2 个工作小时内到期")).to_contain_text(number)
             page.fill("#tk-text", "您好，已为您申请退款，预计 24 小时内到账。")
             page.locator("#tk-note button[type=submit]").click()
             expect(first).to_have_attribute("data-state", "met")
@@ -105,6 +140,7 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             expect(page.locator("#tk-history")).to_contain_text("已为您申请退款")
             expect(page.locator("#tk-history")).to_contain_text("状态：等待买家回复 → 处理中")
             expect(page.locator("#tk-history")).to_contain_text("解决截止：")
+            expect(page.locator("#tk-history")).to_contain_text("预警：首次响应将在 2 个工作小时内到期")
             expect(page.locator("#tk-history")).not_to_contain_text("_left_s")
 
             page.goto(page.url.replace("/tickets#", "/tickets?lang=en#"))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "nav_tickets": ("工单", "Tickets"),
+    "tk_warn_title": ("工单即将超时", "A ticket is due soon"),
+    "tk_warn_notice": ("{number}「{title}」的{clock}将在 2 个工作小时内到期",
+                       "{number} “{title}”: {clock} due within 2 business hours"),
     "tk_badge": ("{soon} 个工单即将超时，{late} 个已超时", "{soon} tickets due within 2 hours, {late} past due"),
     "ts_title": ("工单进度查询", "Ticket status"),
     "ts_intro": ("输入工单号和下单手机号的后四位，查看处理进度。",

@@ -1,6 +1,6 @@
 // Alerts in the agent workspace: a short chime (made with WebAudio, no audio file) and a desktop
 // notification for a new buyer assigned to me (chime always, notification when the tab is hidden) and for
-// a buyer's message in one of my chats while the tab is hidden. The tab title shows my unread count,
+// a buyer's message in one of my chats while the tab is hidden, and an SLA warning on one of my tickets. The tab title shows my unread count,
 // "(3) 客服工作台". Mute is per agent, remembered in this browser (localStorage, keyed by the agent's id).
 // Browsers allow sound and the permission prompt only after a user gesture: both wait for the first click
 // or key press, and the permission is asked once.
@@ -14,7 +14,8 @@ const CHIME_GAP_MS = 1200;
 /**
  * @param {{me: {id: number}, conversations: () => Iterable<object>, baseTitle: string,
  *   button: HTMLButtonElement|null}} o
- * @returns {{onEvent: (ev: object, before: object|null) => void, refresh: () => void}}
+ * @returns {{onEvent: (ev: object, before: object|null) => void, onTicket: (ev: object) => string|null,
+ *   refresh: () => void}}
  */
 export function initNotify(o) {
   const muteKey = `kefu.notify.muted.${o.me.id}`;
@@ -56,13 +57,15 @@ export function initNotify(o) {
     });
   }
 
-  function desktop(title, text, convId) {
+  /** A desktop notification that opens the conversation (convId) or, with href, a page in a new tab. */
+  function desktop(title, text, convId, href = null) {
     if (muted || !('Notification' in window) || Notification.permission !== 'granted') return;
     try {
-      const n = new Notification(title, { body: text || '', tag: `kefu-c${convId}`, renotify: true });
+      const n = new Notification(title, { body: text || '', tag: href || `kefu-c${convId}`, renotify: true });
       n.onclick = () => {
         window.focus();
-        location.hash = `#c${convId}`;
+        if (href) window.open(href, '_blank', 'noopener');
+        else location.hash = `#c${convId}`;
         n.close();
       };
     } catch {
@@ -97,6 +100,18 @@ export function initNotify(o) {
     }
   }
 
+  /** An SLA warning on one of my tickets: chime, and a desktop notification when the tab is hidden; returns
+   * the line to show in the page (null when the event is not for me). */
+  function onTicket(ev) {
+    const data = ev.data || {};
+    if (ev.type !== 'ticket.sla_warning' || data.assignee_id !== o.me.id || !data.ticket) return null;
+    const x = data.ticket;
+    const text = t('tk_warn_notice', { number: x.number, title: x.title, clock: t(`tk_clock_${data.clock}`) });
+    chime();
+    if (document.hidden) desktop(t('tk_warn_title'), text, null, `/tickets#${x.number}`);
+    return text;
+  }
+
   function refresh() {
     let unread = 0;
     for (const c of o.conversations()) if (mine(c)) unread += c.agent_unread || 0;
@@ -120,5 +135,5 @@ export function initNotify(o) {
   document.addEventListener('pointerdown', unlock, { once: true, capture: true });
   document.addEventListener('keydown', unlock, { once: true, capture: true });
   renderButton();
-  return { onEvent, refresh };
+  return { onEvent, onTicket, refresh };
 }

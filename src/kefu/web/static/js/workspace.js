@@ -325,6 +325,11 @@ function onEvent(ev) {
     return;
   }
   if (handoffs.onEvent(ev)) return;
+  if (ev.type.startsWith('ticket.')) {
+    const warning = notify.onTicket(ev);
+    if (warning) toast(warning);
+    return;
+  }
   if (ev.type === 'agent.updated') {
     if (data.id !== me.id) return;
     setPresenceView(data);
