@@ -50,3 +50,15 @@ def test_closing_an_after_sale_chat_without_a_ticket_offers_one():
     assert rules.suggest_on_close("refund", 0) and rules.suggest_on_close("logistics", 0)
     assert not rules.suggest_on_close("refund", 1)
     assert not rules.suggest_on_close("presale", 0) and not rules.suggest_on_close(None, 0)
+
+
+def test_ticket_text_is_cleaned_like_chat_text_keeping_full_width_spaces():
+    assert rules.clean_field("  退款　加急\r\n第二行\u200b\x07 ", "标题", "Title") == "退款　加急\n第二行"
+    assert rules.clean_field("坏\ud800字", "标题", "Title") == "坏字"
+    for bad in ("  \u200b ", "长" * 201):
+        try:
+            rules.clean_field(bad, "标题", "Title", required=True, max_chars=200)
+        except ValueError as exc:
+            assert "标题" in exc.args[0][0] and "Title" in exc.args[0][1]
+        else:
+            raise AssertionError(bad)

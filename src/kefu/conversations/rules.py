@@ -16,11 +16,17 @@ OPEN_STATUSES = ("waiting", "assigned")
 LANGS = ("zh", "en")  # the buyer widget's languages; kefu's automatic messages to the buyer follow it
 
 
+def strip_control(text: str) -> str:
+    """Windows line breaks made plain, Unicode NFC, control and invisible formatting characters removed, trimmed
+    (full-width and no-break spaces stay: they are text)."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text.replace("\r\n", "\n"))).strip()
+
+
 def clean_text(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Normalize a message body or raise a clear 4xx. Never silently truncates."""
     if not isinstance(text, str):
         raise BadInput("消息内容必须是文字", "Message text must be a string", code="message_not_text")
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text.replace("\r\n", "\n"))).strip()
+    text = strip_control(text)
     if not text:
         raise BadInput("消息不能为空", "Message cannot be empty", code="message_empty")
     if len(text) > max_chars:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hmac
 import secrets
 
+from kefu.conversations.rules import strip_control
+
 TYPES = ("售后", "咨询", "投诉")  # the shop may add its own (TicketType rows); these always exist
 PRIORITIES = ("low", "normal", "high", "urgent")
 
@@ -71,9 +73,9 @@ def normalize_number(raw: str) -> str | None:
 
 
 def clean_field(value: str, zh: str, en: str, *, required: bool = False, max_chars: int = 5000) -> str:
-    """A text field of a ticket: control characters dropped, trimmed, a clear error when empty or too long."""
-    text = "".join(ch for ch in value.replace("\r\n", "\n") if ch in "\n\t" or ch.isprintable()).strip()
-    text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    """A text field of a ticket, cleaned as chat messages are (conversations.rules.strip_control) and without
+    lone surrogates; a clear error when empty or too long."""
+    text = strip_control("".join(ch for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF))  # no lone surrogates
     if required and not text:
         raise ValueError((f"{zh}不能为空", f"{en} cannot be empty"))
     if len(text) > max_chars:
