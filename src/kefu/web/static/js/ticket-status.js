@@ -1,6 +1,7 @@
 // The public ticket status page (/tickets/status): number + last four phone digits → status and next step.
 
-import { $, api, clock, errorText, h, lang, t } from './dom.js';
+import { $, api, clock, errorText, h, t } from './dom.js';
+import { ticketCard } from './widget-tickets.js';
 
 const result = $('#ts-result');
 
@@ -19,10 +20,6 @@ $('#ts-form').addEventListener('submit', async (e) => {
     return;
   }
   const x = r.ticket;
-  const pick = (pair) => (lang === 'en' ? pair.en : pair.zh);
-  result.replaceChildren(h('article', { class: 'wt-ticket', dataset: { number: x.number } },
-    h('div', { class: 'wt-title' }, h('code', { text: x.number }), ' ', h('span', { text: x.title })),
-    h('div', { class: `wt-status wt-status--${x.status}`, text: pick(x.status_label) }),
-    h('p', { class: 'wt-next', text: pick(x.next_step) }),
-    h('p', { class: 'muted small', text: t('ts_updated', { at: clock(x.updated_at) }) })));
+  const updated = h('p', { class: 'muted small', text: t('ts_updated', { at: clock(x.updated_at) }) });
+  result.replaceChildren(ticketCard(x, updated));
 });

@@ -5,6 +5,17 @@
 
 import { api, clock, errorText, h, lang, t } from './dom.js';
 
+const pick = (pair) => (lang === 'en' ? pair.en : pair.zh);
+
+/** A ticket as its buyer sees it — number, title, status, next step — then ``more`` (replies, a reply box).
+ * Shared with the public status page (ticket-status.js). */
+export function ticketCard(x, ...more) {
+  return h('article', { class: 'wt-ticket', dataset: { number: x.number } },
+    h('div', { class: 'wt-title' }, h('code', { text: x.number }), ' ', h('span', { text: x.title })),
+    h('div', { class: `wt-status wt-status--${x.status}`, text: pick(x.status_label) }),
+    h('p', { class: 'wt-next', text: pick(x.next_step) }), ...more);
+}
+
 export class BuyerTickets {
   /** @param {{button: HTMLElement, panel: HTMLElement}} els; @param {() => string|null} token */
   constructor(els, token) {
@@ -42,15 +53,11 @@ export class BuyerTickets {
   }
 
   render() {
-    const pick = (pair) => (lang === 'en' ? pair.en : pair.zh);
     this.els.panel.replaceChildren(
       h('div', { class: 'wt-head' }, h('strong', { text: t('widget_tickets') }),
         h('button', { type: 'button', class: 'btn btn-ghost btn-small', text: t('widget_tickets_back'),
           onclick: () => this.toggle() })),
-      ...this.tickets.map((x) => h('article', { class: 'wt-ticket', dataset: { number: x.number } },
-        h('div', { class: 'wt-title' }, h('code', { text: x.number }), ' ', h('span', { text: x.title })),
-        h('div', { class: `wt-status wt-status--${x.status}`, text: pick(x.status_label) }),
-        h('p', { class: 'wt-next', text: pick(x.next_step) }),
+      ...this.tickets.map((x) => ticketCard(x,
         h('ol', { class: 'wt-messages' }, ...x.messages.map((m) => h('li', { class: `wt-m wt-m--${m.author}` },
           h('time', { text: clock(m.at) }), h('span', { text: m.text })))),
         x.status === 'closed' ? null : this.replyBox(x))));
