@@ -18,6 +18,7 @@ from kefu.core.errors import BadInput, Conflict, KefuError, NotFound
 from kefu.customers.models import Customer
 from kefu.sla import rules as sla
 from kefu.tickets import rules
+from kefu.tickets.events import emit
 from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
 from kefu.tickets.schemas import CLOCKS, TicketIn, buyer_out, clock_done_at, clock_left, ticket_out
 
@@ -132,6 +133,7 @@ async def create(s: AsyncSession, agent: Agent, body: TicketIn) -> Ticket:
                          text=f"由会话 #{conv.id} 创建",
                          transcript=await _transcript(s, conv)))
     await _arm(s, t)
+    await emit(s, "created", t)
     return t
 
 
@@ -168,7 +170,7 @@ async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status:
         raise Conflict(f"工单当前为「{zh}」，不能改为「{rules.LABELS[status][0]}」",
                        f"A ticket that is {en.lower()} cannot become {rules.LABELS[status][1].lower()}",
                        code="ticket_status_forbidden")
-    at = now()
+    at, before = now(), t.status
     if rules.category(status) == "open" and t.resolved_at is not None:  # reopened: the resolution clock
         _set(s, t, agent, "resolved_at", None)  # goes on with the business time it had left
     if rules.clock_runs(t.status) and not rules.clock_runs(status):
@@ -185,6 +187,7 @@ async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status:
     if t.customer_id is not None:  # the buyer's widget follows the status
         await events.record(s, t.shop_id, "ticket.updated", {"number": t.number, "status": status},
                             customer_id=t.customer_id)
+    await emit(s, "status", t, {"before": before, "after": status, "agent_id": agent.id if agent else None})
     return t
 
 
@@ -204,6 +207,8 @@ async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal
     if not internal and t.customer_id is not None:  # the buyer's widget shows it at once
         await events.record(s, t.shop_id, "ticket.replied", {"number": t.number, "text": note.text},
                             customer_id=t.customer_id)
+    await emit(s, "noted" if internal else "replied", t, {"note_id": note.id, "text": note.text,
+                                                          "agent_id": agent.id})
     return note
 
 
@@ -243,6 +248,7 @@ async def sla_timer_due(s: AsyncSession, ticket_id: int, clock: str, due_at: str
     await events.record(s, t.shop_id, f"ticket.{what}",
                         {"ticket": ticket_out(t), "clock": clock, "assignee_id": t.assignee_id,
                          "notify": "supervisors" if breached else "assignee"}, private=True)
+    await emit(s, what, t, {"clock": clock, "due_at": due_at})
 
 
 VIEWS = ("mine", "all", "breaching", "breached")
@@ -360,6 +366,7 @@ async def buyer_reply(s: AsyncSession, customer: Customer, t: Ticket, text: str)
     await s.flush()
     await events.record(s, t.shop_id, "ticket.buyer_message", {"ticket": ticket_out(t), "assignee_id": t.assignee_id},
                         private=True)
+    await emit(s, "buyer_message", t, {"text": text})
     return t
 
 
