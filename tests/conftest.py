@@ -124,6 +124,9 @@ class AgentApi:
     def put(self, url: str, json: dict | None = None, **kw):
         return self.client.put(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
 
+    def patch(self, url: str, json: dict | None = None, **kw):
+        return self.client.patch(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
     def ws(self, last_event_id: int = 0):
         return self.client.websocket_connect(f"/ws/agent?last_event_id={last_event_id}",
                                              headers={"cookie": self.cookie})

@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         previous_bus = bus.target
         bus.install(event_bus)
         app.state.db = db
+        from kefu.notifications import jobs as notify_jobs
+
+        notify_jobs.start(db, settings)  # webhook and mail sends run after their timers' commits
         configure_silence(settings.agent_silent_seconds, settings.requeue_grace_seconds)
         scheduler = Scheduler(db, settings.scheduler_interval)
         if settings.scheduler_interval > 0:
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await statistics.stop()
             await router.stop()
             await scheduler.stop()
+            await notify_jobs.stop()
             await event_bus.stop()
             bus.install(previous_bus)  # a second app in one process (tests, tools) hands the bus back
             await db.dispose()
@@ -96,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router
+    from kefu.analytics.routes import page_router as review_page_router
+    from kefu.analytics.routes import router as analytics_router
     from kefu.attachments import jobs as _attachment_timers  # noqa: F401  (registers timer handlers)
     from kefu.attachments.routes import router as attachments_router
     from kefu.attachments.service import configure as configure_attachments
@@ -105,19 +111,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.handoffs import jobs as _handoff_timers  # noqa: F401  (registers timer handlers)
     from kefu.handoffs.routes import router as handoffs_router
     from kefu.knowledge.routes import router as knowledge_router
+    from kefu.ledger import handlers as _ledger_hooks  # noqa: F401  (follows ticket replies)
+    from kefu.ledger import jobs as _ledger_timers  # noqa: F401  (registers timer handlers)
+    from kefu.ledger.routes import page_router as ledger_page_router
+    from kefu.ledger.routes import router as ledger_router
+    from kefu.notifications import jobs as _notify_timers  # noqa: F401  (registers timer handlers)
+    from kefu.notifications.handlers import router as bell_socket_router  # and the ticket hook
+    from kefu.notifications.routes import admin_router as notify_admin_router
+    from kefu.notifications.routes import router as notify_router
     from kefu.quickreplies.routes import router as quick_replies_router
     from kefu.routing import jobs as _routing_timers  # noqa: F401
     from kefu.routing.routes import router as routing_router
-    from kefu.tickets import jobs as _ticket_timers  # noqa: F401  (registers timer handlers)
-    from kefu.tickets.routes import public_router as public_tickets_router
+    from kefu.selfservice.routes import public_router as public_tickets_router
+    from kefu.selfservice.routes import widget_router as widget_tickets_router
+    from kefu.sla import jobs as _sla_timers  # noqa: F401  (registers timer handlers)
+    from kefu.sla.routes import router as sla_router
     from kefu.tickets.routes import router as tickets_router
-    from kefu.tickets.routes import widget_router as widget_tickets_router
     from kefu.web.routes import router as web_router
 
     configure_attachments(settings.data_dir)
     for router in (agents_router, conversations_router, widget_router, ws_router, routing_router, handoffs_router,
-                   knowledge_router, quick_replies_router, attachments_router, tickets_router,
-                   widget_tickets_router, public_tickets_router, web_router):
+                   knowledge_router, quick_replies_router, attachments_router, tickets_router, sla_router,
+                   widget_tickets_router, public_tickets_router, ledger_router, ledger_page_router,
+                   analytics_router, review_page_router, notify_router, notify_admin_router, bell_socket_router,
+                   web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -8,10 +8,16 @@ from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
 from kefu.handoffs.models import Handoff
 from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, ReplyTemplate, SynonymGroup
+from kefu.ledger.models import LedgerEntry, LedgerUpdate
+from kefu.notifications.models import Delivery, DeliveryAttempt, Notification, NotifySettings, WebhookEndpoint
 from kefu.quickreplies.models import QuickReplySet
+from kefu.selfservice.models import LookupCount
 from kefu.shops.models import Shop
-from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
+from kefu.sla.models import SlaSettings
+from kefu.tickets.models import Ticket, TicketChange, TicketNote
 
 __all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "Attachment", "BotLog", "Conversation", "Customer",
            "Event", "Handoff", "KbState", "LookupCount", "Message", "QuickReplySet", "ReplyTemplate", "Shop",
-           "SynonymGroup", "Ticket", "TicketChange", "TicketNote", "Timer"]
+           "SlaSettings", "SynonymGroup", "Ticket", "TicketChange", "TicketNote", "Timer"]
+__all__ += ["Delivery", "DeliveryAttempt", "Notification", "NotifySettings", "WebhookEndpoint"]
+__all__ += ["LedgerEntry", "LedgerUpdate"]

@@ -143,7 +143,7 @@ def _sla_events(world, shop_id: int) -> list[tuple[str, str, str]]:
 def _run_timers(world) -> None:
     """Run the SLA timers due by the frozen clock (other tests' timers in a shared database wait their turn)."""
     from kefu.core.scheduler import run_due
-    from kefu.tickets.service import BREACH_TIMER, WARN_TIMER
+    from kefu.sla.service import BREACH_TIMER, WARN_TIMER
 
     world.run(lambda: run_due(world.db, limit=10_000, kinds={WARN_TIMER, BREACH_TIMER}))
 

@@ -101,7 +101,8 @@ def test_buyers_hear_the_truth_about_their_wait_transfers_and_an_absent_agent(se
             # Nobody is online: no "下一位就是您 · 预计不到 1 分钟", but the truth and the offer to write.
             first = buyer_page(browser, server, errors, "first")
             send(first, "我的快递到哪了")
-            expect(first.locator("#wg-queue")).to_have_text(NO_AGENT)
+            expect(first.locator("#wg-queue .wg-queue-none")).to_have_text(NO_AGENT)
+            expect(first.locator("#wg-queue .wg-queue-leave")).to_have_text("留言 / 提交工单")  # the offer to write
 
             agent = browser.new_context(locale="zh-CN").new_page()
             watch(agent, "agent", errors)
@@ -124,7 +125,7 @@ def test_buyers_hear_the_truth_about_their_wait_transfers_and_an_absent_agent(se
             expect(agent.locator("#handoff-dialog")).to_be_hidden()
             expect(second.locator(".msg--system .msg-bubble").last).to_have_text(
                 "正在为您转接投诉专员。当前暂无在线的投诉专员，您可以先留言，上线后会第一时间回复您。")
-            expect(second.locator("#wg-queue")).to_have_text(NO_AGENT)
+            expect(second.locator("#wg-queue .wg-queue-none")).to_have_text(NO_AGENT)
             second.wait_for_timeout(2000)  # the router has passed many times by now
             expect(second.locator("#wg-sub")).to_have_text("正在为您安排客服，请稍候…")
 
@@ -173,7 +174,7 @@ def test_a_supervisor_who_only_watches_is_not_routed_to_until_online(server):
                 const em = parseFloat(getComputedStyle(s).fontSize); s.remove(); return w / em; }""")
             assert quote_em < 0.7, quote_em
             send(buyer, "Do you have this jacket in black?")
-            expect(buyer.locator("#wg-queue")).to_have_text(
+            expect(buyer.locator("#wg-queue .wg-queue-none")).to_have_text(
                 "No agent is online right now. Leave us a message and we'll reply as soon as an agent is back.")
             # the 投诉 and 售后 buyers of the test before wait too; nobody online can serve any of the three
             expect(boss.locator("#sv-queue .chip--nobody")).to_have_text(["无人可接"] * 3)

@@ -46,8 +46,8 @@ def warn_now(db_url: str, number: str) -> None:
     from kefu.core.config import normalize_database_url
     from kefu.core.db import Database
     from kefu.core.scheduler import Timer
+    from kefu.sla.service import WARN_TIMER
     from kefu.tickets.models import Ticket
-    from kefu.tickets.service import WARN_TIMER
 
     async def go():
         db = Database(normalize_database_url(db_url), sqlite_synchronous="normal")
@@ -162,6 +162,51 @@ def test_an_agent_turns_a_chat_into_a_ticket_and_works_it(server):
             page.select_option("#tk-next", "resolved")
             page.locator("#tk-move button").click()
             expect(card.locator(".wt-status")).to_have_text("已解决")
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def test_a_buyer_leaves_a_message_and_the_agent_works_the_ticket_it_becomes(server):
+    """留言: the widget's form turns the buyer's problem into a ticket they follow; routing's rules give it to the
+    agent, who raises its priority (the clocks shorten) and hands it to the supervisor from the ticket page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=8000)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            buyer = browser.new_context(locale="zh-CN").new_page()
+            buyer.on("pageerror", lambda e: errors.append(f"buyer: {e}"))
+            buyer.goto(f"{server.base}/widget/{server.slug}")
+            buyer.locator("#wg-tickets").click()  # 留言 / 提交工单 while the buyer has no ticket
+            form = buyer.locator(".wt-leave")
+            form.locator("textarea").fill("想开一张公司抬头的增值税发票\n订单 202612050117")
+            form.locator("input[name=widget_leave_order]").fill("202612050117")
+            form.locator("button[type=submit]").click()
+            expect(buyer.locator(".wt-done")).to_contain_text("工单号 T-")
+            card = buyer.locator(".wt-ticket").first
+            expect(card.locator(".wt-title")).to_contain_text("想开一张公司抬头的增值税发票")
+            number = card.get_attribute("data-number")
+            shot(buyer, "widget-leave.png")
+
+            page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+            page.on("pageerror", lambda e: errors.append(f"tickets: {e}"))
+            log_in(page, server.base, server.agent, next_="/tickets")
+            expect(page.locator(f".kb-item[data-number='{number}']")).to_be_visible()  # routed to the agent
+            page.locator(f".kb-item[data-number='{number}']").click()
+            expect(page.locator("#tk-fields")).to_contain_text("202612050117")
+            due = page.locator("[data-clock=resolution]").get_attribute("data-left")
+            page.select_option("#tk-actions select[aria-label=优先级]", "urgent")
+            page.locator("#tk-actions button", has_text="保存").click()
+            expect(page.locator("#tk-history")).to_contain_text("优先级：普通 → 紧急")
+            assert int(page.locator("[data-clock=resolution]").get_attribute("data-left")) < int(due)
+            page.select_option("#tk-actions select[aria-label=指派给]", label="王主管")
+            page.locator("#tk-actions button", has_text="指派").click()
+            expect(page.locator("#tk-fields")).to_contain_text("王主管")
+            expect(page.locator("#tk-history")).to_contain_text("负责人：小周 → 王主管")
+            shot(page, "ticket-actions.png")
         finally:
             browser.close()
     assert errors == []

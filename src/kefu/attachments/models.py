@@ -1,4 +1,4 @@
-"""An uploaded file (an image) of a shop. Chat messages link one; tickets and after-sales can later link theirs."""
+"""An uploaded file (an image) of a shop. A chat message or a ticket note carries it; after-sales can later too."""
 
 from __future__ import annotations
 
@@ -30,3 +30,6 @@ class Attachment(TimestampMixin, Base):
     # The chat message that carries it (None until sent; one message per attachment).
     message_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("messages.id", ondelete="SET NULL"),
                                                    nullable=True, index=True)
+    # The ticket note (a reply, an internal note or the buyer's message) that carries it; a note carries several.
+    ticket_note_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ticket_notes.id", ondelete="SET NULL"),
+                                                       nullable=True, index=True)

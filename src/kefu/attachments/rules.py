@@ -24,6 +24,7 @@ MAX_BODY_BYTES = MAX_BYTES + 64 * 1024  # the multipart framing around the file
 MAX_PIXELS = 40_000_000  # one frame: 8000 x 5000 covers every phone camera
 MAX_FRAMES = 300
 MAX_TOTAL_PIXELS = 120_000_000  # all frames of an animation together
+MAX_PER_NOTE = 6  # images on one ticket note (a reply, an internal note, the buyer's message)
 BUYER_UPLOADS_PER_HOUR = 30  # a buyer photographing a defect sends a few; more is someone filling the disk
 THUMB_BOX = 320  # thumbnails fit 320 x 320 (sharp at 160 CSS px on a 2x screen)
 IMAGE_PLACEHOLDER = "[图片]"  # an image message's text: previews, lists and message understanding read it
@@ -110,6 +111,12 @@ def check_upload_rate(uploads_last_hour: int) -> None:
     if uploads_last_hour >= BUYER_UPLOADS_PER_HOUR:
         raise KefuError("您发送图片太频繁了，请稍后再试", "Too many images in a short time: please wait a little",
                         code="too_many_uploads", status=429)
+
+
+def check_note_count(count: int) -> None:
+    if count > MAX_PER_NOTE:
+        raise BadInput(f"每条最多附 {MAX_PER_NOTE} 张图片", f"At most {MAX_PER_NOTE} images per message",
+                       code="too_many_images")
 
 
 def thumb_size(width: int, height: int, box: int = THUMB_BOX) -> tuple[int, int]:

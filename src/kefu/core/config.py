@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     agent_silent_seconds: int = Field(default=180, description="an online agent unseen this long is set away; 0: never")
     requeue_grace_seconds: int = Field(default=60, ge=0, le=3600,
                                        description="an absent agent's unanswered chats go back to the queue after this")
+    smtp_host: str = Field(default="", description="SMTP server for ticket mail to buyers; empty: no email")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = Field(default="", description="the From address of kefu's mail, e.g. service@shop.example")
+    smtp_user: str = Field(default="", description="SMTP login; empty: send without logging in")
+    smtp_password: str = ""
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before logging in")
 
     @field_validator("agent_silent_seconds")
     @classmethod

@@ -28,6 +28,7 @@ from kefu.customers.models import Customer
 from kefu.customers.service import start_visitor
 from kefu.demo.chats import CHATS
 from kefu.demo.data import AGENTS, BUYERS, SHOP_AGE_DAYS, SHOP_NAME, SUPERVISOR, Chat
+from kefu.demo.review_week import last_week
 from kefu.shops.models import Shop
 from kefu.shops.rules import DEMO_SLUG
 from kefu.shops.service import create_shop
@@ -205,8 +206,24 @@ async def _populate(s: AsyncSession, base: datetime, steps: list[Step]) -> int:
                 await chat.mark_read(s, st.conv, "buyer", st.public_seq)
             await chat.close(s, agent, st.conv.id)
     await s.flush()
+    await last_week(s, base, shop, agents)  # the weekly review's week: tickets and their moves
+    await _sla_rules(s, shop.id, agents)
     await _tickets(s, base, shop.id, {a.id: a for a in agents.values()})
     return shop.id
+
+
+async def _sla_rules(s: AsyncSession, shop_id: int, agents: dict[str, Agent]) -> None:
+    """The demo shop's SLA rules: the defaults, a type of its own, and a quick-response team (the senior
+    complaints agent and the supervisor)."""
+    from kefu.sla.models import SlaSettings
+    from kefu.sla.rules import DEFAULT_POLICY, check_settings, settings_of
+    from kefu.tickets.rules import TYPES
+
+    rules = settings_of(DEFAULT_POLICY, TYPES)
+    rules["types"] = ["物流异常"]
+    rules["targets"]["物流异常"] = {p: [pair[0] / 2, pair[1] / 2] for p, pair in rules["targets"]["售后"].items()}
+    rules["quick_team"] = [agents[name].id for name in ("chenjie", "laowang") if name in agents]
+    s.add(SlaSettings(shop_id=shop_id, settings=check_settings(rules), updated_at=clock.now()))
 
 
 async def _tickets(s: AsyncSession, base: datetime, shop_id: int, team: dict[int, Agent]) -> None:
@@ -232,4 +249,19 @@ async def _tickets(s: AsyncSession, base: datetime, shop_id: int, team: dict[int
             await tickets.add_note(s, agent, t, reply, internal=False)
         if status:
             await tickets.change_status(s, agent, t, status)
+        if status == "in_progress":  # the wrong colour shipped: in the error ledger, followed up by phone
+            await _ledger_entry(s, agent, t.number, opened, base)
     await s.flush()
+
+
+async def _ledger_entry(s: AsyncSession, agent: Agent, number: str, opened: datetime, base: datetime) -> None:
+    """The error ledger's entry for the ticket of the wrong colour shipped (the chat's note says so), with the
+    buyer last called two and a half hours before the demo's present: overdue in business hours."""
+    from kefu.ledger.schemas import EntryIn
+    from kefu.ledger.service import manual_update, open_entry
+
+    clock.freeze(opened + timedelta(minutes=25))
+    e = await open_entry(s, agent, EntryIn(ticket=number, kind="wrong_shipment", description=(
+        "买家拍的米白色针织开衫 M 码，仓库拣货拣成了藏青色。已顺丰补发米白色，原件不用寄回，运费由店铺承担。")))
+    clock.freeze(max(opened + timedelta(minutes=30), base - timedelta(minutes=150)))
+    await manual_update(s, agent, e, "phone", "电话告知买家：补发的米白色已出库，顺丰单号已发到聊天里。")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 GROUP_PRESALE, GROUP_AFTERSALE, GROUP_COMPLAINT = "售前", "售后", "投诉"
@@ -76,6 +76,7 @@ class Waiting:
     pinned: bool = False  # a transfer to a group: that group only, never another group's agents
     not_agent_id: int | None = None  # the agent who transferred it away: never routed back to them
     undecided: bool = False  # only small talk so far (see Policy.undecided_hold_seconds)
+    skill: str | None = None  # a skill asked for by name (a ticket's tag); else the intent's (INTENT_SKILL)
 
 
 @dataclass(frozen=True)
@@ -271,10 +272,26 @@ def pick_agent(w: Waiting, agents: Sequence[AgentState], now: datetime, policy: 
         for a in able:
             if a.id == w.previous_agent_id:
                 return a
-    skill = INTENT_SKILL.get(w.intent or "")
+    skill = w.skill or INTENT_SKILL.get(w.intent or "")
     far_past = datetime.min.replace(tzinfo=now.tzinfo)
     return min(able, key=lambda a: (skill not in a.skills if skill else False, a.load / max(1, a.max_chats), a.load,
                                     a.idle_since or far_past, a.id))
+
+
+TICKET_ROLES = ("agent", "senior")  # who owns tickets (a quick-response team: whoever the admin put in it)
+TICKET_SEATS = 1000  # tickets are not seats: an agent's open tickets count as load, never as "full"
+
+
+def pick_for_ticket(w: Waiting, agents: Sequence[AgentState], ticket_loads: dict[int, int],
+                    now: datetime) -> AgentState | None:
+    """Who should own a ticket, by the same preferences as a chat (previous agent, skill, least loaded), with
+    each agent's load counted in open tickets. Agents online come first; when none of them can take it, an
+    agent of the right group who is away or offline does (a ticket waits for its owner's next shift)."""
+    states = [replace(a, load=ticket_loads.get(a.id, 0), max_chats=TICKET_SEATS) for a in agents]
+    picked = pick_agent(w, states, now)
+    if picked is None:
+        picked = pick_agent(w, [replace(a, presence="online") for a in states], now)
+    return picked
 
 
 def held_for_question(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> bool:

@@ -24,10 +24,12 @@ from kefu.core.db import advisory_xact_lock
 from kefu.core.scheduler import Timer
 from kefu.customers.models import Customer
 from kefu.routing import rules
-from kefu.routing.rules import DEFAULT, AgentState, Policy, Waiting
+from kefu.routing.rules import DEFAULT, TICKET_ROLES, AgentState, Policy, Waiting, pick_for_ticket
 from kefu.shops.models import Shop
+from kefu.tickets.models import Ticket
 
 ROUTING_LOCK_SPACE = 0x726F7574  # "rout"
+TEAM = "team"  # a ticket team chosen by name (the quick-response team): its own line
 
 
 @dataclass
@@ -83,6 +85,23 @@ async def agent_states(session: AsyncSession, shop_id: int) -> dict[int, AgentSt
     agents = await session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active.is_(True)))
     return {a.id: AgentState(a.id, a.group, a.role, frozenset(a.skills or []), a.presence, load.get(a.id, 0),
                              a.max_chats, as_utc(a.presence_changed_at)) for a in agents}
+
+
+async def ticket_assignee(session: AsyncSession, shop_id: int, w: Waiting, only: tuple[int, ...] = (),
+                          exclude: int | None = None) -> int | None:
+    """The agent who should own a ticket described as ``w`` (routing's own preferences, load in open
+    tickets), from the service roles or, with ``only``, from those agents (a team, any role); None if nobody."""
+    rows = await session.execute(select(Ticket.assignee_id, func.count()).where(
+        Ticket.shop_id == shop_id, Ticket.resolved_at.is_(None), Ticket.status != "closed")
+        .group_by(Ticket.assignee_id))
+    loads = {aid: n for aid, n in rows if aid is not None}
+    agents = [a for a in (await agent_states(session, shop_id)).values() if a.id != exclude and (
+        a.id in only if only else a.role in TICKET_ROLES)]
+    if only:  # a team across groups: every member serves, by the same preferences
+        agents = [replace(a, role="agent", group=TEAM) for a in agents]
+        w = replace(w, group=TEAM, pinned=True, abusive=False)
+    picked = pick_for_ticket(w, agents, loads, now())
+    return picked.id if picked else None
 
 
 async def route_shop(session: AsyncSession, shop_id: int, policy: Policy = DEFAULT) -> list[tuple[int, int]]:

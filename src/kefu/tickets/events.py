@@ -5,23 +5,31 @@ only queue work (rows, timers) here and do the talking later.
 
 Kinds: ``created``, ``status`` (data: before, after), ``assigned`` (data: before, after agent ids),
 ``replied`` (a reply the buyer sees; data: note_id, text), ``noted`` (internal note), ``buyer_message``
-(data: text), ``sla_warning`` / ``sla_breached`` (data: clock, due_at), ``merged`` (data: into)."""
+(data: text), ``sla_warning`` / ``sla_breached`` (data: clock, due_at), ``merged`` (data: into),
+``escalated``, ``quick_overdue`` (the quick-response team did not act in time).
+
+The audit trail is written here too (``audit``, ``set_field``): every changed field leaves a row (who, when,
+field, before → after)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from kefu.core.clock import iso, now
+from kefu.tickets.models import Ticket, TicketChange
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from kefu.tickets.models import Ticket
+    from kefu.agents.models import Agent
 
 Hook = Callable[["AsyncSession", str, "Ticket", dict[str, Any]], Awaitable[None]]
 _hooks: list[Hook] = []
 
 KINDS = ("created", "status", "assigned", "replied", "noted", "buyer_message", "sla_warning", "sla_breached",
-         "merged")
+         "merged", "escalated", "quick_overdue")
 
 
 def on_ticket(fn: Hook) -> Hook:
@@ -34,3 +42,20 @@ def on_ticket(fn: Hook) -> Hook:
 async def emit(session: AsyncSession, kind: str, ticket: Ticket, data: dict[str, Any] | None = None) -> None:
     for fn in list(_hooks):
         await fn(session, kind, ticket, data or {})
+
+
+def _text(value) -> str | None:
+    return None if value is None else iso(value) if isinstance(value, datetime) else str(value)
+
+
+def audit(s: AsyncSession, t: Ticket, agent: Agent | None, field: str, before, after) -> None:
+    s.add(TicketChange(shop_id=t.shop_id, ticket_id=t.id, at=now(), actor="agent" if agent else "system",
+                       agent_id=agent.id if agent else None, field=field, before=_text(before), after=_text(after)))
+
+
+def set_field(s: AsyncSession, t: Ticket, agent: Agent | None, field: str, value) -> None:
+    """Change one field of the ticket, leaving an audit row when it really changes."""
+    before = getattr(t, field)
+    if before != value:
+        setattr(t, field, value)
+        audit(s, t, agent, field, before, value)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.core.db import Base, BigId, TimestampMixin
@@ -45,6 +45,11 @@ class Ticket(TimestampMixin, Base):
     first_responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # an urgent or escalated complaint: a member of the shop's quick-response team must act by quick_due_at
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    quick_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    quick_acted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True)
 
 
 class TicketChange(Base):
@@ -78,14 +83,3 @@ class TicketNote(TimestampMixin, Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
     transcript: Mapped[list | None] = mapped_column(JSON, nullable=True)  # a chat's lines, snapshotted
-
-
-class LookupCount(Base):
-    """Attempts at the public status lookup in the current window, per caller address and per ticket number
-    (a row per key, shared by every instance through the database)."""
-
-    __tablename__ = "ticket_lookup_counts"
-
-    key: Mapped[str] = mapped_column(String(96), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from kefu.agents.models import Agent
-from kefu.core.auth import any_agent, current_visitor, get_db, supervisor
+from kefu.core.auth import any_agent, get_db, supervisor
 from kefu.core.db import Database
-from kefu.core.security import VisitorClaims
-from kefu.customers.service import customer_for_claims
+from kefu.sla import service as clocks
 from kefu.tickets import service
-from kefu.tickets.schemas import BuyerMessageIn, LookupIn, NoteIn, StatusIn, TicketIn
+from kefu.tickets.schemas import AssignIn, MergeIn, NoteIn, StatusIn, TicketIn, TicketPatch
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
-widget_router = APIRouter(prefix="/api/widget/tickets", tags=["widget"])
-public_router = APIRouter(prefix="/api/public/tickets", tags=["public"])
 
 
 async def _full(s, t) -> dict:
@@ -39,7 +36,7 @@ async def list_tickets(view: str = Query("mine", max_length=16), kind: str | Non
 async def sla_board(agent: Agent = Depends(supervisor), db: Database = Depends(get_db)):
     """Supervisors: tickets by status, breaches now and today, the ten nearest to breach."""
     async with db.transaction() as s:
-        return await service.board(s, agent.shop_id)
+        return await clocks.board(s, agent.shop_id)
 
 
 @router.get("/draft")
@@ -68,30 +65,37 @@ async def move_ticket(number: str, body: StatusIn, agent: Agent = Depends(any_ag
 async def add_note(number: str, body: NoteIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         t = await service.get(s, agent.shop_id, number)
-        await service.add_note(s, agent, t, body.text, body.internal)
+        await service.add_note(s, agent, t, body.text, body.internal, body.attachments)
         return await _full(s, t)
 
 
-@widget_router.get("")
-async def my_tickets(claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
-    """The buyer's own tickets: status, next step, deadline, and the replies they may read."""
+@router.patch("/{number}")
+async def edit_ticket(number: str, body: TicketPatch, agent: Agent = Depends(any_agent),
+                      db: Database = Depends(get_db)):
+    """Type, priority, title, demand, tags; a new type or priority moves the SLA clocks."""
     async with db.transaction() as s:
-        return {"tickets": await service.for_buyer(s, await customer_for_claims(s, claims))}
+        return await _full(s, await service.update(s, agent, await service.get(s, agent.shop_id, number), body))
 
 
-@widget_router.post("/{number}/messages", status_code=201)
-async def buyer_message(number: str, body: BuyerMessageIn, claims: VisitorClaims = Depends(current_visitor),
+@router.post("/{number}/assign")
+async def assign_ticket(number: str, body: AssignIn, agent: Agent = Depends(any_agent),
                         db: Database = Depends(get_db)):
+    """Hand the ticket to a colleague, or (no assignee_id) let routing's rules pick one."""
     async with db.transaction() as s:
-        customer = await customer_for_claims(s, claims)
-        t = await service.buyer_reply(s, customer, await service.buyer_ticket(s, customer, number), body.text)
-        return {"ticket": await service.buyer_view(s, t)}
+        return await _full(s, await service.assign(s, agent, await service.get(s, agent.shop_id, number),
+                                                   body.assignee_id))
 
 
-@public_router.post("/lookup")
-async def lookup(body: LookupIn, request: Request, db: Database = Depends(get_db)):
-    """Anyone with a ticket number and the last four digits of its buyer's phone: the ticket's status. The
-    same {"found": false} for no such ticket and wrong digits; 429 past the limits per caller and per ticket."""
-    caller = request.client.host if request.client else "unknown"
+@router.post("/{number}/escalate")
+async def escalate_ticket(number: str, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
-        return await service.lookup(s, body.number, body.phone_last4, caller)
+        return await _full(s, await service.escalate(s, agent, await service.get(s, agent.shop_id, number)))
+
+
+@router.post("/{number}/merge")
+async def merge_ticket(number: str, body: MergeIn, agent: Agent = Depends(any_agent),
+                       db: Database = Depends(get_db)):
+    """Merge this ticket (a duplicate) into ``into``: returns the ticket kept, with both histories."""
+    async with db.transaction() as s:
+        return await _full(s, await service.merge(s, agent, await service.get(s, agent.shop_id, number), body.into))
+

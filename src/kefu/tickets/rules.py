@@ -8,7 +8,8 @@ import secrets
 
 from kefu.conversations.rules import strip_control
 
-TYPES = ("售后", "咨询", "投诉")  # the shop may add its own (TicketType rows); these always exist
+TYPES = ("售后", "咨询", "投诉")  # the shop may add its own (kefu.sla settings); these always exist
+TYPE_GROUP = {"售后": "售后", "咨询": "售前", "投诉": "投诉"}  # the agent group (routing) that owns each type
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 # status -> category. Waiting statuses stop the SLA clock; resolved and closed stop it for good.
@@ -66,7 +67,10 @@ def new_number() -> str:
 def normalize_number(raw: str) -> str | None:
     """A number as a buyer might type it (lower case, without the dash, with spaces) → T-XXXXXX, or None."""
     text = "".join(raw.split()).upper()
-    text = text[2:] if text.startswith("T-") else text[1:] if text.startswith("T") else text
+    if text.startswith("T-"):
+        text = text[2:]
+    elif text.startswith("T") and len(text) == NUMBER_LEN + 1:  # without the dash (T itself may start the rest)
+        text = text[1:]
     if len(text) != NUMBER_LEN or any(ch not in ALPHABET for ch in text):
         return None
     return "T-" + text
@@ -151,3 +155,14 @@ def phone_last4_ok(phone: str | None, last4: str) -> bool:
     if len(digits) < 4 or len(last4) != 4 or not last4.isdigit():
         return False
     return hmac.compare_digest(digits[-4:], last4)
+
+
+def needs_quick_team(kind: str, priority: str, escalated: bool, status: str) -> bool:
+    """An urgent or escalated complaint, still with the shop: the quick-response team acts within 2 h."""
+    return kind == "投诉" and (priority == "urgent" or escalated) and category(status) in ("open", "waiting")
+
+
+def buyer_title(problem: str) -> str:
+    """A title for a message the buyer left: its first line, shortened."""
+    first = next((line.strip() for line in problem.splitlines() if line.strip()), "")
+    return (first if len(first) <= TITLE_CHARS else first[:TITLE_CHARS - 1] + "…") or "买家留言"

@@ -3,37 +3,32 @@ reply or note, and read them back. Every change leaves an audit row (who, when, 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
+from kefu.agents.rules import SUPERVISE_ROLES
+from kefu.attachments import service as attachments
+from kefu.attachments.rules import IMAGE_PLACEHOLDER
 from kefu.conversations.models import Conversation, Message
-from kefu.core import events, scheduler
+from kefu.core import events
 from kefu.core.clock import as_utc, iso, now
-from kefu.core.errors import BadInput, Conflict, KefuError, NotFound
+from kefu.core.errors import BadInput, Conflict, Forbidden, NotFound
 from kefu.customers.models import Customer
+from kefu.routing.rules import Waiting
+from kefu.routing.service import ticket_assignee
 from kefu.sla import rules as sla
+from kefu.sla import service as clocks
 from kefu.tickets import rules
-from kefu.tickets.events import emit
-from kefu.tickets.models import LookupCount, Ticket, TicketChange, TicketNote
-from kefu.tickets.schemas import CLOCKS, TicketIn, buyer_out, clock_done_at, clock_left, ticket_out
+from kefu.tickets.events import audit, emit, set_field
+from kefu.tickets.models import Ticket, TicketChange, TicketNote
+from kefu.tickets.schemas import TicketIn, TicketPatch, ticket_out
 
-WARN_TIMER, BREACH_TIMER = "sla.warn", "sla.breach"
 TRANSCRIPT_LINES = 50
 NUMBER_TRIES = 5
 
 
-def calendar(shop_id: int) -> sla.Calendar:
-    """The shop's business calendar (for now every shop has the default: weekdays 9:00-18:00 Beijing time,
-    China's public holidays and make-up days)."""
-    return sla.Calendar()
-
-
-def _field(value: str, zh: str, en: str, **kw) -> str:
+def field_text(value: str, zh: str, en: str, **kw) -> str:
     try:
         return rules.clean_field(value, zh, en, **kw)
     except ValueError as exc:
@@ -41,27 +36,22 @@ def _field(value: str, zh: str, en: str, **kw) -> str:
         raise BadInput(zh_msg, en_msg, code="bad_ticket_field") from None
 
 
+def note_text(text: str, images: list[str]) -> str:
+    """A note's or the buyer's message's text: required, unless it carries images (then it may be left empty and
+    reads "[图片]", as an image in chat does)."""
+    clean = field_text(text, "内容", "Text")
+    if clean:
+        return clean
+    if images:
+        return IMAGE_PLACEHOLDER
+    raise BadInput("请填写内容或添加图片", "Write a message or add a photo", code="bad_ticket_field")
+
+
 def _choice(value: str, allowed, zh: str, en: str, code: str) -> str:
     if value not in allowed:
         raise BadInput(f"{zh}无效：{value[:20]}（可选：{'、'.join(allowed)}）",
                        f"Unknown {en} {value[:20]!r} (one of: {', '.join(allowed)})", code=code)
     return value
-
-
-def _text(value) -> str | None:
-    return None if value is None else iso(value) if isinstance(value, datetime) else str(value)
-
-
-def _audit(s: AsyncSession, t: Ticket, agent: Agent | None, field: str, before, after) -> None:
-    s.add(TicketChange(shop_id=t.shop_id, ticket_id=t.id, at=now(), actor="agent" if agent else "system",
-                       agent_id=agent.id if agent else None, field=field, before=_text(before), after=_text(after)))
-
-
-def _set(s: AsyncSession, t: Ticket, agent: Agent | None, field: str, value) -> None:
-    before = getattr(t, field)
-    if before != value:
-        setattr(t, field, value)
-        _audit(s, t, agent, field, before, value)
 
 
 async def _unused_number(s: AsyncSession) -> str:
@@ -100,9 +90,14 @@ async def draft(s: AsyncSession, agent: Agent, conversation_id: int) -> dict:
             "suggest": rules.suggest_on_close(conv.intent, len(existing))}
 
 
+async def _kind(s: AsyncSession, shop_id: int, kind: str, pol: sla.Policy | None = None) -> str:
+    pol = pol or await clocks.policy(s, shop_id)
+    return _choice(kind, (*rules.TYPES, *pol.types), "工单类型", "ticket type", "bad_ticket_type")
+
+
 async def create(s: AsyncSession, agent: Agent, body: TicketIn) -> Ticket:
-    kind = _choice(body.kind, rules.TYPES, "工单类型", "ticket type", "bad_ticket_type")
-    priority = _choice(body.priority, rules.PRIORITIES, "优先级", "priority", "bad_priority")
+    """A ticket opened by an agent: from a chat (its transcript attached), or by hand for a buyer or none.
+    The agent owns it unless they ask routing to pick the owner (``auto_assign``) or name a colleague."""
     conv, customer_id = None, body.customer_id
     if body.conversation_id is not None:
         conv = await _shop_conversation(s, agent, body.conversation_id)
@@ -111,30 +106,179 @@ async def create(s: AsyncSession, agent: Agent, body: TicketIn) -> Ticket:
         customer = await s.get(Customer, customer_id)
         if customer is None or customer.shop_id != agent.shop_id:
             raise NotFound("买家不存在", "Buyer not found", code="customer_not_found")
-    at = now()
-    target = sla.target_for(kind, priority)
-    cal = calendar(agent.shop_id)
-    t = Ticket(shop_id=agent.shop_id, number=await _unused_number(s), kind=kind, priority=priority, status="open",
-               title=_field(body.title, "标题", "Title", required=True, max_chars=200),
-               problem=_field(body.problem, "问题描述", "Problem"), demand=_field(body.demand, "诉求", "Demand",
-                                                                              max_chars=1000),
-               customer_id=customer_id, conversation_id=conv.id if conv else None,
-               order_numbers=[_field(o, "订单号", "Order number", required=True, max_chars=64)
-                              for o in body.order_numbers],
-               tags=[_field(x, "标签", "Tag", required=True, max_chars=32) for x in body.tags],
-               created_by_id=agent.id, assignee_id=agent.id, created_at=at, updated_at=at,
-               first_response_due_at=sla.due(cal, at, target.first_response),
-               resolution_due_at=sla.due(cal, at, target.resolution))
-    s.add(t)
-    await s.flush()
-    _audit(s, t, agent, "created", None, t.number)
-    if conv is not None:
-        s.add(TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="system", internal=True, created_at=at,
-                         text=f"由会话 #{conv.id} 创建",
-                         transcript=await _transcript(s, conv)))
-    await _arm(s, t)
+    t = await open_ticket(s, agent.shop_id, agent, body, customer_id, conv)
+    if body.assignee_id is not None:
+        await assign(s, agent, t, body.assignee_id)
+    elif body.auto_assign:
+        await _auto_assign(s, t, agent)
+    else:
+        set_field(s, t, agent, "assignee_id", agent.id)
+    await _quick_team(s, t, agent)
     await emit(s, "created", t)
     return t
+
+
+async def open_for_buyer(s: AsyncSession, shop_id: int, customer_id: int, body: TicketIn,
+                         conv: Conversation | None) -> Ticket:
+    """A ticket the buyer opened themselves (the widget's 留言): routing's rules pick its owner."""
+    t = await open_ticket(s, shop_id, None, body, customer_id, conv)
+    await _auto_assign(s, t, None)
+    await _quick_team(s, t, None)
+    await emit(s, "created", t)
+    return t
+
+
+async def open_ticket(s: AsyncSession, shop_id: int, agent: Agent | None, body: TicketIn, customer_id: int | None,
+                conv: Conversation | None) -> Ticket:
+    pol = await clocks.policy(s, shop_id)
+    kind = await _kind(s, shop_id, body.kind, pol)
+    priority = _choice(body.priority, rules.PRIORITIES, "优先级", "priority", "bad_priority")
+    at, target = now(), pol.target(kind, priority)
+    t = Ticket(shop_id=shop_id, number=await _unused_number(s), kind=kind, priority=priority, status="open",
+               title=field_text(body.title, "标题", "Title", required=True, max_chars=200),
+               problem=field_text(body.problem, "问题描述", "Problem"), demand=field_text(body.demand, "诉求", "Demand",
+                                                                              max_chars=1000),
+               customer_id=customer_id, conversation_id=conv.id if conv else None,
+               order_numbers=[field_text(o, "订单号", "Order number", required=True, max_chars=64)
+                              for o in body.order_numbers],
+               tags=[field_text(x, "标签", "Tag", required=True, max_chars=32) for x in body.tags],
+               created_by_id=agent.id if agent else None, created_at=at, updated_at=at,
+               first_response_due_at=sla.due(pol.calendar, at, target.first_response),
+               resolution_due_at=sla.due(pol.calendar, at, target.resolution))
+    s.add(t)
+    await s.flush()
+    audit(s, t, agent, "created", None, t.number)
+    if conv is not None:
+        s.add(TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="system", internal=True, created_at=at,
+                         text=f"由会话 #{conv.id} 创建", transcript=await _transcript(s, conv)))
+    await clocks.arm(s, t, pol)
+    return t
+
+
+# ---------------------------------------------------------------- owners, escalation, merging
+
+async def _waiting(s: AsyncSession, t: Ticket) -> Waiting:
+    """The ticket as routing's rules see a buyer: its type's team, the chat's intent, a tag naming a skill, and
+    the agent who served the chat."""
+    conv = await s.get(Conversation, t.conversation_id) if t.conversation_id else None
+    return Waiting(id=t.id, waiting_since=as_utc(t.created_at), intent=conv.intent if conv else None,
+                   group=rules.TYPE_GROUP.get(t.kind), skill=(t.tags or [None])[0],
+                   previous_agent_id=conv.assignee_id if conv else None,
+                   previous_agent_at=as_utc(conv.updated_at) if conv else None)
+
+
+async def _auto_assign(s: AsyncSession, t: Ticket, by: Agent | None) -> None:
+    picked = await ticket_assignee(s, t.shop_id, await _waiting(s, t))
+    if picked is not None:
+        await _hand_to(s, t, by, picked)
+
+
+async def _hand_to(s: AsyncSession, t: Ticket, by: Agent | None, assignee_id: int | None) -> None:
+    before = t.assignee_id
+    if before == assignee_id:
+        return
+    set_field(s, t, by, "assignee_id", assignee_id)
+    t.updated_at = now()
+    await events.record(s, t.shop_id, "ticket.assigned", {"ticket": ticket_out(t), "assignee_id": assignee_id,
+                                                          "notify": "assignee"}, private=True)
+    await emit(s, "assigned", t, {"before": before, "after": assignee_id, "agent_id": by.id if by else None})
+
+
+async def assign(s: AsyncSession, agent: Agent, t: Ticket, assignee_id: int | None) -> Ticket:
+    """Hand a ticket to a colleague (None: routing's rules pick one). Supervisors and admins may move any
+    ticket; an agent their own or an unowned one."""
+    if agent.role not in SUPERVISE_ROLES and t.assignee_id not in (None, agent.id):
+        raise Forbidden("只能转派自己负责的工单，请联系主管",
+                        "Only your own tickets can be reassigned; ask a supervisor", code="ticket_not_yours")
+    if assignee_id is None:
+        picked = await ticket_assignee(s, t.shop_id, await _waiting(s, t), exclude=t.assignee_id)
+        if picked is None:
+            raise Conflict("没有可接手的客服", "Nobody can take this ticket", code="no_assignee")
+        assignee_id = picked
+    colleague = await s.get(Agent, assignee_id)
+    if colleague is None or colleague.shop_id != t.shop_id or not colleague.active:
+        raise NotFound("客服不存在或已停用", "No such active agent in this shop", code="agent_not_found")
+    await _hand_to(s, t, agent, assignee_id)
+    return t
+
+
+async def update(s: AsyncSession, agent: Agent, t: Ticket, body: TicketPatch) -> Ticket:
+    """Change type, priority, title, demand or tags; a new type or priority moves the SLA clocks (the business
+    time already used is kept)."""
+    if t.status == "closed":
+        raise Conflict("工单已关闭", "The ticket is closed", code="ticket_closed")
+    pol = await clocks.policy(s, t.shop_id)
+    old_kind, old_priority = t.kind, t.priority
+    if body.kind is not None:
+        set_field(s, t, agent, "kind", await _kind(s, t.shop_id, body.kind, pol))
+    if body.priority is not None:
+        set_field(s, t, agent, "priority", _choice(body.priority, rules.PRIORITIES, "优先级", "priority",
+                                                   "bad_priority"))
+    if body.title is not None:
+        set_field(s, t, agent, "title", field_text(body.title, "标题", "Title", required=True, max_chars=200))
+    if body.demand is not None:
+        set_field(s, t, agent, "demand", field_text(body.demand, "诉求", "Demand", max_chars=1000))
+    if body.tags is not None:
+        set_field(s, t, agent, "tags", [field_text(x, "标签", "Tag", required=True, max_chars=32) for x in body.tags])
+    if (t.kind, t.priority) != (old_kind, old_priority):
+        await clocks.retarget(s, t, agent, pol, pol, old_kind, old_priority)
+    await _acted(s, t, agent)
+    await _quick_team(s, t, agent)
+    t.updated_at = now()
+    return t
+
+
+async def escalate(s: AsyncSession, agent: Agent, t: Ticket) -> Ticket:
+    """Escalate a ticket (the buyer threatens a platform complaint, the case is beyond the agent): a
+    complaint goes to the quick-response team."""
+    if t.status == "closed" or t.escalated_at is not None:
+        raise Conflict("工单已关闭或已升级", "The ticket is closed or already escalated", code="ticket_escalated")
+    set_field(s, t, agent, "escalated_at", now())
+    await emit(s, "escalated", t, {"agent_id": agent.id})
+    await _quick_team(s, t, agent)
+    return t
+
+
+async def _quick_team(s: AsyncSession, t: Ticket, by: Agent | None) -> None:
+    """An urgent or escalated complaint: a member of the shop's quick-response team owns it and must act
+    within 2 business hours, else the supervisors are alerted (kefu.sla.jobs)."""
+    if not rules.needs_quick_team(t.kind, t.priority, t.escalated_at is not None, t.status) or t.quick_due_at:
+        return
+    pol = await clocks.policy(s, t.shop_id)
+    set_field(s, t, by, "quick_due_at", sla.due(pol.calendar, now(), sla.QUICK_RESPONSE))
+    if pol.quick_team:
+        member = await ticket_assignee(s, t.shop_id, await _waiting(s, t), only=pol.quick_team)
+        if member is not None:
+            await _hand_to(s, t, by, member)
+    await clocks.arm(s, t, pol)
+
+
+async def _acted(s: AsyncSession, t: Ticket, agent: Agent | None) -> None:
+    if agent is not None and t.quick_due_at is not None and t.quick_acted_at is None:
+        set_field(s, t, agent, "quick_acted_at", now())
+        await clocks.arm(s, t)
+
+
+async def merge(s: AsyncSession, agent: Agent, t: Ticket, into_number: str) -> Ticket:
+    """Merge a duplicate (the same buyer's same problem) into another ticket: the duplicate is closed and points
+    to the one kept, which takes its order numbers and tags; both histories stay and read as one."""
+    into = await get(s, t.shop_id, into_number)
+    if into.id == t.id or t.status == "closed" or into.status == "closed":
+        raise Conflict("只能合并两个未关闭的不同工单", "Only two different unclosed tickets can be merged",
+                       code="ticket_merge")
+    if t.customer_id is None or t.customer_id != into.customer_id:
+        raise Conflict("只能合并同一买家的工单", "Only tickets of the same buyer can be merged", code="ticket_merge")
+    set_field(s, into, agent, "order_numbers", list(dict.fromkeys([*into.order_numbers, *t.order_numbers])))
+    set_field(s, into, agent, "tags", list(dict.fromkeys([*into.tags, *t.tags])))
+    audit(s, into, agent, "merged_from", None, t.number)
+    set_field(s, t, agent, "merged_into_id", into.id)
+    s.add(TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="system", internal=False, created_at=now(),
+                     text=f"此工单已合并到 {into.number}，后续进展请查看该工单 / Merged into {into.number}: "
+                          "follow that ticket from now on"))
+    await change_status(s, agent, t, "closed")
+    await emit(s, "merged", t, {"into": into.number})
+    into.updated_at = now()
+    return into
 
 
 async def get(s: AsyncSession, shop_id: int, number: str) -> Ticket:
@@ -143,24 +287,6 @@ async def get(s: AsyncSession, shop_id: int, number: str) -> Ticket:
     if t is None:
         raise NotFound("工单不存在", "Ticket not found", code="ticket_not_found")
     return t
-
-
-def _stop_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime) -> None:
-    cal = calendar(t.shop_id)
-    for clock in CLOCKS:
-        due = as_utc(getattr(t, f"{clock}_due_at"))
-        if due is not None and clock_done_at(t, clock) is None:
-            _set(s, t, agent, f"{clock}_left_s", sla.pause(cal, at, due).total_seconds())
-            _set(s, t, agent, f"{clock}_due_at", None)
-
-
-def _start_clocks(s: AsyncSession, t: Ticket, agent: Agent | None, at: datetime) -> None:
-    cal = calendar(t.shop_id)
-    for clock in CLOCKS:
-        left = clock_left(t, clock)
-        if left is not None and clock_done_at(t, clock) is None:
-            _set(s, t, agent, f"{clock}_due_at", sla.resume(cal, at, left))
-            _set(s, t, agent, f"{clock}_left_s", None)
 
 
 async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status: str) -> Ticket:
@@ -172,18 +298,20 @@ async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status:
                        code="ticket_status_forbidden")
     at, before = now(), t.status
     if rules.category(status) == "open" and t.resolved_at is not None:  # reopened: the resolution clock
-        _set(s, t, agent, "resolved_at", None)  # goes on with the business time it had left
+        set_field(s, t, agent, "resolved_at", None)  # goes on with the business time it had left
+    cal = await clocks.calendar(s, t.shop_id)
     if rules.clock_runs(t.status) and not rules.clock_runs(status):
-        _stop_clocks(s, t, agent, at)
-    _set(s, t, agent, "status", status)
+        clocks.stop_clocks(s, t, agent, cal)
+    set_field(s, t, agent, "status", status)
     if status == "resolved":
-        _set(s, t, agent, "resolved_at", at)
+        set_field(s, t, agent, "resolved_at", at)
     elif status == "closed":
-        _set(s, t, agent, "closed_at", at)
+        set_field(s, t, agent, "closed_at", at)
     if rules.clock_runs(status):
-        _start_clocks(s, t, agent, at)
+        clocks.start_clocks(s, t, agent, cal)
     t.updated_at = at
-    await _arm(s, t)
+    await _acted(s, t, agent)
+    await clocks.arm(s, t)
     if t.customer_id is not None:  # the buyer's widget follows the status
         await events.record(s, t.shop_id, "ticket.updated", {"number": t.number, "status": status},
                             customer_id=t.customer_id)
@@ -191,17 +319,23 @@ async def change_status(s: AsyncSession, agent: Agent | None, t: Ticket, status:
     return t
 
 
-async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal: bool) -> TicketNote:
-    """A reply the buyer sees (the first one meets the first-response clock) or an internal note."""
+async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal: bool,
+                   images: list[str] = ()) -> TicketNote:
+    """A reply the buyer sees (the first one meets the first-response clock) or an internal note, with the
+    images the shop's agents uploaded for it (``images``: attachment keys; a bad one refuses the whole note)."""
     if t.status == "closed":
         raise Conflict("工单已关闭", "The ticket is closed", code="ticket_closed")
     at = now()
     note = TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="agent", agent_id=agent.id, internal=internal,
-                      text=_field(text, "内容", "Text", required=True), created_at=at)
+                      text=note_text(text, images), created_at=at)
     s.add(note)
+    if images:
+        await s.flush()  # the id the images link to
+        await attachments.claim_for_ticket_note(s, note, list(images), agent=agent)
     if not internal and t.first_responded_at is None:
-        _set(s, t, agent, "first_responded_at", at)
-        await _arm(s, t)
+        set_field(s, t, agent, "first_responded_at", at)
+        await clocks.arm(s, t)
+    await _acted(s, t, agent)
     t.updated_at = at
     await s.flush()
     if not internal and t.customer_id is not None:  # the buyer's widget shows it at once
@@ -210,45 +344,6 @@ async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal
     await emit(s, "noted" if internal else "replied", t, {"note_id": note.id, "text": note.text,
                                                           "agent_id": agent.id})
     return note
-
-
-# ---------------------------------------------------------------- SLA timers
-
-def _running_due(t: Ticket, clock: str) -> datetime | None:
-    """The due time of a clock that is running now (None when stopped, done, or the ticket waits)."""
-    due = as_utc(getattr(t, f"{clock}_due_at"))
-    return due if due is not None and clock_done_at(t, clock) is None and rules.clock_runs(t.status) else None
-
-
-async def _arm(s: AsyncSession, t: Ticket) -> None:
-    """Each running clock gets a warning timer (2 business hours before its deadline) and a breach timer (at
-    it); a stopped or met clock has none. Timers are rows (kefu.core.scheduler), replaced when a due time
-    moves."""
-    cal = calendar(t.shop_id)
-    for clock in CLOCKS:
-        due, key = _running_due(t, clock), f"ticket:{t.id}:{clock}"
-        for kind in (WARN_TIMER, BREACH_TIMER):
-            if due is None:
-                await scheduler.cancel(s, kind, key)
-                continue
-            at = sla.warn_at(cal, due) if kind == WARN_TIMER else due
-            await scheduler.schedule(s, t.shop_id, kind, at, key=key,
-                                     payload={"ticket_id": t.id, "clock": clock, "due_at": iso(due)})
-
-
-async def sla_timer_due(s: AsyncSession, ticket_id: int, clock: str, due_at: str, breached: bool) -> None:
-    """A warning or breach timer fell due: if that clock still runs toward that deadline, the ticket's owner
-    (warning) or the supervisors (breach) are told, through an internal event on the workspace's socket, and
-    the history keeps it."""
-    t = await s.get(Ticket, ticket_id)
-    if t is None or iso(_running_due(t, clock)) != due_at:
-        return  # stopped, met or moved since: a newer timer stands for it
-    what = "sla_breached" if breached else "sla_warning"
-    _audit(s, t, None, what, None, clock)
-    await events.record(s, t.shop_id, f"ticket.{what}",
-                        {"ticket": ticket_out(t), "clock": clock, "assignee_id": t.assignee_id,
-                         "notify": "supervisors" if breached else "assignee"}, private=True)
-    await emit(s, what, t, {"clock": clock, "due_at": due_at})
 
 
 VIEWS = ("mine", "all", "breaching", "breached")
@@ -284,126 +379,18 @@ async def list_for(s: AsyncSession, agent: Agent, view: str = "mine", kind: str 
 
 
 async def history(s: AsyncSession, t: Ticket) -> dict:
-    changes = (await s.scalars(select(TicketChange).where(TicketChange.ticket_id == t.id)
-                               .order_by(TicketChange.id))).all()
-    notes = (await s.scalars(select(TicketNote).where(TicketNote.ticket_id == t.id).order_by(TicketNote.id))).all()
-    return {"changes": [{"at": iso(c.at), "actor": c.actor, "agent_id": c.agent_id, "field": c.field,
-                         "before": c.before, "after": c.after} for c in changes],
-            "notes": [{"id": n.id, "author": n.author, "agent_id": n.agent_id, "internal": n.internal, "text": n.text,
-                       "transcript": n.transcript, "at": iso(n.created_at)} for n in notes]}
-
-
-
-BOARD_NEAREST = 10
-
-
-async def board(s: AsyncSession, shop_id: int) -> dict:
-    """The supervisor's SLA board: unclosed tickets by status, breaches now and since the start of today
-    (the shop's calendar day), and the tickets nearest to breach."""
-    at = now()
-    counts = dict((await s.execute(select(Ticket.status, func.count()).where(Ticket.shop_id == shop_id,
-                                                                            Ticket.status != "closed")
-                                   .group_by(Ticket.status))).all())
-    running = (await s.scalars(select(Ticket).where(Ticket.shop_id == shop_id, Ticket.status.in_(
-        [k for k in rules.STATUSES if rules.clock_runs(k)])))).all()
-    dues = sorted(((due, t) for t in running for due in [_next_due(t)] if due is not None),
-                  key=lambda pair: pair[0])
-    cal = calendar(shop_id)
-    day_start = datetime.combine(at.astimezone(cal.zone).date(), datetime.min.time(), tzinfo=cal.zone)
-    today = await s.scalar(select(func.count()).select_from(TicketChange).where(
-        TicketChange.shop_id == shop_id, TicketChange.field == "sla_breached",
-        TicketChange.at >= day_start.astimezone(UTC)))
-    return {"by_status": {k: counts.get(k, 0) for k in rules.STATUSES if k != "closed"},
-            "breached_now": sum(1 for due, _ in dues if due <= at), "breaches_today": today or 0,
-            "nearest": [ticket_out(t, at) for due, t in dues if due > at][:BOARD_NEAREST]}
-
-
-def _next_due(t: Ticket) -> datetime | None:
-    dues = [d for clock in CLOCKS if (d := _running_due(t, clock)) is not None]
-    return min(dues) if dues else None
-
-
-
-# ---------------------------------------------------------------- the buyer's side
-
-async def for_buyer(s: AsyncSession, customer: Customer) -> list[dict]:
-    """The buyer's own tickets, newest first: status, next step, deadline and the replies they may read."""
-    tickets = (await s.scalars(select(Ticket).where(Ticket.shop_id == customer.shop_id,
-                                                    Ticket.customer_id == customer.id)
-                               .order_by(Ticket.id.desc()).limit(50))).all()
-    return [await buyer_view(s, t) for t in tickets]
-
-
-async def buyer_view(s: AsyncSession, t: Ticket) -> dict:
-    notes = (await s.scalars(select(TicketNote).where(TicketNote.ticket_id == t.id,
-                                                      TicketNote.internal.is_(False))
-                             .order_by(TicketNote.id))).all()
-    return buyer_out(t, notes, calendar(t.shop_id))
-
-
-async def buyer_ticket(s: AsyncSession, customer: Customer, number: str) -> Ticket:
-    """A ticket of this buyer's (another buyer's number reads as not found: nothing about it leaks)."""
-    t = await get(s, customer.shop_id, number)
-    if t.customer_id != customer.id:
-        raise NotFound("工单不存在", "Ticket not found", code="ticket_not_found")
-    return t
-
-
-async def buyer_reply(s: AsyncSession, customer: Customer, t: Ticket, text: str) -> Ticket:
-    """The buyer adds a message; a ticket waiting on them (or resolved, and they say it is not) goes back to
-    the shop with its clocks running again."""
-    if t.status == "closed":
-        raise Conflict("工单已关闭，如有新问题请重新咨询", "The ticket is closed; start a new chat for a new problem",
-                       code="ticket_closed")
-    at = now()
-    s.add(TicketNote(shop_id=t.shop_id, ticket_id=t.id, author="buyer", internal=False, created_at=at,
-                     text=_field(text, "内容", "Text", required=True)))
-    _audit(s, t, None, "buyer_message", None, None)
-    moved = rules.after_buyer_reply(t.status)
-    if moved is not None:
-        await change_status(s, None, t, moved)
-    t.updated_at = at
-    await s.flush()
-    await events.record(s, t.shop_id, "ticket.buyer_message", {"ticket": ticket_out(t), "assignee_id": t.assignee_id},
-                        private=True)
-    await emit(s, "buyer_message", t, {"text": text})
-    return t
-
-
-
-# ---------------------------------------------------------------- the public status page
-
-class TooManyLookups(KefuError):
-    status = 429
-    code = "too_many_lookups"
-    zh = "查询过于频繁，请 10 分钟后再试"
-    en = "Too many lookups: try again in 10 minutes"
-
-
-async def _count(s: AsyncSession, key: str, limit: int, window: int) -> None:
-    """One more attempt under ``key`` in its window (a row shared by every instance); refused past ``limit``."""
-    at = now()
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-    await s.execute(insert(LookupCount).values(key=key, window_start=at, count=0).on_conflict_do_nothing())
-    row = await s.get(LookupCount, key, with_for_update=True, populate_existing=True)
-    if as_utc(row.window_start) <= at - timedelta(seconds=window):
-        row.window_start, row.count = at, 0
-    row.count += 1
-    if row.count > limit:
-        raise TooManyLookups()
-
-
-async def lookup(s: AsyncSession, number: str, last4: str, caller: str) -> dict:
-    """A ticket's status by its number and the last four digits of the buyer's phone, for anyone. Limited per
-    caller address and per ticket number; "no such ticket" and "wrong digits" give the same answer, and the
-    answer holds nothing about the buyer."""
-    clean = rules.normalize_number(number)
-    for kind, key in (("ip", f"ip:{caller}"), ("ticket", f"t:{clean or number.strip().upper()[:16]}")):
-        await _count(s, key, *rules.LOOKUP_LIMITS[kind])
-    t = await s.scalar(select(Ticket).where(Ticket.number == clean)) if clean else None
-    customer = await s.get(Customer, t.customer_id) if t is not None and t.customer_id else None
-    if customer is None or not rules.phone_last4_ok(customer.phone, last4):
-        return {"found": False}
-    view = await buyer_view(s, t)
-    return {"found": True, "ticket": {k: view[k] for k in ("number", "title", "kind", "status", "status_label",
-                                                           "next_step", "resolution_due_at", "updated_at")}}
+    """Every change and note of the ticket and of the duplicates merged into it (each row names its ticket)."""
+    merged = dict((await s.execute(select(Ticket.id, Ticket.number).where(Ticket.merged_into_id == t.id))).all())
+    numbers = {t.id: t.number, **merged}
+    into = await s.get(Ticket, t.merged_into_id) if t.merged_into_id else None
+    changes = (await s.scalars(select(TicketChange).where(TicketChange.ticket_id.in_(numbers))
+                               .order_by(TicketChange.at, TicketChange.id))).all()
+    notes = (await s.scalars(select(TicketNote).where(TicketNote.ticket_id.in_(numbers))
+                             .order_by(TicketNote.created_at, TicketNote.id))).all()
+    images = await attachments.for_ticket_notes(s, [n.id for n in notes])
+    return {"merged_into": into.number if into else None, "merged_from": sorted(merged.values()),
+            "changes": [{"ticket": numbers[c.ticket_id], "at": iso(c.at), "actor": c.actor, "agent_id": c.agent_id,
+                         "field": c.field, "before": c.before, "after": c.after} for c in changes],
+            "notes": [{"ticket": numbers[n.ticket_id], "id": n.id, "author": n.author, "agent_id": n.agent_id,
+                       "internal": n.internal, "text": n.text, "transcript": n.transcript, "at": iso(n.created_at),
+                       "attachments": images.get(n.id, [])} for n in notes]}

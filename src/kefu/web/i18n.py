@@ -13,8 +13,11 @@ from kefu.web.chat_strings import CHAT_STRINGS
 from kefu.web.desk_strings import DESK_STRINGS
 from kefu.web.kb_strings import KB_STRINGS
 from kefu.web.kit_strings import KIT_STRINGS
+from kefu.web.ledger_strings import LEDGER_STRINGS
 from kefu.web.media_strings import MEDIA_STRINGS
+from kefu.web.notify_strings import NOTIFY_STRINGS
 from kefu.web.ops_strings import OPS_STRINGS
+from kefu.web.review_strings import REVIEW_STRINGS
 from kefu.web.routing_strings import ROUTING_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
 from kefu.web.ticket_strings import TICKET_STRINGS
@@ -342,7 +345,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 _MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
-         | OPS_STRINGS | TICKET_STRINGS)
+         | OPS_STRINGS | TICKET_STRINGS | REVIEW_STRINGS | LEDGER_STRINGS | NOTIFY_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 

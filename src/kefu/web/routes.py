@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from kefu.agents import rules as agent_rules
 from kefu.agents import service as agents
-from kefu.agents.models import GROUPS, ROLES
+from kefu.agents.models import GROUPS, ROLES, Agent
 from kefu.agents.routes import set_session_cookie
 from kefu.core.auth import (
     SESSION_COOKIE,
@@ -67,6 +67,17 @@ def _int_or_zero(value: str) -> int:
 
 def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/agent/login?next={request.url.path}", status_code=303)
+
+
+async def staff_or_page(request: Request, roles: frozenset[str] | None = None) -> Agent | Response:
+    """The agent a staff page is for — or the page to show instead: the login form for nobody, 403 for a role
+    not in ``roles``."""
+    agent = await agent_from_request(request)
+    if agent is None:
+        return to_login(request)
+    if roles is not None and not agent_rules.may(agent.role, roles):
+        return render(request, "forbidden.html", status=403, agent=agent)
+    return agent
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -140,22 +151,18 @@ async def workspace(request: Request) -> Response:
 
 @router.get("/supervisor", response_class=HTMLResponse)
 async def supervisor_view(request: Request) -> Response:
-    agent = await agent_from_request(request)
-    if agent is None:
-        return to_login(request)
-    if not agent_rules.may(agent.role, agent_rules.SUPERVISE_ROLES):
-        return render(request, "forbidden.html", status=403, agent=agent)
+    agent = await staff_or_page(request, agent_rules.SUPERVISE_ROLES)
+    if isinstance(agent, Response):
+        return agent
     return render(request, "supervisor.html", agent=agent,
                   last_event_id=await last_event_id(request, agent.shop_id))
 
 
 @router.get("/admin/agents", response_class=HTMLResponse)
 async def admin_agents(request: Request, db: Database = Depends(get_db)) -> Response:
-    agent = await agent_from_request(request)
-    if agent is None:
-        return to_login(request)
-    if not agent_rules.may(agent.role, agent_rules.ADMIN_ROLES):
-        return render(request, "forbidden.html", status=403, agent=agent)
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
     async with db.transaction() as s:
         team = await agents.list_agents(s, agent.shop_id)
     return render(request, "admin_agents.html", agent=agent, team=team, roles=ROLES, groups=GROUPS,
@@ -186,6 +193,26 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
                       form={"username": username, "display_name": display_name, "role": role, "group": group,
                             "skills": skills, "max_chats": max_chats})
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
+
+
+@router.get("/admin/sla", response_class=HTMLResponse)
+async def admin_sla(request: Request) -> Response:
+    """The shop admin's SLA rules: business hours, holidays, targets, ticket types, quick-response team."""
+    from kefu.sla.rules import PRIORITIES
+
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
+    return render(request, "admin_sla.html", agent=agent, nav="admin", priorities=PRIORITIES)
+
+
+@router.get("/admin/notifications", response_class=HTMLResponse)
+async def admin_notifications(request: Request) -> Response:
+    """The shop admin's webhooks, breach alert addresses and delivery log (data from /api/admin/notifications)."""
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
+    return render(request, "admin_notifications.html", agent=agent, nav="admin")
 
 
 @router.get("/tickets/status", response_class=HTMLResponse)

@@ -5,7 +5,7 @@
 // Browsers allow sound and the permission prompt only after a user gesture: both wait for the first click
 // or key press, and the permission is asked once.
 
-import { storage, t } from './dom.js';
+import { lang, storage, t } from './dom.js';
 import { previewText } from './media.js';
 
 const store = storage();
@@ -104,11 +104,14 @@ export function initNotify(o) {
    * the line to show in the page (null when the event is not for me). */
   function onTicket(ev) {
     const data = ev.data || {};
-    if (ev.type !== 'ticket.sla_warning' || data.assignee_id !== o.me.id || !data.ticket) return null;
+    const ledger = ev.type === 'ticket.ledger_update_due'; // an error-ledger entry owes the buyer an update
+    if ((ev.type !== 'ticket.sla_warning' && !ledger) || data.assignee_id !== o.me.id || !data.ticket) return null;
     const x = data.ticket;
-    const text = t('tk_warn_notice', { number: x.number, title: x.title, clock: t(`tk_clock_${data.clock}`) });
+    const text = ledger
+      ? t('lg_reminder', { number: x.number, title: x.title, kind: data.entry.kind_label[lang] })
+      : t('tk_warn_notice', { number: x.number, title: x.title, clock: t(`tk_clock_${data.clock}`) });
     chime();
-    if (document.hidden) desktop(t('tk_warn_title'), text, null, `/tickets#${x.number}`);
+    if (document.hidden) desktop(t(ledger ? 'lg_reminder_title' : 'tk_warn_title'), text, null, `/tickets#${x.number}`);
     return text;
   }
 

@@ -1,11 +1,12 @@
-// The supervisor's SLA board: breaches now and today, tickets being worked and waiting, and the ten tickets
+// The supervisor's SLA board: breaches now and today, urgent complaints the quick-response team has not acted
+// on in their 2 hours, tickets being worked and waiting, and the ten tickets
 // nearest to a deadline (each links to the tickets page). Refreshed every 30 seconds.
 
 import { $, api, duration, h, parseTime, t } from './dom.js';
 
 const els = {
   breached: $('#sla-breached-now'), today: $('#sla-breaches-today'), open: $('#sla-open'),
-  waiting: $('#sla-waiting'), nearest: $('#sla-nearest'),
+  waiting: $('#sla-waiting'), nearest: $('#sla-nearest'), quick: $('#sla-quick-overdue'),
 };
 
 function nextDue(x) {
@@ -25,6 +26,8 @@ async function refresh() {
   els.breached.textContent = b.breached_now;
   els.breached.parentElement.classList.toggle('is-bad', b.breached_now > 0);
   els.today.textContent = b.breaches_today;
+  els.quick.textContent = b.quick_overdue;
+  els.quick.parentElement.classList.toggle('is-bad', b.quick_overdue > 0);
   els.open.textContent = sum(['open', 'in_progress']);
   els.waiting.textContent = sum(Object.keys(b.by_status).filter((k) => k.startsWith('waiting_')));
   els.nearest.replaceChildren(...b.nearest.map((x) => {

@@ -1,8 +1,13 @@
 // Tickets (/tickets): lists by deadline (mine / all / breaching / breached), one ticket with its SLA clocks
-// counting down (red once breached), status moves, replies and internal notes, and the whole history.
-// #T-XXXXXX in the address opens that ticket.
+// counting down (red once breached), status moves, replies and internal notes (with photos: ticket-images.js),
+// and the whole history.
+// #T-XXXXXX in the address opens that ticket. ticket-actions.js (owner, type, priority, escalation, merging,
+// new tickets) and ledger-panel.js hang off it: 'ticket:shown' tells them which ticket is open, and they hand
+// back the API's answer after a change with 'ticket:replace'.
 
 import { $, $$, api, clock, duration, errorText, h, parseTime, t, toast } from './dom.js';
+import { caption } from './media.js';
+import { PhotoPicker, noteImages } from './ticket-images.js';
 
 const els = {
   items: $('#tk-items'), count: $('#tk-count'), kind: $('#tk-kind'), empty: $('#tk-empty'), detail: $('#tk-detail'),
@@ -12,6 +17,18 @@ const els = {
 };
 let view = 'mine';
 let current = null; // the open ticket's API body {ticket, changes, notes}
+const team = new Map(); // agent id → display name, for owners in the fields and the history
+api('GET', '/api/team').then((r) => {
+  for (const a of r.agents) team.set(String(a.id), a.display_name);
+  if (current) render();
+}).catch(() => {});
+const who = (id) => (id == null ? '—' : team.get(String(id)) || `#${id}`);
+const photos = new PhotoPicker({ url: '/api/attachments', label: t('tk_photo_add'),
+  onError: (text) => toast(text, 'error'),
+  onChange: () => { els.text.required = !photos.items.length; } }); // a note may be photos only
+els.note.querySelector('.tk-row').prepend(photos.button, photos.input);
+els.text.closest('label').after(photos.strip);
+photos.wire(els.text, els.note);
 
 /** One clock's line: what is left (or how late) now, from its due time or the business time it kept. */
 function clockText(c) {
@@ -61,9 +78,11 @@ async function load() {
 
 function renderClocks() {
   if (!current) return;
-  const { clocks } = current.ticket;
-  els.clocks.replaceChildren(...['first_response', 'resolution'].map((name) => {
-    const c = clocks[name];
+  const { clocks, quick } = current.ticket;
+  const shown = quick ? { ...clocks, quick: quick.state === 'met'
+    ? { state: 'met', due_at: quick.due_at } : { state: 'running', due_at: quick.due_at } } : clocks;
+  els.clocks.replaceChildren(...Object.keys(shown).map((name) => {
+    const c = shown[name];
     const state = liveState(c);
     const left = c.due_at ? Math.round((parseTime(c.due_at) - Date.now()) / 1000) : null;
     return h('div', { class: `tk-clock tk-clock--${state}`, dataset: { clock: name, state, left } },
@@ -75,7 +94,8 @@ function renderClocks() {
 const FIELDS = {
   status: 'tk_f_status', priority: 'tk_priority', first_response_due_at: 'tk_f_first_due',
   resolution_due_at: 'tk_f_resolution_due', first_responded_at: 'tk_f_first_responded',
-  resolved_at: 'tk_f_resolved', closed_at: 'tk_f_closed',
+  resolved_at: 'tk_f_resolved', closed_at: 'tk_f_closed', assignee_id: 'tk_f_assignee', kind: 'tk_f_kind',
+  escalated_at: 'tk_f_escalated', tags: 'tk_f_tags',
 };
 
 function statusLabel(status) {
@@ -87,6 +107,7 @@ function fieldValue(field, v) {
   if (v == null) return field.endsWith('_due_at') ? t('tk_f_paused') : '—';
   if (field === 'status') return statusLabel(v);
   if (field === 'priority') return t(`tk_prio_${v}`);
+  if (field === 'assignee_id') return who(v);
   return field.endsWith('_at') ? clock(v) : v;
 }
 
@@ -96,25 +117,31 @@ function changeText(c) {
   if (c.field === 'sla_warning' || c.field === 'sla_breached') {
     return t(`tk_h_${c.field}`, { clock: t(`tk_clock_${c.after}`) });
   }
+  if (c.field === 'merged_from' || c.field === 'quick_overdue') return t(`tk_h_${c.field}`, { after: c.after });
   if (!(c.field in FIELDS)) return null;
   return t('tk_change', { field: t(FIELDS[c.field]), before: fieldValue(c.field, c.before),
     after: fieldValue(c.field, c.after) });
 }
 
+/** A row that came with a merged duplicate names it. */
+const fromOther = (row) => (row.ticket && row.ticket !== current.ticket.number
+  ? h('span', { class: 'muted small', text: t('tk_from_ticket', { number: row.ticket }) }) : null);
+
 function renderHistory() {
   const rows = [
     ...current.changes.filter(changeText).map((c) => ({
-      at: c.at, el: h('li', {}, h('time', { text: clock(c.at) }), changeText(c)),
+      at: c.at, el: h('li', {}, h('time', { text: clock(c.at) }), changeText(c), fromOther(c)),
     })),
     ...current.notes.map((n) => ({
       at: n.at,
       el: h('li', { class: n.internal ? 'tk-h-internal' : 'tk-h-note' }, h('time', { text: clock(n.at) }),
         h('span', { text: n.author === 'system' && n.transcript
-          ? t('tk_from_chat', { id: current.ticket.conversation_id }) : n.text }),
+          ? t('tk_from_chat', { id: current.ticket.conversation_id }) : caption(n) }),
+        noteImages(n.attachments, { original: true }),
         n.transcript ? h('ol', { class: 'tk-transcript small', 'aria-label': t('tk_transcript') },
           ...n.transcript.map((line) => h('li', {},
             h('b', { text: t('tk_said', { who: t(`tk_sender_${line.sender}`) }) }),
-            h('span', { text: line.text })))) : null),
+            h('span', { text: line.text })))) : null, fromOther(n)),
     })),
   ].sort((a, b) => parseTime(a.at) - parseTime(b.at));
   els.history.replaceChildren(...rows.map((r) => r.el));
@@ -131,7 +158,9 @@ function render() {
   const field = (key, value) => (value ? [h('dt', { text: t(key) }), h('dd', { text: value })] : []);
   els.fields.replaceChildren(...field('tk_kind', x.kind), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
     ...field('tk_problem', x.problem), ...field('tk_demand', x.demand),
-    ...field('tk_orders', x.order_numbers.join('、')),
+    ...field('tk_orders', x.order_numbers.join('、')), ...field('tk_f_assignee', who(x.assignee_id)),
+    ...field('tk_f_tags', x.tags.join('、')),
+    ...(current.merged_into ? field('tk_f_status', t('tk_merged_into', { number: current.merged_into })) : []),
     ...(x.conversation_id ? field('tk_transcript', t('tk_from_chat', { id: x.conversation_id })) : []));
   els.next.value = x.status;
   const closed = x.status === 'closed';
@@ -140,14 +169,27 @@ function render() {
   renderClocks();
   renderHistory();
   for (const b of $$('.kb-item')) b.classList.toggle('is-active', b.dataset.number === x.number);
+  document.dispatchEvent(new CustomEvent('ticket:shown', { detail: current }));
 }
 
+document.addEventListener('ticket:replace', (e) => {
+  current = e.detail;
+  render();
+  load();
+});
+document.addEventListener('ticket:open', (e) => open(e.detail));
+
 async function open(number) {
+  const before = current && current.ticket.number;
   try {
     current = await api('GET', `/api/tickets/${encodeURIComponent(number)}`);
   } catch (e) {
     toast(errorText(e), 'error');
     return;
+  }
+  if (before && before !== current.ticket.number) { // a reply begun for one ticket never goes to another
+    els.text.value = '';
+    photos.clear();
   }
   if (location.hash !== `#${number}`) history.replaceState(null, '', `#${number}`);
   render();
@@ -167,14 +209,19 @@ els.move.addEventListener('submit', async (e) => {
 
 els.note.addEventListener('submit', async (e) => {
   e.preventDefault();
+  if (photos.busy()) {
+    toast(t('tk_photo_wait'), 'error');
+    return;
+  }
   try {
     current = await api('POST', `/api/tickets/${current.ticket.number}/notes`,
-      { text: els.text.value, internal: els.internal.checked });
+      { text: els.text.value, internal: els.internal.checked, attachments: photos.keys() });
   } catch (err) {
     toast(errorText(err), 'error');
     return;
   }
   els.text.value = '';
+  photos.clear();
   render();
   load();
 });

@@ -42,7 +42,9 @@ export class QueuePlace {
     if (!this.waiting || !place || place.conversation_id !== this.convId || !place.position) return;
     this.el.classList.toggle('is-unstaffed', Boolean(place.no_agent));
     if (place.no_agent) { // nobody online can serve the buyer: no made-up place or wait; they may leave a message
-      this.el.replaceChildren(h('span', { class: 'wg-queue-none', text: t('widget_queue_no_agent') }));
+      this.el.replaceChildren(h('span', { class: 'wg-queue-none', text: t('widget_queue_no_agent') }),
+        h('button', { type: 'button', class: 'btn btn-small wg-queue-leave', text: t('widget_leave'),
+          onclick: () => document.dispatchEvent(new CustomEvent('widget:leave-message')) }));
       this.el.hidden = false;
       return;
     }

@@ -1,0 +1,57 @@
+"""UI strings of the notification bell and the admin's notification page (zh, en; see i18n.py)."""
+
+from __future__ import annotations
+
+NOTIFY_STRINGS: dict[str, tuple[str, str]] = {
+    "bell_label": ("通知", "Notifications"),
+    "bell_unread": ("{n} 条未读通知", "Notifications, unread: {n}"),
+    "bell_empty": ("暂无通知", "No notifications yet"),
+    "bell_read_all": ("全部标为已读", "Mark all read"),
+    "bell_settings": ("Webhook 与邮件设置 ›", "Webhooks and email ›"),
+    "nt_title": ("通知设置", "Notifications"),
+    "nt_intro": ("工单的每个事件都会以签名的 JSON 推送到 Webhook 地址；配置 SMTP 后，回复和解决通知会发到买家邮箱，"
+                 "超时提醒发到下方邮箱。失败的投递会自动重试。",
+                 "Every ticket event is POSTed as signed JSON to the webhooks; with SMTP set up, replies and "
+                 "resolutions are mailed to buyers and breaches to the addresses below. Failed deliveries are "
+                 "retried."),
+    "nt_webhooks": ("Webhook 地址", "Webhooks"),
+    "nt_url": ("接收地址", "URL"),
+    "nt_secret": ("签名密钥", "Signing secret"),
+    "nt_secret_help": ("留空自动生成；接收方用它校验 X-Kefu-Signature", "Empty: one is made. Receivers check "
+                       "X-Kefu-Signature with it"),
+    "nt_add": ("添加", "Add"),
+    "nt_test": ("发送测试", "Send a test"),
+    "nt_remove": ("删除", "Remove"),
+    "nt_remove_confirm": ("删除这个 Webhook 地址？已有的投递记录会保留。",
+                          "Remove this webhook? Its delivery log stays."),
+    "nt_none": ("还没有 Webhook 地址", "No webhooks yet"),
+    "nt_created_secret": ("已添加。请保存签名密钥，它只显示这一次：",
+                          "Added. Keep the signing secret — it is shown only this once:"),
+    "nt_test_queued": ("测试已排队，几秒后见投递记录", "Test queued: see the delivery log in a few seconds"),
+    "nt_mail": ("邮件", "Email"),
+    "nt_mail_on": ("SMTP 已配置，发件人：{sender}", "SMTP is set up; mail comes from {sender}"),
+    "nt_mail_off": ("未配置 SMTP（KEFU_SMTP_HOST、KEFU_SMTP_FROM），不会发送邮件",
+                    "SMTP is not set up (KEFU_SMTP_HOST, KEFU_SMTP_FROM): no mail is sent"),
+    "nt_alerts": ("超时提醒邮箱", "Breach alert addresses"),
+    "nt_alerts_help": ("工单超时时发邮件到这些地址，每行一个，最多 10 个",
+                       "An SLA breach is mailed to these addresses, one per line, at most 10"),
+    "nt_save": ("保存", "Save"),
+    "nt_saved": ("已保存", "Saved"),
+    "nt_log": ("投递记录", "Delivery log"),
+    "nt_refresh": ("刷新", "Refresh"),
+    "nt_log_empty": ("暂无投递记录", "Nothing sent yet"),
+    "nt_col_time": ("时间", "Time"),
+    "nt_col_event": ("事件", "Event"),
+    "nt_col_target": ("发往", "To"),
+    "nt_col_status": ("状态", "Status"),
+    "nt_col_result": ("每次尝试", "Attempts"),
+    "nt_channel_webhook": ("Webhook", "Webhook"),
+    "nt_channel_email": ("邮件", "Email"),
+    "nt_status_pending": ("待发送", "Queued"),
+    "nt_status_sending": ("发送中", "Sending"),
+    "nt_status_retrying": ("等待重试", "Will retry"),
+    "nt_status_delivered": ("已送达", "Delivered"),
+    "nt_status_failed": ("已放弃", "Given up"),
+    "nt_next": ("下次重试 {time}", "next try {time}"),
+    "nt_ms": ("{ms} 毫秒", "{ms} ms"),
+}
