@@ -210,6 +210,10 @@ def test_a_buyer_leaves_a_message_that_becomes_a_ticket_they_can_follow(world, f
     staff = after_sale.get(f"/api/tickets/{mine['number']}").json()["ticket"]
     assert staff["assignee_id"] == after_sale.id and staff["order_numbers"] == ["202612040398"]
     assert local(staff["clocks"]["first_response"]["due_at"]) == at(10, 15)  # from Tuesday 9:00: 9 + 9 + 6
+    # no type given: what the buyer wrote says it (as a chat's intent does), and the order they named
+    r = buyer.post("/api/widget/tickets", {"problem": "你们客服态度太差了，我要投诉，订单 202612040411"})
+    complaint = after_sale.get(f"/api/tickets/{r.json()['ticket']['number']}").json()["ticket"]
+    assert complaint["kind"] == "投诉" and complaint["order_numbers"] == ["202612040411"]
     for bad in ({"problem": ""}, {"problem": "x" * 100_000}, {"problem": "好", "kind": "闲聊"}):
         r = buyer.post("/api/widget/tickets", bad)
         assert r.status_code in (400, 422) and r.status_code != 500

@@ -62,3 +62,18 @@ def test_ticket_text_is_cleaned_like_chat_text_keeping_full_width_spaces():
             assert "标题" in exc.args[0][0] and "Title" in exc.args[0][1]
         else:
             raise AssertionError(bad)
+
+
+def test_a_ticket_goes_to_its_group_even_off_shift_before_another_group_online():
+    from datetime import UTC, datetime
+
+    from kefu.routing.rules import AgentState, Waiting, pick_for_ticket
+
+    now = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    w = Waiting(id=1, waiting_since=now, group="售后")
+    presale = AgentState(1, "售前", presence="online")
+    on_break, off = AgentState(2, "售后", presence="break"), AgentState(3, "售后", presence="offline")
+    assert pick_for_ticket(w, [presale, on_break, off], {2: 3}, now).id == 3  # fewer open tickets
+    assert pick_for_ticket(w, [presale], {}, now).id == 1  # nobody of the group at all
+    online = AgentState(4, "售后", presence="online")
+    assert pick_for_ticket(w, [presale, on_break, off, online], {4: 10}, now).id == 4  # online first, load aside

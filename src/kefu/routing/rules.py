@@ -285,13 +285,13 @@ TICKET_SEATS = 1000  # tickets are not seats: an agent's open tickets count as l
 def pick_for_ticket(w: Waiting, agents: Sequence[AgentState], ticket_loads: dict[int, int],
                     now: datetime) -> AgentState | None:
     """Who should own a ticket, by the same preferences as a chat (previous agent, skill, least loaded), with
-    each agent's load counted in open tickets. Agents online come first; when none of them can take it, an
-    agent of the right group who is away or offline does (a ticket waits for its owner's next shift)."""
+    each agent's load counted in open tickets. The ticket's group first: its agents online, else those away,
+    on a break or offline (a ticket waits for its owner's next shift); only a group with nobody at all hands
+    it to another group's agent."""
     states = [replace(a, load=ticket_loads.get(a.id, 0), max_chats=TICKET_SEATS) for a in agents]
-    picked = pick_agent(w, states, now)
-    if picked is None:
-        picked = pick_agent(w, [replace(a, presence="online") for a in states], now)
-    return picked
+    everyone = [replace(a, presence="online") for a in states]
+    return (pick_agent(w, states, now, any_group_fallback=False)
+            or pick_agent(w, everyone, now, any_group_fallback=False) or pick_agent(w, everyone, now))
 
 
 def held_for_question(w: Waiting, now: datetime, policy: Policy = DEFAULT) -> bool:

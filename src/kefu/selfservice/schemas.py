@@ -17,7 +17,8 @@ class BuyerMessageIn(BaseModel):
 
 class BuyerTicketIn(BaseModel):
     """A message the buyer leaves (留言): their problem, what they want, the order it is about."""
-    kind: str = Field(default="咨询", max_length=16, description="售后 / 咨询 / 投诉")
+    kind: str | None = Field(default=None, max_length=16,
+                             description="售后 / 咨询 / 投诉; none: from what the buyer wrote")
     problem: str = Field(max_length=MAX_PROBLEM)
     demand: str = Field(default="", max_length=1000)
     order_numbers: list[str] = Field(default_factory=list, max_length=5)

@@ -18,6 +18,7 @@ from kefu.core import events
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import Conflict, KefuError, NotFound
 from kefu.customers.models import Customer
+from kefu.nlu import service as nlu
 from kefu.selfservice.models import LookupCount
 from kefu.selfservice.schemas import BuyerTicketIn
 from kefu.sla import service as clocks
@@ -35,8 +36,13 @@ async def buyer_create(s: AsyncSession, customer: Customer, body: BuyerTicketIn)
     if conv is not None and (conv.shop_id != customer.shop_id or conv.customer_id != customer.id):
         conv = None  # not theirs: never attach another buyer's chat
     problem = field_text(body.problem, "问题描述", "Problem", required=True)
-    fields = TicketIn(kind=body.kind, title=rules.buyer_title(problem), problem=problem,
-                      demand=body.demand, order_numbers=body.order_numbers)
+    # What the buyer wrote says what kind of ticket it is, what they ask for and which orders, as a chat would.
+    found = nlu.essentials(problem)
+    orders = [e["text"] for e in found["entities"].get("order_numbers", []) if isinstance(e, dict) and e.get("text")]
+    proposal = rules.draft_from_chat(found["intent"]["label"], problem.splitlines(), orders)
+    fields = TicketIn(kind=body.kind or proposal["kind"], title=rules.buyer_title(problem), problem=problem,
+                      demand=body.demand or proposal["demand"],
+                      order_numbers=list(dict.fromkeys([*body.order_numbers, *proposal["order_numbers"]]))[:20])
     return await open_for_buyer(s, customer.shop_id, customer.id, fields, conv)
 
 

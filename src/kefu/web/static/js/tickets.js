@@ -237,3 +237,7 @@ setInterval(renderClocks, 1000); // the countdown
 
 load();
 if (location.hash.startsWith('#T-')) open(location.hash.slice(1));
+// a link to another ticket while this page is open (the bell, the SLA board) changes only the hash
+window.addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#T-') && location.hash.slice(1) !== current?.ticket.number) open(location.hash.slice(1));
+});
