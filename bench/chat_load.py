@@ -312,7 +312,10 @@ class Load:
         rng = random.Random(cfg.get("seed", 1) + 1)
         talkers = [asyncio.create_task(b.talk(float(cfg["rate"]), random.Random(rng.random()))) for b in buyers]
         await asyncio.gather(*talkers)
-        await asyncio.sleep(float(cfg.get("drain", 5)))
+        drained = time.monotonic() + float(cfg.get("drain", 5))  # late deliveries: up to this long, not longer
+        while time.monotonic() < drained and any(m and c not in self.stats.delivered
+                                                 for c, (_t, m) in list(self.stats.sent.items())):
+            await asyncio.sleep(0.1)
         self.stats.closing = True
         await asyncio.gather(*(p.close() for p in agents + buyers))
         for task in list(self.tasks):

@@ -28,7 +28,7 @@ def _last_json(output: str) -> dict:
 def test_bench_chat_delivers_both_ways_on_kefu_and_the_relay(sqlite_only, tmp_path):
     out = tmp_path / "chat.json"
     r = CliRunner().invoke(app, ["bench", "chat", "--conversations", "5", "--agents", "1", "--rate", "3",
-                                 "--duration", "1", "--drain", "2", "--reply-ratio", "0.5", "--json",
+                                 "--duration", "1", "--drain", "20", "--reply-ratio", "0.5", "--json",
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     printed = _last_json(r.output)

@@ -243,3 +243,29 @@ def test_a_breach_is_told_once_even_when_the_ticket_moves_after_it(world, frozen
     told = [(c["field"], c["after"]) for c in agent.get(f"/api/tickets/{t['number']}").json()["changes"]
             if c["field"].startswith("sla_")]
     assert told == [("sla_warning", "first_response"), ("sla_breached", "first_response")]
+
+
+def test_the_ticket_list_filters_by_type_status_and_tag_and_sorts(world, frozen):
+    frozen.freeze(at(7, 9))
+    agent = world.agent(world.shop(), group="售后")
+    a = _ticket(agent, title="A", tags=["退款", "50%_off"])
+    frozen.freeze(at(7, 10))
+    b = _ticket(agent, title="B", kind="投诉", priority="urgent", tags=["退款加急"])
+    frozen.freeze(at(7, 11))
+    c = _ticket(agent, title="C", tags=["补发"])
+    agent = world.login(agent.info["username"])
+    agent.post(f"/api/tickets/{c['number']}/status", {"status": "waiting_courier"})
+
+    def numbers(query: str) -> list[str]:
+        r = agent.get(f"/api/tickets?view=all&{query}")
+        assert r.status_code == 200, r.text
+        return [t["number"] for t in r.json()["tickets"]]
+
+    assert numbers("tag=退款") == [a["number"]]  # the whole tag, not a prefix of another
+    assert numbers("tag=50%25_off") == [a["number"]] and numbers("tag=5") == []
+    assert numbers("kind=投诉") == [b["number"]]
+    assert numbers("status=waiting_courier") == [c["number"]]
+    assert numbers("sort=due") == [b["number"], a["number"], c["number"]]  # a paused clock: last
+    assert numbers("sort=created") == [c["number"], b["number"], a["number"]]
+    assert numbers("sort=updated")[0] == c["number"]
+    assert agent.get("/api/tickets?sort=random").status_code == 422

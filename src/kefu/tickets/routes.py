@@ -26,10 +26,12 @@ async def open_ticket(body: TicketIn, agent: Agent = Depends(any_agent), db: Dat
 
 @router.get("")
 async def list_tickets(view: str = Query("mine", max_length=16), kind: str | None = Query(None, max_length=16),
-                       status: str | None = Query(None, max_length=24), agent: Agent = Depends(any_agent),
+                       status: str | None = Query(None, max_length=24), tag: str | None = Query(None, max_length=32),
+                       sort: str = Query("due", max_length=16), agent: Agent = Depends(any_agent),
                        db: Database = Depends(get_db)):
     async with db.transaction() as s:
-        return {"tickets": [service.ticket_out(t) for t in await service.list_for(s, agent, view, kind, status)]}
+        rows = await service.list_for(s, agent, view, kind, status, tag, sort)
+        return {"tickets": [service.ticket_out(t) for t in rows]}
 
 
 @router.get("/board")

@@ -3,7 +3,9 @@ reply or note, and read them back. Every change leaves an audit row (who, when, 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
@@ -346,14 +348,22 @@ async def add_note(s: AsyncSession, agent: Agent, t: Ticket, text: str, internal
     return note
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 VIEWS = ("mine", "all", "breaching", "breached")
+SORTS = {"due": Ticket.resolution_due_at, "created": Ticket.created_at, "updated": Ticket.updated_at}
 
 
 async def list_for(s: AsyncSession, agent: Agent, view: str = "mine", kind: str | None = None,
-                   status: str | None = None, limit: int = 200) -> list[Ticket]:
-    """An agent's ticket list, nearest deadline first: mine (assigned to me, not closed), all of the shop's
-    unclosed tickets, breaching (a running clock due within 2 h) or breached (a running clock past due)."""
+                   status: str | None = None, tag: str | None = None, sort: str = "due",
+                   limit: int = 200) -> list[Ticket]:
+    """An agent's ticket list: mine (assigned to me, not closed), all of the shop's unclosed tickets, breaching
+    (a running clock due within 2 h) or breached (a running clock past due); by type, status and tag; nearest
+    deadline first, or newest / latest changed first."""
     _choice(view, VIEWS, "视图", "view", "bad_ticket_view")
+    _choice(sort, tuple(SORTS), "排序", "sort", "bad_ticket_sort")
     at = now()
     stmt = select(Ticket).where(Ticket.shop_id == agent.shop_id)
     if status is not None:
@@ -363,6 +373,10 @@ async def list_for(s: AsyncSession, agent: Agent, view: str = "mine", kind: str 
         stmt = stmt.where(Ticket.status != "closed")
     if kind is not None:
         stmt = stmt.where(Ticket.kind == kind)
+    if tag:  # the tags are a JSON list kept as text (escaped by json.dumps, or as typed): either spelling
+        tags = cast(Ticket.tags, Text)
+        stmt = stmt.where(or_(*(tags.like(f"%{_like(json.dumps(tag, ensure_ascii=ascii))}%", escape="\\")
+                                for ascii in (True, False))))
     if view == "mine":
         stmt = stmt.where(Ticket.assignee_id == agent.id)
     due = Ticket.resolution_due_at
@@ -375,7 +389,8 @@ async def list_for(s: AsyncSession, agent: Agent, view: str = "mine", kind: str 
             soon = at + sla.WARN_BEFORE
             stmt = stmt.where(((due > at) & (due <= soon)) | (pending & (response_due > at) & (response_due <= soon)))
         stmt = stmt.where(Ticket.resolved_at.is_(None))
-    return list((await s.scalars(stmt.order_by(due.is_(None), due, Ticket.id).limit(limit))).all())
+    order = (due.is_(None), due, Ticket.id) if sort == "due" else (SORTS[sort].desc(), Ticket.id.desc())
+    return list((await s.scalars(stmt.order_by(*order).limit(limit))).all())
 
 
 async def history(s: AsyncSession, t: Ticket) -> dict:

@@ -13,7 +13,8 @@ const els = {
   items: $('#tk-items'), count: $('#tk-count'), kind: $('#tk-kind'), empty: $('#tk-empty'), detail: $('#tk-detail'),
   number: $('#tk-number'), heading: $('#tk-heading'), status: $('#tk-status'), fields: $('#tk-fields'),
   clocks: $('#tk-clocks'), move: $('#tk-move'), next: $('#tk-next'), note: $('#tk-note'), text: $('#tk-text'),
-  internal: $('#tk-internal'), history: $('#tk-history'),
+  internal: $('#tk-internal'), history: $('#tk-history'), statusFilter: $('#tk-status-filter'), tag: $('#tk-tag'),
+  sort: $('#tk-sort'),
 };
 let view = 'mine';
 let current = null; // the open ticket's API body {ticket, changes, notes}
@@ -62,7 +63,9 @@ function listItem(x) {
 
 async function load() {
   const q = new URLSearchParams({ view });
-  if (els.kind.value) q.set('kind', els.kind.value);
+  for (const [key, el] of [['kind', els.kind], ['status', els.statusFilter], ['tag', els.tag], ['sort', els.sort]]) {
+    if (el.value.trim()) q.set(key, el.value.trim());
+  }
   let rows;
   try {
     rows = (await api('GET', `/api/tickets?${q}`)).tickets;
@@ -232,7 +235,12 @@ for (const b of $$('.tk-view')) {
     load();
   });
 }
-els.kind.addEventListener('change', load);
+for (const el of [els.kind, els.statusFilter, els.sort]) el.addEventListener('change', load);
+let typing = null;
+els.tag.addEventListener('input', () => {
+  clearTimeout(typing);
+  typing = setTimeout(load, 300);
+});
 setInterval(renderClocks, 1000); // the countdown
 
 load();
