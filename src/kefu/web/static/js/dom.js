@@ -19,6 +19,9 @@ export function t(key, vars) {
   return s;
 }
 
+/** The UI string for key, or ``fallback`` when there is none (e.g. a shop's own ticket type). */
+export const tOr = (key, fallback) => (key in strings ? t(key) : fallback);
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 

@@ -3,7 +3,9 @@
 // complaint goes to the quick-response team), merge a duplicate into another ticket, and open a new ticket by
 // hand. Follows the ticket tickets.js shows ('ticket:shown') and hands the API's answer back ('ticket:replace').
 
-import { $, api, errorText, h, t, toast } from './dom.js';
+import { $, api, errorText, h, t, toast, tOr } from './dom.js';
+
+const kindLabel = (kind) => tOr(`tk_type_${kind}`, kind);
 
 const root = $('#tk-actions');
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
@@ -36,7 +38,7 @@ function assignForm(x) {
 }
 
 function editForm(x) {
-  const kind = h('select', { 'aria-label': t('tk_kind') }, ...options(kinds, (k) => k, x.kind));
+  const kind = h('select', { 'aria-label': t('tk_kind') }, ...options(kinds, kindLabel, x.kind));
   const priority = h('select', { 'aria-label': t('tk_priority') },
     ...options(PRIORITIES, (p) => t(`tk_prio_${p}`), x.priority));
   return h('form', { class: 'tk-row tk-act', onsubmit: async (e) => {
@@ -70,7 +72,7 @@ function render() {
 
 function newTicketDialog() {
   const input = (key, attrs = {}) => h('input', { ...attrs, name: key, 'aria-label': t(key) });
-  const kind = h('select', { name: 'kind' }, ...options(kinds, (k) => k, '售后'));
+  const kind = h('select', { name: 'kind' }, ...options(kinds, kindLabel, '售后'));
   const priority = h('select', { name: 'priority' }, ...options(PRIORITIES, (p) => t(`tk_prio_${p}`), 'normal'));
   const title = input('tk_new_title', { maxlength: 200, required: true });
   const problem = h('textarea', { rows: 3, maxlength: 5000, 'aria-label': t('tk_problem') });

@@ -5,7 +5,9 @@
 // new tickets) and ledger-panel.js hang off it: 'ticket:shown' tells them which ticket is open, and they hand
 // back the API's answer after a change with 'ticket:replace'.
 
-import { $, $$, api, clock, duration, errorText, h, parseTime, t, toast } from './dom.js';
+import { $, $$, api, clock, duration, errorText, h, parseTime, t, toast, tOr } from './dom.js';
+
+const kindLabel = (kind) => tOr(`tk_type_${kind}`, kind);
 import { caption } from './media.js';
 import { PhotoPicker, noteImages } from './ticket-images.js';
 
@@ -24,6 +26,12 @@ api('GET', '/api/team').then((r) => {
   if (current) render();
 }).catch(() => {});
 const who = (id) => (id == null ? '—' : team.get(String(id)) || `#${id}`);
+api('GET', '/api/sla/settings').then((r) => { // the shop's own ticket types join the type filter
+  const known = new Set([...els.kind.options].map((o) => o.value));
+  for (const kind of Object.keys(r.targets)) {
+    if (!known.has(kind)) els.kind.append(h('option', { value: kind, text: kindLabel(kind) }));
+  }
+}).catch(() => {});
 const photos = new PhotoPicker({ url: '/api/attachments', label: t('tk_photo_add'),
   onError: (text) => toast(text, 'error'),
   onChange: () => { els.text.required = !photos.items.length; } }); // a note may be photos only
@@ -56,7 +64,7 @@ function listItem(x) {
     dataset: { number: x.number }, onclick: () => open(x.number),
   }, h('span', { class: 'kb-item-title' }, h('code', { class: 'tk-number', text: x.number }), ' ',
     h('span', { text: x.title })),
-  h('span', { class: 'kb-item-meta' }, h('span', { class: 'chip', text: x.kind }),
+  h('span', { class: 'kb-item-meta' }, h('span', { class: 'chip', text: kindLabel(x.kind) }),
     h('span', { class: 'chip', text: x.status_label[document.body.dataset.lang === 'en' ? 'en' : 'zh'] }),
     h('span', { class: `small tk-item-clock--${state}`, text: clockText({ ...c, state }) }))));
 }
@@ -159,7 +167,7 @@ function render() {
   els.status.textContent = x.status_label[document.body.dataset.lang === 'en' ? 'en' : 'zh'];
   els.status.dataset.status = x.status;
   const field = (key, value) => (value ? [h('dt', { text: t(key) }), h('dd', { text: value })] : []);
-  els.fields.replaceChildren(...field('tk_kind', x.kind), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
+  els.fields.replaceChildren(...field('tk_kind', kindLabel(x.kind)), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
     ...field('tk_problem', x.problem), ...field('tk_demand', x.demand),
     ...field('tk_orders', x.order_numbers.join('、')), ...field('tk_f_assignee', who(x.assignee_id)),
     ...field('tk_f_tags', x.tags.join('、')),
