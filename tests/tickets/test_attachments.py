@@ -160,7 +160,6 @@ def test_a_bad_image_key_refuses_the_whole_note(case, world):
 
 def test_the_unsent_upload_cleanup_keeps_a_tickets_photo(frozen, case, world, settings):
     from kefu.attachments.service import UNSENT_TIMER
-    from kefu.core.scheduler import run_due
 
     shop, agent, buyer, number = case
     on_ticket = upload_as_buyer(buyer).json()["attachment"]
@@ -170,7 +169,27 @@ def test_the_unsent_upload_cleanup_keeps_a_tickets_photo(frozen, case, world, se
     forgotten = upload_as_buyer(buyer).json()["attachment"]
     folder = settings.data_dir / "attachments"
     frozen.advance(hours=24, seconds=1)
-    world.run(lambda: run_due(world.db, 100_000, {UNSENT_TIMER}))
+    # Run this test's own cleanup timers: with several test workers on one PostgreSQL database another worker
+    # could claim them and look for the files under its own data dir (in production all instances share one).
+    keys = [a["id"] for a in (on_ticket, on_note, forgotten)]
+
+    async def own_timers():
+        from sqlalchemy import select
+
+        from kefu.attachments.jobs import drop_unsent
+        from kefu.attachments.models import Attachment
+        from kefu.core.scheduler import Timer
+
+        async with world.db.transaction() as s:
+            ids = [a.id for a in await s.scalars(select(Attachment).where(Attachment.key.in_(keys)))]
+            timers = (await s.scalars(select(Timer).where(Timer.kind == UNSENT_TIMER, Timer.done_at.is_(None),
+                                                          Timer.due_at <= frozen.now()))).all()
+            mine = [t for t in timers if int(t.payload["attachment_id"]) in ids]
+            assert len(mine) == 3  # each upload armed its cleanup, due now
+            for timer in mine:
+                await drop_unsent(s, timer)
+
+    world.run(own_timers)
     assert list(folder.rglob(f"{forgotten['id']}*")) == []
     for att in (on_ticket, on_note):
         assert len(list(folder.rglob(f"{att['id']}*"))) == 2  # the image and its thumbnail
