@@ -207,7 +207,12 @@ class World:
 
 
 @pytest.fixture
-def world(client) -> World:
+def world(client, settings) -> World:
+    # Process-wide settings a timer handler reads (where attachment files live): another test may have made an
+    # app with its own data dir in this process (tests/test_cli.py); point them back at the shared app's.
+    from kefu.attachments.service import configure as configure_attachments
+
+    configure_attachments(settings.data_dir)
     return World(client)
 
 
