@@ -54,7 +54,8 @@ def chat(conversations: int = typer.Option(100, "--conversations", "-n", help="b
          as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of the table"),
          out: Path = typer.Option(None, help="JSON results file (default bench/results/chat-<time>.json)"),
          warmup_timeout: float = typer.Option(120.0, help="longest wait for routing to assign every buyer"),
-         drain: float = typer.Option(5.0, help="seconds after the window for late deliveries")) -> None:
+         drain: float = typer.Option(5.0, help="longest wait after the window for late deliveries "
+                                                "(ends once all have arrived)")) -> None:
     """Chat loop under load: N buyers and M agents on one shop over WebSockets, against K kefu instances
     (SQLite, or PostgreSQL + Redis from KEFU_DATABASE_URL / KEFU_REDIS_URL) and a bare relay as baseline."""
     if conversations < 1 or rate <= 0 or duration <= 0 or instances < 1 or not 0 <= reply_ratio <= 1:
@@ -80,3 +81,28 @@ def events(writers: int = typer.Option(20, help="concurrent writers, one shop"),
     """One shop's event-writing commits per second: the counter taken at commit, beside the old per-shop lock
     held from the first event to commit (PostgreSQL from KEFU_DATABASE_URL; SQLite serializes both)."""
     _bench_module("events").run(writers=writers, seconds=seconds, out=out, echo=typer.echo)
+
+
+@bench_app.command("sla")
+def sla(tickets: int = typer.Option(100_000, help="open tickets with running SLA clocks"),
+        baseline: int = typer.Option(1000, help="open tickets of the baseline run (0: none)"),
+        hours: float = typer.Option(24.0, help="simulated span (from Wednesday 08:00 Beijing time)"),
+        interval: float = typer.Option(1.0, help="seconds the scheduler's loop waits between passes (server: 1)"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of the table"),
+        out: Path = typer.Option(None, help="JSON results file (default bench/results/sla-<time>.json)"),
+        keep: bool = typer.Option(False, "--keep", help="keep the SQLite database to look at (its path is printed)")
+        ) -> None:
+    """SLA timers: N open tickets, the scheduler over a simulated day with the real handlers (SQLite, or
+    PostgreSQL from KEFU_DATABASE_URL); pass cost and warning/breach lateness, beside a 1,000-ticket baseline."""
+    if tickets < 1 or baseline < 0 or hours <= 0 or interval <= 0:
+        typer.echo("error: need --tickets ≥ 1, --baseline ≥ 0, --hours > 0, --interval > 0", err=True)
+        raise typer.Exit(2)
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        _bench_module("sla").run(tickets=tickets, baseline=baseline, hours=hours, interval=interval,
+                                 as_json=as_json, out=out, keep=keep, echo=typer.echo)
+    except (DBAPIError, OSError) as exc:  # the database named by KEFU_DATABASE_URL: missing, unreachable
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        typer.echo(f"错误 / error: 无法打开基准测试数据库 / cannot open the bench database: {reason}", err=True)
+        raise typer.Exit(2) from None
