@@ -122,3 +122,34 @@ def test_a_batch_that_meets_a_locked_conversation_gives_way_and_still_stores_eve
     results = world.run(go)
     assert [msg.text for msg, _c, created in results if created] == ["我的快递到哪了", "还在吗"]
     assert sorted(text for _c, text in stored(world, shop)) == sorted(["先问一句", "我的快递到哪了", "还在吗"])
+
+
+def test_a_unit_queued_just_as_the_drain_finishes_is_still_run():
+    """A buyer's frame that arrived as the previous batch committed waited for ever — never stored, never
+    acknowledged, and its socket's later frames stuck behind it (seen as a line missing in `kefu replay`): the
+    drain was still listed as running for one more step after it had found the queue empty."""
+    import asyncio
+
+    from kefu.core.batch import GroupCommit
+
+    async def scenario() -> list[str]:
+        gc = GroupCommit(lambda fn: fn(None))
+        woken = asyncio.get_running_loop().create_future()
+
+        async def second(_s) -> str:
+            return "second"
+
+        async def next_frame() -> str:  # another socket's frame, ready the moment the first batch commits
+            await woken
+            return await gc.run(second)
+
+        waiting = asyncio.create_task(next_frame())
+        await asyncio.sleep(0)
+
+        async def first(_s) -> str:
+            woken.set_result(None)
+            return "first"
+
+        return [await gc.run(first), await asyncio.wait_for(waiting, 5)]
+
+    assert asyncio.run(scenario()) == ["first", "second"]

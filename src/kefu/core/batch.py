@@ -56,7 +56,6 @@ class GroupCommit:
         if len(self._running) < self._drains:  # a fresh context: not a caller's open transaction
             task = asyncio.get_running_loop().create_task(self._drain_all(), context=contextvars.Context())
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
         try:
             return await asyncio.shield(fut)
         except asyncio.CancelledError:
@@ -64,9 +63,15 @@ class GroupCommit:
             raise
 
     async def _drain_all(self) -> None:
-        while self._queue:
-            batch = [self._queue.popleft() for _ in range(min(self._max, len(self._queue)))]
-            await self._commit(batch)
+        # The drain leaves ``_running`` in the same step in which it finds the queue empty. (Left to a done
+        # callback, that came one step later: a caller woken in between queued its unit, saw this drain still
+        # "running" and started none, and waited for ever — its socket's message never stored nor answered.)
+        try:
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self._max, len(self._queue)))]
+                await self._commit(batch)
+        finally:
+            self._running.discard(asyncio.current_task())
 
     async def _commit(self, batch: list[tuple[Unit, asyncio.Future]]) -> None:
         self.batches += 1
