@@ -98,22 +98,28 @@ def plan(n: int, span_start: datetime, policy, rng: random.Random) -> list[dict]
 def _arm(pending: dict, rows: list, shop_id: int, ticket_id: int, at: datetime, dues: dict, quick, cal) -> None:
     """What kefu.sla.service.arm does at ``at`` for a ticket whose running clocks fall due at ``dues`` (clock →
     due time, None when stopped or met) and whose quick-response clock at ``quick`` (None: none, or acted on):
-    each timer's pending row is cancelled (kefu.core.scheduler.schedule / cancel) — or had run, if it fell due
-    before — and a new one scheduled while its clock runs."""
+    a pending row that fell due before has run; one still pending stays when it is what the clock wants (same due
+    time and payload), else it is cancelled and a new one scheduled while its clock runs
+    (kefu.core.scheduler.converge)."""
 
     wanted = [(kind, clock, dues.get(clock)) for clock in CLOCKS for kind in (WARN_TIMER, BREACH_TIMER)]
     for kind, clock, due in [*wanted, (QUICK_TIMER, "quick", quick)]:
         key = f"ticket:{ticket_id}:{clock}"
-        old = pending.pop((kind, key), None)
-        if old is not None:
-            old.update(done_at=old["due_at"], outcome="done", attempts=1) if old["due_at"] < at else \
-                old.update(done_at=at, outcome="cancelled")
-        if due is None:
-            continue
         payload = {"ticket_id": ticket_id, "due_at": iso(due)} if kind == QUICK_TIMER else \
             {"ticket_id": ticket_id, "clock": clock, "due_at": iso(due)}
-        row = {"shop_id": shop_id, "kind": kind, "key": key, "due_at": sla.warn_at(cal, due) if kind == WARN_TIMER
-               else due, "payload": payload, "attempts": 0, "done_at": None, "outcome": None, "created_at": at}
+        due_at = None if due is None else sla.warn_at(cal, due) if kind == WARN_TIMER else due
+        old = pending.pop((kind, key), None)
+        if old is not None and old["due_at"] < at:
+            old.update(done_at=old["due_at"], outcome="done", attempts=1)
+        elif old is not None and (old["due_at"], old["payload"]) == (due_at, payload):
+            pending[(kind, key)] = old
+            continue
+        elif old is not None:
+            old.update(done_at=at, outcome="cancelled")
+        if due is None:
+            continue
+        row = {"shop_id": shop_id, "kind": kind, "key": key, "due_at": due_at, "payload": payload, "attempts": 0,
+               "done_at": None, "outcome": None, "created_at": at}
         rows.append(row)
         pending[(kind, key)] = row
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kefu.core import scheduler
-from kefu.core.scheduler import Timer, handles, run_due, schedule
+from kefu.core.scheduler import Timer, handles, handles_many, run_due, schedule
 from kefu.shops.models import Shop
 
 ran: list[tuple[str, dict]] = []
@@ -97,3 +97,49 @@ def test_parallel_claimers_run_each_timer_once(world, frozen):
     assert world.run(go) == 20
     assert sorted(k for k, _ in ran) == sorted(f"p{shop.id}-{i}" for i in range(20))
     assert scheduler._handlers["test.ping"] is _ping
+
+
+batches: list[list[str]] = []
+
+
+@handles_many("test.many")
+async def _many(session, timers):
+    batches.append([t.key for t in timers])
+    for t in timers:
+        session.add(Shop(slug=f"many-{t.id}", name="a batch's write"))
+        if t.payload.get("bad"):
+            raise RuntimeError("one bad timer")
+    await session.flush()
+
+
+def test_timers_of_a_batch_kind_run_together_and_a_bad_one_fails_alone(world, frozen):
+    shop = world.shop()
+    batches.clear()
+
+    async def go(bad: int | None):
+        async with world.db.transaction() as s:
+            ids = [(await schedule(s, shop.id, "test.many", frozen.now(), key=f"m{shop.id}-{bad}-{i}",
+                                   payload={"bad": i == bad})).id for i in range(5)]
+        ran = await run_due(world.db, 100, {"test.many"})
+        async with world.db.transaction() as s:
+            timers = [await s.get(Timer, i) for i in ids]
+            written = set(await s.scalars(select(Shop.slug).where(Shop.slug.in_([f"many-{i}" for i in ids]))))
+            return ran, [t.outcome for t in timers], [f"many-{i}" in written for i in ids]
+
+    ran, outcomes, written = world.run(go, None)
+    assert ran == 5 and outcomes == ["done"] * 5 and all(written)
+    assert batches == [[f"m{shop.id}-None-{i}" for i in range(5)]]  # one call for the five
+
+    batches.clear()
+    ran, outcomes, written = world.run(go, 2)
+    assert ran == 5 and len(batches) == 6  # the batch, then each one alone
+    assert [o == "done" for o in outcomes] == [True, True, False, True, True]
+    assert outcomes[2].startswith("failed: one bad timer") and written == [True, True, False, True, True]
+
+
+def test_a_pass_that_ran_its_limit_runs_again_at_once():
+    """A backlog (a thousand timers due at one instant) drains without the loop's pause between passes."""
+    loop = scheduler.Scheduler(db=None, interval=1.0, limit=100)
+    assert loop.pause(100) == 0.0 and loop.backlog(100)
+    assert loop.pause(99) == 1.0 and not loop.backlog(99)
+    assert loop.pause(0) == 1.0

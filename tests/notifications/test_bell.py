@@ -99,3 +99,29 @@ def test_a_warning_rings_the_owner_and_a_breach_the_supervisors_and_admins(world
     assert colleague.get("/api/notifications").json()["notifications"] == []
     owner = world.login(owner.info["username"])
     assert owner.get("/api/notifications").json()["unread"] == 1  # the warning only
+
+
+def test_deadlines_falling_due_together_ring_each_owner_once_and_post_each_to_the_webhook(world, frozen, receiver):
+    """The SLA timers due at one instant run as a batch: each ticket still warns its own owner, the webhook still
+    gets one delivery per warning, the history records each warning once, and running again tells nobody twice."""
+    frozen.freeze(at(4, 17))  # Friday 17:00: every first response due Wednesday 14:00, warned at 12:00
+    shop = world.shop()
+    admin = world.agent(shop, role="admin", name="店长")
+    assert admin.post("/api/admin/notifications/webhooks", {"url": receiver.url}).status_code == 201
+    owners = [world.agent(shop, name=f"客服{i}") for i in range(3)]
+    numbers = [owners[i % 3].post("/api/tickets", {"kind": "售后", "title": f"少发{i}"}).json()["ticket"]["number"]
+               for i in range(7)]
+    frozen.freeze(at(9, 12))
+    run_sla_timers(world)
+    run_sla_timers(world)
+    for i, owner in enumerate(owners):
+        lines = world.login(owner.info["username"]).get("/api/notifications").json()["notifications"]
+        assert sorted(n["link"] for n in lines) == sorted(f"/tickets#{n}" for n in numbers[i::3])
+        assert {n["kind"] for n in lines} == {"sla_warning"}
+    admin = world.login(admin.info["username"])
+    log = admin.get("/api/admin/notifications/deliveries?limit=100").json()["deliveries"]
+    warned = [d for d in log if d["event"] == "ticket.sla_warning"]
+    assert len(warned) == 7 and all(d["channel"] == "webhook" for d in warned)
+    for number in numbers:
+        history = admin.get(f"/api/tickets/{number}").json()["changes"]
+        assert [h["field"] for h in history].count("sla_warning") == 1

@@ -126,11 +126,11 @@ def test_notifications_that_cannot_be_queued_never_undo_the_ticket_change(world,
     _shop, boss, agent = _shop_with_admin(world)
     assert boss.post("/api/admin/notifications/webhooks", {"url": receiver.url}).status_code == 201
 
-    async def half_then_broken(s, kind, t, data):
-        await service.queue(s, t.shop_id, "webhook", receiver.url, "ticket.half", "{}")
+    async def half_then_broken(s, changes):
+        await service.queue(s, changes[0].ticket.shop_id, "webhook", receiver.url, "ticket.half", "{}")
         raise RuntimeError("the notification code has a bug")
 
-    monkeypatch.setattr(service, "ticket_event", half_then_broken)
+    monkeypatch.setattr(service, "ticket_events", half_then_broken)
     r = agent.post("/api/tickets", {"kind": "售后", "title": "换货"})
     assert r.status_code == 201
     assert agent.get(f"/api/tickets/{r.json()['ticket']['number']}").status_code == 200

@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.core import events, outage
-from kefu.core.clock import now
+from kefu.core.clock import as_utc, now
 from kefu.core.db import Base, BigId, Database, utcnow
 
 log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, "Timer"], Awaitable[None]]
+ManyHandler = Callable[[AsyncSession, "list[Timer]"], Awaitable[None]]
 BATCH = 20  # timers claimed and run in one transaction
 _handlers: dict[str, Handler] = {}
+_many: dict[str, ManyHandler] = {}
 
 
 class Timer(Base):
@@ -47,6 +49,19 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that runs when a timer of ``kind`` falls due."""
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
+        _many.pop(kind, None)
+        return fn
+    return register
+
+
+def handles_many(kind: str) -> Callable[[ManyHandler], ManyHandler]:
+    """Register a function that runs the due timers of ``kind`` claimed together, in one call: for kinds that
+    fall due by the thousand at one instant (every ticket's SLA warning at the start of a working day), so a
+    batch costs one read of its rows and one write of its results, not one of each per timer. Should it raise,
+    its timers run again one by one, each in its own savepoint, so one bad timer fails alone."""
+    def register(fn: ManyHandler) -> ManyHandler:
+        _many[kind] = fn
+        _handlers.pop(kind, None)
         return fn
     return register
 
@@ -57,10 +72,18 @@ async def schedule(session: AsyncSession, shop_id: int, kind: str, due_at: datet
     and key is replaced (e.g. re-arming a greeting)."""
     if key is not None:
         await cancel(session, kind, key)
+    timer = add(session, shop_id, kind, due_at, key=key, payload=payload)
+    await session.flush()
+    return timer
+
+
+def add(session: AsyncSession, shop_id: int, kind: str, due_at: datetime, *, key: str | None = None,
+        payload: dict[str, Any] | None = None) -> Timer:
+    """Add a timer whose key no pending timer can have (e.g. named after a row just inserted): no lookup, no
+    flush — a batch of them goes in with the caller's next flush."""
     timer = Timer(shop_id=shop_id, kind=kind, key=key, due_at=due_at, payload=payload or {}, attempts=0,
                   created_at=now())
     session.add(timer)
-    await session.flush()
     return timer
 
 
@@ -74,6 +97,27 @@ async def rearm(session: AsyncSession, shop_id: int, kind: str, key: str, due_at
                                                       table.c.done_at.is_(None)).values(due_at=due_at))
     if moved.rowcount == 0:
         await schedule(session, shop_id, kind, due_at, key=key, payload=payload)
+
+
+Wanted = dict[tuple[str, str], tuple[datetime, dict[str, Any]]]
+
+
+async def converge(session: AsyncSession, shop_id: int, kinds: tuple[str, ...], keys: list[str],
+                   want: Wanted) -> None:
+    """Make the pending timers of these kinds and keys exactly ``want`` ({(kind, key): (due_at, payload)}): one
+    read, then only the differences written — a timer already pending as wanted stays, any other is cancelled, a
+    missing one is added. Re-arming an object's timers several times in one request costs a read each."""
+    pending = await session.scalars(select(Timer).where(Timer.key.in_(keys), Timer.kind.in_(kinds),
+                                                        Timer.done_at.is_(None)))
+    todo = dict(want)
+    for timer in pending:
+        wanted = todo.get((timer.kind, timer.key))
+        if wanted is not None and as_utc(timer.due_at) == as_utc(wanted[0]) and timer.payload == wanted[1]:
+            del todo[timer.kind, timer.key]
+        else:
+            timer.done_at, timer.outcome = now(), "cancelled"
+    for (kind, key), (due_at, payload) in todo.items():
+        add(session, shop_id, kind, due_at, key=key, payload=payload)
 
 
 async def cancel(session: AsyncSession, kind: str, key: str) -> int:
@@ -103,8 +147,7 @@ async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None,
     while ran < limit:
         async with db.transaction() as s:
             timers = await _claim(s, min(batch, limit - ran), kinds)
-            for timer in timers or ():
-                await _run(s, timer)
+            await _run_all(s, timers or [])
         if timers is None:
             return ran
         ran += len(timers)  # [] when another worker took them between our read and our write: look again
@@ -135,13 +178,37 @@ async def _claim(session: AsyncSession, n: int, kinds: set[str] | None) -> list[
     return sorted(claimed, key=lambda t: (t.due_at, t.id))
 
 
+async def _run_all(session: AsyncSession, timers: list[Timer]) -> None:
+    """Run claimed timers in due order; those of a ``handles_many`` kind together, in one savepoint."""
+    together: dict[str, list[Timer]] = {}
+    for timer in timers:
+        if timer.kind in _many:
+            together.setdefault(timer.kind, []).append(timer)
+        else:
+            await _run(session, timer)
+    for kind, group in together.items():
+        if len(group) > 1:
+            try:
+                async with events.savepoint(session):
+                    await _many[kind](session, group)
+            except Exception:  # one by one below finds (and logs) the timer that fails
+                log.info("timers %s… (%s) failed together: running them one by one", group[0].id, kind)
+            else:
+                for timer in group:
+                    timer.outcome = timer.outcome or "done"
+                continue
+        for timer in group:
+            await _run(session, timer)
+
+
 async def _run(session: AsyncSession, timer: Timer) -> None:
+    many = _many.get(timer.kind)
     handler = _handlers.get(timer.kind)
     try:
-        if handler is None:
+        if handler is None and many is None:
             raise LookupError(f"no handler for timer kind {timer.kind!r}")
         async with events.savepoint(session):
-            await handler(session, timer)
+            await (many(session, [timer]) if many is not None else handler(session, timer))
         timer.outcome = timer.outcome or "done"
     except Exception as exc:  # a failing handler must not wedge the queue
         log.exception("timer %s (%s) failed", timer.id, timer.kind)

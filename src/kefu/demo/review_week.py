@@ -110,8 +110,7 @@ async def _run_timers(s: AsyncSession, shop_id: int, until: datetime) -> None:
         clock.freeze(as_utc(timer.due_at))
         timer.done_at, timer.outcome, timer.attempts = clock.now(), "done", 1
         p = timer.payload
-        await clocks.timer_due(s, int(p["ticket_id"]), p["clock"], p["due_at"],
-                               breached=timer.kind == clocks.BREACH_TIMER)
+        await clocks.timers_due(s, [(int(p["ticket_id"]), p["clock"], p["due_at"], timer.kind == clocks.BREACH_TIMER)])
         await s.flush()
 
 

@@ -5,18 +5,21 @@ now go). Same transaction as the ticket's change."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.ledger import rules, service
 from kefu.tickets import service as tickets
-from kefu.tickets.events import on_ticket
+from kefu.tickets.events import Change, on_ticket
 from kefu.tickets.models import Ticket
 
 
 @on_ticket
-async def follow_ticket(s: AsyncSession, kind: str, ticket: Ticket, data: dict[str, Any]) -> None:
+async def follow_tickets(s: AsyncSession, changes: list[Change]) -> None:
+    for kind, ticket, data in changes:
+        await _follow(s, kind, ticket, data)
+
+
+async def _follow(s: AsyncSession, kind: str, ticket: Ticket, data: dict) -> None:
     if kind == "replied":
         text = rules.shorten(str(data.get("text") or ""), rules.UPDATE_CHARS) or "—"
         for e in await service.open_on_ticket(s, ticket.id):

@@ -15,20 +15,20 @@ from kefu.agents.service import agent_for_token
 from kefu.core import events, realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.notifications import service
-from kefu.tickets.events import on_ticket
-from kefu.tickets.models import Ticket
+from kefu.tickets.events import Change, on_ticket
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 
 @on_ticket
-async def ticket_changed(session: AsyncSession, kind: str, ticket: Ticket, data: dict) -> None:
+async def tickets_changed(session: AsyncSession, changes: list[Change]) -> None:
     try:
         async with events.savepoint(session):
-            await service.ticket_event(session, kind, ticket, data)
+            await service.ticket_events(session, changes)
     except Exception:  # a notification never costs the ticket change its commit
-        log.exception("notifications for ticket %s (%s) were not queued", ticket.number, kind)
+        log.exception("notifications for ticket %s (%s%s) were not queued", changes[0].ticket.number,
+                      changes[0].kind, f" and {len(changes) - 1} more" if len(changes) > 1 else "")
 
 
 @router.websocket("/ws/notifications")

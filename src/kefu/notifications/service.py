@@ -26,6 +26,7 @@ from kefu.notifications.models import Delivery, DeliveryAttempt, Notification, N
 from kefu.notifications.rules import Outcome, Outgoing
 from kefu.notifications.schemas import notification_out
 from kefu.shops.models import Shop
+from kefu.tickets.events import Change
 from kefu.tickets.models import Ticket
 from kefu.tickets.schemas import ticket_out
 
@@ -65,32 +66,60 @@ def configure(settings: Any) -> None:
 
 class InApp:
     """The in-app channel: a row in the recipient's bell and a private event their sockets hear, both in the
-    caller's transaction (``target`` is the agent id, ``body`` the JSON {zh, en, link})."""
+    caller's transaction (``target`` is the agent id, ``body`` the JSON {zh, en, link}). Lines sent are written
+    together at ``flush`` (one INSERT for a batch), then their events are queued."""
     name = "in_app"
 
-    def __init__(self, s: AsyncSession, shop_id: int, ticket_id: int | None) -> None:
-        self.s, self.shop_id, self.ticket_id = s, shop_id, ticket_id
+    def __init__(self, s: AsyncSession) -> None:
+        self.s, self.rows = s, []
 
-    async def send(self, delivery: Outgoing) -> Outcome:
+    async def send(self, delivery: Outgoing, shop_id: int, ticket_id: int | None = None) -> Outcome:
         line = json.loads(delivery.body)
-        n = Notification(shop_id=self.shop_id, agent_id=int(delivery.target), ticket_id=self.ticket_id,
-                         kind=delivery.event, text_zh=line["zh"][:500], text_en=line["en"][:500],
-                         link=line.get("link", "")[:200], created_at=now())
-        self.s.add(n)
-        await self.s.flush()
-        await events.record(self.s, self.shop_id, LIVE_EVENT, {"agent_id": n.agent_id,
-                                                               "notification": notification_out(n)}, private=True)
+        self.rows.append(Notification(shop_id=shop_id, agent_id=int(delivery.target), ticket_id=ticket_id,
+                                      kind=delivery.event, text_zh=line["zh"][:500], text_en=line["en"][:500],
+                                      link=line.get("link", "")[:200], created_at=now()))
         return Outcome(ok=True)
 
+    async def flush(self) -> None:
+        if not self.rows:
+            return
+        self.s.add_all(self.rows)
+        await self.s.flush()
+        for n in self.rows:
+            await events.record(self.s, n.shop_id, LIVE_EVENT, {"agent_id": n.agent_id,
+                                                                "notification": notification_out(n)}, private=True)
+        self.rows = []
 
-async def _bell(s: AsyncSession, kind: str, t: Ticket, data: dict) -> None:
+
+class _Reads:
+    """What a batch of ticket changes reads once per shop: the supervisors (a breach's bell) and the webhook
+    endpoints."""
+
+    def __init__(self, s: AsyncSession) -> None:
+        self.s, self.supervisors, self.endpoints = s, {}, {}
+
+    async def supervisors_of(self, shop_id: int) -> list[int]:
+        if shop_id not in self.supervisors:
+            self.supervisors[shop_id] = list((await self.s.scalars(select(Agent.id).where(
+                Agent.shop_id == shop_id, Agent.active.is_(True), Agent.role.in_(SUPERVISE_ROLES)))).all())
+        return self.supervisors[shop_id]
+
+    async def endpoints_of(self, shop_id: int, only: int | None = None) -> list[WebhookEndpoint]:
+        if (shop_id, only) not in self.endpoints:
+            stmt = select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.enabled.is_(True))
+            if only is not None:
+                stmt = stmt.where(WebhookEndpoint.id == only)
+            self.endpoints[shop_id, only] = list((await self.s.scalars(stmt.order_by(WebhookEndpoint.id))).all())
+        return self.endpoints[shop_id, only]
+
+
+async def _bell(s: AsyncSession, channel: InApp, reads: _Reads, kind: str, t: Ticket, data: dict) -> None:
     audience = rules.bell_audience(kind, t.assignee_id, t.created_by_id, data)
     if audience is None:
         return
     who, agent_id = audience
     if who == "supervisors":
-        ids = list((await s.scalars(select(Agent.id).where(Agent.shop_id == t.shop_id, Agent.active.is_(True),
-                                                           Agent.role.in_(SUPERVISE_ROLES)))).all())
+        ids = await reads.supervisors_of(t.shop_id)
     else:
         # A ticket opened for someone is also "assigned" to them in the same transaction: one line, not two.
         if kind in ("created", "assigned"):
@@ -101,9 +130,8 @@ async def _bell(s: AsyncSession, kind: str, t: Ticket, data: dict) -> None:
         ids = [agent_id]
     zh, en = rules.bell_text(kind, t.number, t.title, data)
     body = json.dumps({"zh": zh, "en": en, "link": rules.ticket_link(t.number)}, ensure_ascii=False)
-    channel = InApp(s, t.shop_id, t.id)
     for agent_id in ids:
-        await channel.send(Outgoing("in_app", str(agent_id), kind, body))
+        await channel.send(Outgoing("in_app", str(agent_id), kind, body), t.shop_id, t.id)
 
 
 async def unread_count(s: AsyncSession, agent: Agent) -> int:
@@ -134,62 +162,80 @@ async def mark_read(s: AsyncSession, agent: Agent, notification_id: int | None =
 
 # ---------------------------------------------------------------- outgoing: queued now, sent by a timer
 
-async def queue(s: AsyncSession, shop_id: int, channel: str, target: str, event: str, body: str, *,
-                uid: str | None = None, ticket_id: int | None = None, endpoint_id: int | None = None,
-                subject: str | None = None) -> Delivery:
+def _delivery(shop_id: int, channel: str, target: str, event: str, body: str, *, uid: str | None = None,
+              ticket_id: int | None = None, endpoint_id: int | None = None, subject: str | None = None) -> Delivery:
     at = now()
-    d = Delivery(uid=uid or uuid.uuid4().hex, shop_id=shop_id, channel=channel, target=target[:500], event=event,
-                 ticket_id=ticket_id, endpoint_id=endpoint_id, subject=subject, body=body, status="pending",
-                 attempts=0, next_at=at, created_at=at)
-    s.add(d)
-    await s.flush()
-    await scheduler.schedule(s, shop_id, DELIVER_TIMER, at, key=f"delivery:{d.id}", payload={"delivery_id": d.id})
-    return d
+    return Delivery(uid=uid or uuid.uuid4().hex, shop_id=shop_id, channel=channel, target=target[:500], event=event,
+                    ticket_id=ticket_id, endpoint_id=endpoint_id, subject=subject, body=body, status="pending",
+                    attempts=0, next_at=at, created_at=at)
 
 
-async def _webhooks(s: AsyncSession, shop: Shop, event: str, data: dict, t: Ticket | None = None,
+async def _queue_all(s: AsyncSession, outgoing: list[Delivery]) -> list[Delivery]:
+    """Store deliveries, each with its first timer (due now), in two INSERTs however many there are."""
+    if outgoing:
+        s.add_all(outgoing)
+        await s.flush()
+        for d in outgoing:
+            scheduler.add(s, d.shop_id, DELIVER_TIMER, d.next_at, key=f"delivery:{d.id}",
+                          payload={"delivery_id": d.id})
+        await s.flush()
+    return outgoing
+
+
+async def queue(s: AsyncSession, shop_id: int, channel: str, target: str, event: str, body: str,
+                **fields: Any) -> Delivery:
+    return (await _queue_all(s, [_delivery(shop_id, channel, target, event, body, **fields)]))[0]
+
+
+async def _webhooks(reads: _Reads, shop: Shop, event: str, data: dict, t: Ticket | None = None,
                     only: int | None = None) -> list[Delivery]:
     """One delivery per enabled endpoint of the shop (or just ``only``), each with its own id in the body."""
-    stmt = select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop.id, WebhookEndpoint.enabled.is_(True))
-    if only is not None:
-        stmt = stmt.where(WebhookEndpoint.id == only)
     out = []
     ticket = None
-    for ep in (await s.scalars(stmt.order_by(WebhookEndpoint.id))).all():
+    for ep in await reads.endpoints_of(shop.id, only):
         if t is not None and ticket is None:
             ticket = ticket_out(t)
         uid = uuid.uuid4().hex
         body = rules.webhook_body(uid, event, iso(now()), shop.slug, ticket, data)
-        out.append(await queue(s, shop.id, "webhook", ep.url, event, body, uid=uid, ticket_id=t.id if t else None,
-                               endpoint_id=ep.id))
+        out.append(_delivery(shop.id, "webhook", ep.url, event, body, uid=uid, ticket_id=t.id if t else None,
+                             endpoint_id=ep.id))
     return out
 
 
-async def _mail(s: AsyncSession, kind: str, t: Ticket, shop: Shop, data: dict) -> None:
+async def _mail(s: AsyncSession, kind: str, t: Ticket, shop: Shop, data: dict) -> list[Delivery]:
     if config.mail is None:
-        return
+        return []
+    out = []
     customer = await s.get(Customer, t.customer_id) if t.customer_id is not None else None
     if customer is not None and customer.email and rules.buyer_mailed(kind, data):
         conv = await s.get(Conversation, t.conversation_id) if t.conversation_id is not None else None
         subject, text = rules.buyer_mail(kind, data, t.number, t.title, conv.lang if conv else "zh", shop.name,
                                          f"{config.base_url}/tickets/status")
-        await queue(s, shop.id, "email", customer.email, f"ticket.{kind}", text, subject=subject, ticket_id=t.id)
+        out.append(_delivery(shop.id, "email", customer.email, f"ticket.{kind}", text, subject=subject,
+                             ticket_id=t.id))
     prefs = await s.get(NotifySettings, shop.id) if kind == "sla_breached" else None
     if prefs is not None and prefs.alert_emails:
         owner = await s.get(Agent, t.assignee_id) if t.assignee_id is not None else None
         subject, text = rules.alert_mail(t.number, t.title, data.get("clock", ""), owner.display_name if owner else "—",
                                          shop.name, config.base_url + rules.ticket_link(t.number))
-        for address in prefs.alert_emails:
-            await queue(s, shop.id, "email", address, "ticket.sla_breached", text, subject=subject, ticket_id=t.id)
+        out += [_delivery(shop.id, "email", address, "ticket.sla_breached", text, subject=subject, ticket_id=t.id)
+                for address in prefs.alert_emails]
+    return out
 
 
-async def ticket_event(s: AsyncSession, kind: str, t: Ticket, data: dict) -> None:
-    """Everything a ticket event sets off, in the ticket's transaction: bell rows (and their live events), one
-    webhook delivery per endpoint of the shop, and mail to the buyer or the alert addresses when SMTP is set."""
-    shop = await s.get(Shop, t.shop_id)
-    await _bell(s, kind, t, data)
-    await _webhooks(s, shop, f"ticket.{kind}", data, t)
-    await _mail(s, kind, t, shop, data)
+async def ticket_events(s: AsyncSession, changes: list[Change]) -> None:
+    """Everything a transaction's ticket changes set off, in that transaction: bell rows (and their live events),
+    one webhook delivery per endpoint of the shop, and mail to the buyer or the alert addresses when SMTP is set.
+    A batch (SLA timers falling due together) reads its shop's supervisors and endpoints once and writes its
+    rows in a few INSERTs."""
+    bell, reads, outgoing = InApp(s), _Reads(s), []
+    for kind, t, data in changes:
+        shop = await s.get(Shop, t.shop_id)
+        await _bell(s, bell, reads, kind, t, data)
+        outgoing += await _webhooks(reads, shop, f"ticket.{kind}", data, t)
+        outgoing += await _mail(s, kind, t, shop, data)
+    await bell.flush()
+    await _queue_all(s, outgoing)
 
 
 async def begin_attempt(s: AsyncSession, delivery_id: int) -> tuple[int, Outgoing] | None:
@@ -314,7 +360,7 @@ async def test_webhook(s: AsyncSession, admin: Agent, endpoint_id: int) -> Deliv
     shop = await s.get(Shop, admin.shop_id)
     if not ep.enabled:
         raise Conflict("该 Webhook 已停用", "This webhook is disabled", code="webhook_disabled")
-    return (await _webhooks(s, shop, "ping", {"by": admin.display_name}, only=ep.id))[0]
+    return (await _queue_all(s, await _webhooks(_Reads(s), shop, "ping", {"by": admin.display_name}, only=ep.id)))[0]
 
 
 async def set_alert_emails(s: AsyncSession, admin: Agent, addresses: list[str]) -> list[str]:

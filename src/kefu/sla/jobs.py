@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.core.scheduler import Timer, handles
+from kefu.core.scheduler import Timer, handles, handles_many
 from kefu.sla import service
 
 
-@handles(service.WARN_TIMER)
-async def sla_warning(session: AsyncSession, timer: Timer) -> None:
-    p = timer.payload
-    await service.timer_due(session, int(p["ticket_id"]), p["clock"], p["due_at"], breached=False)
+def _due(timers: list[Timer], breached: bool) -> list[tuple[int, str, str, bool]]:
+    return [(int(t.payload["ticket_id"]), t.payload["clock"], t.payload["due_at"], breached) for t in timers]
 
 
-@handles(service.BREACH_TIMER)
-async def sla_breach(session: AsyncSession, timer: Timer) -> None:
-    p = timer.payload
-    await service.timer_due(session, int(p["ticket_id"]), p["clock"], p["due_at"], breached=True)
+@handles_many(service.WARN_TIMER)
+async def sla_warnings(session: AsyncSession, timers: list[Timer]) -> None:
+    await service.timers_due(session, _due(timers, breached=False))
+
+
+@handles_many(service.BREACH_TIMER)
+async def sla_breaches(session: AsyncSession, timers: list[Timer]) -> None:
+    await service.timers_due(session, _due(timers, breached=True))
 
 
 @handles(service.QUICK_TIMER)

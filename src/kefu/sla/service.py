@@ -22,16 +22,24 @@ from kefu.core.errors import BadInput
 from kefu.sla import rules
 from kefu.sla.models import SlaSettings
 from kefu.tickets import rules as ticket_rules
-from kefu.tickets.events import audit, emit, set_field
+from kefu.tickets.events import Change, audit, emit, emit_many, set_field
 from kefu.tickets.models import Ticket, TicketChange
 from kefu.tickets.schemas import CLOCKS, clock_done_at, clock_left, ticket_out
 
 WARN_TIMER, BREACH_TIMER, QUICK_TIMER = "sla.warn", "sla.breach", "sla.quick"
 
 
+POLICIES = "kefu_sla_policies"  # session.info: the policy of each shop read in this transaction
+
+
 async def policy(s: AsyncSession, shop_id: int) -> rules.Policy:
-    row = await s.get(SlaSettings, shop_id)
-    return rules.policy_from(row.settings if row is not None else None)
+    """The shop's policy, read once per transaction (a shop without settings has no row to keep in the session's
+    identity map: without this, every use would ask the database again)."""
+    known = s.sync_session.info.setdefault(POLICIES, {})
+    if shop_id not in known:
+        row = await s.get(SlaSettings, shop_id)
+        known[shop_id] = rules.policy_from(row.settings if row is not None else None)
+    return known[shop_id]
 
 
 async def calendar(s: AsyncSession, shop_id: int) -> rules.Calendar:
@@ -61,7 +69,7 @@ async def save_settings(s: AsyncSession, admin: Agent, body: dict) -> dict:
         s.add(row)
     row.settings, row.updated_at, row.updated_by_id = clean, now(), admin.id
     await s.flush()
-    new = rules.policy_from(clean)
+    new = s.sync_session.info.setdefault(POLICIES, {})[admin.shop_id] = rules.policy_from(clean)
     moved = 0
     if new != old:
         open_tickets = await s.scalars(select(Ticket).where(Ticket.shop_id == admin.shop_id,
@@ -119,46 +127,53 @@ def running_due(t: Ticket, clock: str) -> datetime | None:
 async def arm(s: AsyncSession, t: Ticket, pol: rules.Policy | None = None) -> None:
     """Each running clock gets a warning timer (2 business hours before its deadline) and a breach timer (at
     it); a stopped or met clock has none; a pending quick-response clock has its own timer. Timers are rows
-    (kefu.core.scheduler), replaced when a due time moves."""
+    (kefu.core.scheduler); only those whose due time moved are replaced, so arming again costs one read."""
     cal = (pol or await policy(s, t.shop_id)).calendar
+    want: scheduler.Wanted = {}
     for clock in CLOCKS:
         due, key = running_due(t, clock), f"ticket:{t.id}:{clock}"
-        for kind in (WARN_TIMER, BREACH_TIMER):
-            if due is None:
-                await scheduler.cancel(s, kind, key)
-                continue
-            at = rules.warn_at(cal, due) if kind == WARN_TIMER else due
-            await scheduler.schedule(s, t.shop_id, kind, at, key=key,
-                                     payload={"ticket_id": t.id, "clock": clock, "due_at": iso(due)})
+        if due is not None:
+            payload = {"ticket_id": t.id, "clock": clock, "due_at": iso(due)}
+            want[WARN_TIMER, key] = (rules.warn_at(cal, due), payload)
+            want[BREACH_TIMER, key] = (due, payload)
     quick, key = as_utc(t.quick_due_at), f"ticket:{t.id}:quick"
-    if quick is None or t.quick_acted_at is not None or t.status == "closed":
-        await scheduler.cancel(s, QUICK_TIMER, key)
-    else:
-        await scheduler.schedule(s, t.shop_id, QUICK_TIMER, quick, key=key,
-                                 payload={"ticket_id": t.id, "due_at": iso(quick)})
+    if quick is not None and t.quick_acted_at is None and t.status != "closed":
+        want[QUICK_TIMER, key] = (quick, {"ticket_id": t.id, "due_at": iso(quick)})
+    await scheduler.converge(s, t.shop_id, (WARN_TIMER, BREACH_TIMER, QUICK_TIMER),
+                             [f"ticket:{t.id}:{c}" for c in (*CLOCKS, "quick")], want)
 
 
-async def timer_due(s: AsyncSession, ticket_id: int, clock: str, due_at: str, breached: bool) -> None:
-    """A warning or breach timer fell due: if that clock still runs toward that deadline, the ticket's owner
-    (warning) or the supervisors (breach) are told, through an internal event on the workspace's socket, and
-    the history keeps it."""
-    t = await s.get(Ticket, ticket_id)
-    if t is None or iso(running_due(t, clock)) != due_at:
-        return  # stopped, met or moved since: a newer timer stands for it
-    if not breached and running_due(t, clock) <= now():
-        return  # past its deadline already: the breach speaks for it
-    what = "sla_breached" if breached else "sla_warning"
+async def timers_due(s: AsyncSession, due: list[tuple[int, str, str, bool]]) -> None:
+    """Warning or breach timers fell due, each (ticket id, clock, due_at, breached): where that clock still runs
+    toward that deadline, the ticket's owner (warning) or the supervisors (breach) are told, through an internal
+    event on the workspace's socket, and the history keeps it. A batch reads its tickets and what they were
+    already told in two queries, whatever its size."""
+    ids = {ticket_id for ticket_id, *_ in due}
+    tickets = {t.id: t for t in await s.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
     # Told once: a clock breaches once (a status change re-arms a past deadline's timer), and a warning is
     # given once per deadline.
-    told = select(TicketChange.id).where(TicketChange.ticket_id == t.id, TicketChange.field == what,
-                                         TicketChange.after == clock)
-    if await s.scalar((told if breached else told.where(TicketChange.before == due_at)).limit(1)) is not None:
-        return
-    audit(s, t, None, what, due_at, clock)
-    await events.record(s, t.shop_id, f"ticket.{what}",
-                        {"ticket": ticket_out(t), "clock": clock, "assignee_id": t.assignee_id,
-                         "notify": "supervisors" if breached else "assignee"}, private=True)
-    await emit(s, what, t, {"clock": clock, "due_at": due_at})
+    told = {(ticket_id, field, clock, None if field == "sla_breached" else before)
+            for ticket_id, field, clock, before in (await s.execute(
+                select(TicketChange.ticket_id, TicketChange.field, TicketChange.after, TicketChange.before)
+                .where(TicketChange.ticket_id.in_(ids), TicketChange.field.in_(("sla_warning", "sla_breached")))))}
+    changes = []
+    for ticket_id, clock, due_at, breached in due:
+        t = tickets.get(ticket_id)
+        if t is None or iso(running_due(t, clock)) != due_at:
+            continue  # stopped, met or moved since: a newer timer stands for it
+        if not breached and running_due(t, clock) <= now():
+            continue  # past its deadline already: the breach speaks for it
+        what = "sla_breached" if breached else "sla_warning"
+        mark = (t.id, what, clock, None if breached else due_at)
+        if mark in told:
+            continue
+        told.add(mark)
+        audit(s, t, None, what, due_at, clock)
+        await events.record(s, t.shop_id, f"ticket.{what}",
+                            {"ticket": ticket_out(t), "clock": clock, "assignee_id": t.assignee_id,
+                             "notify": "supervisors" if breached else "assignee"}, private=True)
+        changes.append(Change(what, t, {"clock": clock, "due_at": due_at}))
+    await emit_many(s, changes)
 
 
 async def quick_due(s: AsyncSession, ticket_id: int, due_at: str) -> None:

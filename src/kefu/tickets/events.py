@@ -1,7 +1,8 @@
 """What happens to a ticket, for other domains (notifications, the error ledger, …) to act on in the same
-transaction as the change: they register with ``on_ticket`` and are called by the tickets service after the
-change is flushed. A hook that raises rolls the change back, so a hook that talks to the outside world must
-only queue work (rows, timers) here and do the talking later.
+transaction as the change: they register with ``on_ticket`` and are called with the transaction's changes
+(``Change``: kind, ticket, data) — usually one, or a whole batch of SLA timers that fell due together, so a
+hook can read what it needs once for all of them. A hook that raises rolls the change back, so a hook that
+talks to the outside world must only queue work (rows, timers) here and do the talking later.
 
 Kinds: ``created``, ``status`` (data: before, after), ``assigned`` (data: before, after agent ids),
 ``replied`` (a reply the buyer sees; data: note_id, text), ``noted`` (internal note), ``buyer_message``
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kefu.core.clock import iso, now
 from kefu.tickets.models import Ticket, TicketChange
@@ -25,7 +26,13 @@ if TYPE_CHECKING:
 
     from kefu.agents.models import Agent
 
-Hook = Callable[["AsyncSession", str, "Ticket", dict[str, Any]], Awaitable[None]]
+class Change(NamedTuple):
+    kind: str
+    ticket: Ticket
+    data: dict[str, Any]
+
+
+Hook = Callable[["AsyncSession", list[Change]], Awaitable[None]]
 _hooks: list[Hook] = []
 
 KINDS = ("created", "status", "assigned", "replied", "noted", "buyer_message", "sla_warning", "sla_breached",
@@ -33,15 +40,20 @@ KINDS = ("created", "status", "assigned", "replied", "noted", "buyer_message", "
 
 
 def on_ticket(fn: Hook) -> Hook:
-    """Register ``fn(session, kind, ticket, data)``; registering the same function twice keeps one."""
+    """Register ``fn(session, changes)``; registering the same function twice keeps one."""
     if fn not in _hooks:
         _hooks.append(fn)
     return fn
 
 
 async def emit(session: AsyncSession, kind: str, ticket: Ticket, data: dict[str, Any] | None = None) -> None:
-    for fn in list(_hooks):
-        await fn(session, kind, ticket, data or {})
+    await emit_many(session, [Change(kind, ticket, data or {})])
+
+
+async def emit_many(session: AsyncSession, changes: list[Change]) -> None:
+    if changes:
+        for fn in list(_hooks):
+            await fn(session, changes)
 
 
 def _text(value) -> str | None:

@@ -1,7 +1,7 @@
 // The error ledger on the tickets page (失误跟进台账): the open ticket's entries with the time left until the
 // buyer is due the next progress update (red once overdue), a form to log an error, and per entry a form to
 // record an update given by hand (a call …) and a button to resolve it. It follows whichever ticket
-// tickets.js shows (watching #tk-number) and reloads after a reply there, which counts as an update.
+// tickets.js shows (its 'ticket:shown') and reloads after each action there: a reply counts as an update.
 
 import { $, api, clock, duration, errorText, h, lang, parseTime, t, toast } from './dom.js';
 
@@ -162,8 +162,7 @@ async function load() {
   render();
 }
 
-function follow() {
-  const shown = ($('#tk-number') || {}).textContent || '';
+function follow(shown) {
   if (!/^T-/.test(shown)) return;
   if (shown !== number) {
     number = shown;
@@ -176,16 +175,9 @@ function follow() {
 }
 
 if (root) {
-  let pending = 0;
-  const soon = () => {
-    clearTimeout(pending);
-    pending = setTimeout(follow, 250);
-  };
-  const watch = new MutationObserver(soon);
-  for (const sel of ['#tk-number', '#tk-history']) {
-    const el = $(sel);
-    if (el) watch.observe(el, { childList: true, characterData: true, subtree: true });
-  }
+  // The ticket page says when it shows a ticket (opened, or changed by an action: a reply may have been the
+  // entry's progress update), and only then is the panel read again.
+  document.addEventListener('ticket:shown', (e) => follow(e.detail.ticket.number));
   setInterval(() => { // the countdown: states move on by themselves
     for (const li of root.querySelectorAll('.lg-entry')) {
       const e = entries.find((x) => String(x.id) === li.dataset.id);
@@ -197,5 +189,5 @@ if (root) {
     }
     root.classList.toggle('is-overdue', entries.some((e) => liveState(e).state === 'overdue'));
   }, 1000);
-  follow();
+  follow(($('#tk-number') || {}).textContent || '');
 }

@@ -23,7 +23,10 @@ let current = null; // the open ticket's API body {ticket, changes, notes}
 const team = new Map(); // agent id → display name, for owners in the fields and the history
 api('GET', '/api/team').then((r) => {
   for (const a of r.agents) team.set(String(a.id), a.display_name);
-  if (current) render();
+  if (current) { // only the owners' names change: the ticket itself is not shown anew
+    renderFields();
+    renderHistory();
+  }
 }).catch(() => {});
 const who = (id) => (id == null ? '—' : team.get(String(id)) || `#${id}`);
 api('GET', '/api/sla/settings').then((r) => { // the shop's own ticket types join the type filter
@@ -158,6 +161,18 @@ function renderHistory() {
   els.history.replaceChildren(...rows.map((r) => r.el));
 }
 
+function renderFields() {
+  const x = current.ticket;
+  const field = (key, value) => (value ? [h('dt', { text: t(key) }), h('dd', { text: value })] : []);
+  els.fields.replaceChildren(...field('tk_kind', kindLabel(x.kind)), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
+    ...field('tk_problem', x.problem), ...field('tk_demand', x.demand),
+    ...field('tk_orders', x.order_numbers.join('、')), ...field('tk_f_assignee', who(x.assignee_id)),
+    ...field('tk_f_tags', x.tags.join('、')),
+    ...(current.merged_into ? field('tk_f_status', t('tk_merged_into', { number: current.merged_into })) : []),
+    ...(x.conversation_id ? field('tk_transcript', t('tk_from_chat', { id: x.conversation_id })) : []));
+}
+
+/** The open ticket shown anew (opened, or changed by an action): other panels hear ``ticket:shown``. */
 function render() {
   const x = current.ticket;
   els.empty.hidden = true;
@@ -166,13 +181,7 @@ function render() {
   els.heading.textContent = x.title;
   els.status.textContent = x.status_label[document.body.dataset.lang === 'en' ? 'en' : 'zh'];
   els.status.dataset.status = x.status;
-  const field = (key, value) => (value ? [h('dt', { text: t(key) }), h('dd', { text: value })] : []);
-  els.fields.replaceChildren(...field('tk_kind', kindLabel(x.kind)), ...field('tk_priority', t(`tk_prio_${x.priority}`)),
-    ...field('tk_problem', x.problem), ...field('tk_demand', x.demand),
-    ...field('tk_orders', x.order_numbers.join('、')), ...field('tk_f_assignee', who(x.assignee_id)),
-    ...field('tk_f_tags', x.tags.join('、')),
-    ...(current.merged_into ? field('tk_f_status', t('tk_merged_into', { number: current.merged_into })) : []),
-    ...(x.conversation_id ? field('tk_transcript', t('tk_from_chat', { id: x.conversation_id })) : []));
+  renderFields();
   els.next.value = x.status;
   const closed = x.status === 'closed';
   els.move.hidden = closed;
