@@ -111,3 +111,27 @@ def test_no_smtp_no_mail_and_bad_addresses_are_refused(world):
     stranger = world.agent(world.shop())
     assert stranger.put(url, {"email": "x@example.cn"}).status_code == 404
     assert agent.put(url, {"email": None}).json()["email"] is None
+
+
+def test_a_buyer_who_leaves_an_email_with_a_message_gets_the_reply_in_their_inbox(world, frozen, inbox):
+    frozen.freeze(datetime(2026, 12, 7, 10, tzinfo=SH))
+    shop = world.shop("小米粒旗舰店")
+    agent = world.agent(shop, name="小王")
+    buyer = world.buyer(shop)
+    assert 'data-mail="1"' in world.client.get(f"/widget/{shop.slug}").text  # the form asks for the address
+    r = buyer.post("/api/widget/tickets", {"problem": "杯子碎了", "email": "买家@邮箱"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_email"
+    assert buyer.get("/api/widget/tickets").json()["tickets"] == []  # refused whole: no ticket either
+    r = buyer.post("/api/widget/tickets", {"problem": "杯子碎了，订单 202612040398", "email": " mi@example.cn "})
+    assert r.status_code == 201, r.text
+    number = r.json()["ticket"]["number"]
+    agent = world.login(agent.info["username"])
+    agent.post(f"/api/tickets/{number}/notes", {"text": "已为您补发一只新杯子。"})
+    deliver(world)
+    assert [to for to, _ in inbox.mails] == [["mi@example.cn"]]
+    assert "补发" in inbox.mails[0][1].get_content()
+
+
+def test_without_smtp_the_widget_asks_for_no_email(world):
+    shop = world.shop()
+    assert "data-mail" not in world.client.get(f"/widget/{shop.slug}").text

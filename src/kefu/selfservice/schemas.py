@@ -23,3 +23,5 @@ class BuyerTicketIn(BaseModel):
     demand: str = Field(default="", max_length=1000)
     order_numbers: list[str] = Field(default_factory=list, max_length=5)
     conversation_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="the chat it comes from")
+    email: str = Field(default="", max_length=254,
+                       description="where the buyer wants progress mailed (optional; kept on the buyer)")

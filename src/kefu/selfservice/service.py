@@ -19,6 +19,7 @@ from kefu.core.clock import as_utc, now
 from kefu.core.errors import Conflict, KefuError, NotFound
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
+from kefu.notifications.rules import check_email
 from kefu.selfservice.models import LookupCount
 from kefu.selfservice.schemas import BuyerTicketIn
 from kefu.sla import service as clocks
@@ -32,6 +33,7 @@ from kefu.tickets.service import change_status, field_text, get, note_text, open
 async def buyer_create(s: AsyncSession, customer: Customer, body: BuyerTicketIn) -> Ticket:
     """The buyer leaves a message (留言) from the widget — when nobody is online or they prefer it: it becomes a
     ticket the buyer follows under 我的工单, owned by whom routing's rules pick."""
+    email = check_email(body.email) if body.email.strip() else None  # a bad address: refused before anything
     conv = await s.get(Conversation, body.conversation_id) if body.conversation_id else None
     if conv is not None and (conv.shop_id != customer.shop_id or conv.customer_id != customer.id):
         conv = None  # not theirs: never attach another buyer's chat
@@ -43,6 +45,8 @@ async def buyer_create(s: AsyncSession, customer: Customer, body: BuyerTicketIn)
     fields = TicketIn(kind=body.kind or proposal["kind"], title=rules.buyer_title(problem), problem=problem,
                       demand=body.demand or proposal["demand"],
                       order_numbers=list(dict.fromkeys([*body.order_numbers, *proposal["order_numbers"]]))[:20])
+    if email is not None:  # replies and the resolution are mailed there when the shop has SMTP set
+        customer.email = email
     return await open_for_buyer(s, customer.shop_id, customer.id, fields, conv)
 
 

@@ -26,6 +26,7 @@ from kefu.core.auth import (
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import last_event_id as events_last_id
+from kefu.notifications.service import config as notify_config
 from kefu.shops.models import Shop
 from kefu.shops.rules import page_template
 from kefu.shops.service import get_shop_by_slug
@@ -99,7 +100,7 @@ async def shop_page(slug: str, request: Request, db: Database = Depends(get_db))
 async def widget_frame(slug: str, request: Request, db: Database = Depends(get_db)):
     async with db.transaction() as s:
         shop = await get_shop_by_slug(s, slug)
-    response = render(request, "widget.html", shop=shop)
+    response = render(request, "widget.html", shop=shop, mail=notify_config.mail is not None)
     response.headers["Content-Security-Policy"] = WIDGET_CSP
     return response
 

@@ -128,6 +128,7 @@ TICKET_STRINGS: dict[str, tuple[str, str]] = {
     "widget_leave_problem": ("遇到了什么问题？", "What happened?"),
     "widget_leave_demand": ("希望怎么处理（选填）", "What would you like us to do (optional)"),
     "widget_leave_order": ("订单号（选填）", "Order number (optional)"),
+    "widget_leave_email": ("邮箱（选填，有回复时邮件通知您）", "Email (optional: we mail you when we reply)"),
     "widget_leave_send": ("提交", "Send"),
     "widget_leave_done": ("已提交，工单号 {number}", "Sent: ticket {number}"),
     "widget_offline_hint": ("当前没有客服在线，可以先留言，我们上班后第一时间处理。",

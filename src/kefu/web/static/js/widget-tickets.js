@@ -92,6 +92,9 @@ export class BuyerTickets {
     const problem = field('textarea', 'widget_leave_problem', { rows: 3, maxlength: 5000, required: true });
     const demand = field('input', 'widget_leave_demand', { maxlength: 1000 });
     const order = field('input', 'widget_leave_order', { maxlength: 64, inputmode: 'numeric' });
+    // Asked only where the shop mails (KEFU_SMTP_*): replies and the resolution then reach the buyer's inbox.
+    const email = document.body.dataset.mail === '1'
+      ? field('input', 'widget_leave_email', { type: 'email', maxlength: 254, autocomplete: 'email' }) : null;
     const error = h('p', { class: 'wt-error', role: 'alert', hidden: true });
     return h('form', {
       class: 'wt-leave',
@@ -100,7 +103,8 @@ export class BuyerTickets {
         let made;
         try {
           made = (await api('POST', '/api/widget/tickets', { problem: problem.value, demand: demand.value,
-            order_numbers: order.value.trim() ? [order.value.trim()] : [] }, this.headers())).ticket;
+            order_numbers: order.value.trim() ? [order.value.trim()] : [], email: email ? email.value : '' },
+          this.headers())).ticket;
         } catch (err) {
           error.textContent = errorText(err);
           error.hidden = false;
@@ -112,7 +116,7 @@ export class BuyerTickets {
         this.els.panel.prepend(h('p', { class: 'wt-done', role: 'status',
           text: t('widget_leave_done', { number: made.number }) }));
       },
-    }, h('p', { class: 'wt-intro', text: t('widget_leave_intro') }), problem, demand, order, error,
+    }, h('p', { class: 'wt-intro', text: t('widget_leave_intro') }), problem, demand, order, email, error,
     h('button', { type: 'submit', class: 'btn btn-primary btn-small', text: t('widget_leave_send') }));
   }
 
