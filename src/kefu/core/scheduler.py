@@ -142,11 +142,17 @@ async def drop(session: AsyncSession, kind: str, key: str) -> None:
 
 async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None, batch: int = BATCH) -> int:
     """Claim and run every timer due by now (up to ``limit``, only ``kinds`` if given); returns how many ran.
-    Up to ``batch`` timers share a transaction: claimed together, each handler in its own savepoint."""
+    Timers of a ``handles_many`` kind are claimed up to ``batch`` at a time and run together; any other timer
+    runs in a transaction of its own."""
     ran = 0
     while ran < limit:
         async with db.transaction() as s:
-            timers = await _claim(s, min(batch, limit - ran), kinds)
+            # One timer a transaction, as its handler may lock a chat's rows (a greeting): a batch would hold
+            # 20 chats' rows at once, and their buyers' messages wait for it. Only the kinds that run together
+            # (handles_many: SLA warnings, which lock no chat) take up to ``batch`` of their kind at once.
+            timers = await _claim(s, 1, kinds)
+            if timers and timers[0].kind in _many and min(batch, limit - ran) > 1:
+                timers += await _claim(s, min(batch, limit - ran) - 1, {timers[0].kind}) or []
             await _run_all(s, timers or [])
         if timers is None:
             return ran
