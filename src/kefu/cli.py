@@ -8,6 +8,7 @@ import os
 import typer
 
 from kefu.commands import setup
+from kefu.commands.aftersales import aftersales_app
 from kefu.commands.bench import bench_app
 from kefu.commands.kb import kb_app
 from kefu.commands.nlu import nlu_app
@@ -23,6 +24,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
+app.add_typer(aftersales_app, name="aftersales")
 app.command("simulate")(simulate)
 app.command("replay")(replay)
 app.command("migrate")(setup.migrate)
