@@ -24,7 +24,7 @@ from kefu.core.db import Base, BigId, Database, utcnow
 log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, "Timer"], Awaitable[None]]
 ManyHandler = Callable[[AsyncSession, "list[Timer]"], Awaitable[None]]
-BATCH = 20  # timers claimed and run in one transaction
+BATCH = 20  # timers of a handles_many kind claimed and run in one transaction
 _handlers: dict[str, Handler] = {}
 _many: dict[str, ManyHandler] = {}
 
@@ -153,7 +153,8 @@ async def run_due(db: Database, limit: int = 100, kinds: set[str] | None = None,
             timers = await _claim(s, 1, kinds)
             if timers and timers[0].kind in _many and min(batch, limit - ran) > 1:
                 timers += await _claim(s, min(batch, limit - ran) - 1, {timers[0].kind}) or []
-            await _run_all(s, timers or [])
+            if timers:
+                await _run_all(s, timers)
         if timers is None:
             return ran
         ran += len(timers)  # [] when another worker took them between our read and our write: look again
@@ -185,26 +186,21 @@ async def _claim(session: AsyncSession, n: int, kinds: set[str] | None) -> list[
 
 
 async def _run_all(session: AsyncSession, timers: list[Timer]) -> None:
-    """Run claimed timers in due order; those of a ``handles_many`` kind together, in one savepoint."""
-    together: dict[str, list[Timer]] = {}
-    for timer in timers:
-        if timer.kind in _many:
-            together.setdefault(timer.kind, []).append(timer)
+    """Run what one claim took: a single timer, or a batch of one ``handles_many`` kind, run together in one
+    savepoint (and one by one should the batch fail)."""
+    many = _many.get(timers[0].kind) if len(timers) > 1 else None
+    if many is not None:
+        try:
+            async with events.savepoint(session):
+                await many(session, timers)
+        except Exception:  # one by one below finds (and logs) the timer that fails
+            log.info("timers %s… (%s) failed together: running them one by one", timers[0].id, timers[0].kind)
         else:
-            await _run(session, timer)
-    for kind, group in together.items():
-        if len(group) > 1:
-            try:
-                async with events.savepoint(session):
-                    await _many[kind](session, group)
-            except Exception:  # one by one below finds (and logs) the timer that fails
-                log.info("timers %s… (%s) failed together: running them one by one", group[0].id, kind)
-            else:
-                for timer in group:
-                    timer.outcome = timer.outcome or "done"
-                continue
-        for timer in group:
-            await _run(session, timer)
+            for timer in timers:
+                timer.outcome = timer.outcome or "done"
+            return
+    for timer in timers:
+        await _run(session, timer)
 
 
 async def _run(session: AsyncSession, timer: Timer) -> None:

@@ -159,9 +159,10 @@ async def timers_due(s: AsyncSession, due: list[tuple[int, str, str, bool]]) -> 
     changes = []
     for ticket_id, clock, due_at, breached in due:
         t = tickets.get(ticket_id)
-        if t is None or iso(running_due(t, clock)) != due_at:
+        running = running_due(t, clock) if t is not None else None
+        if running is None or iso(running) != due_at:
             continue  # stopped, met or moved since: a newer timer stands for it
-        if not breached and running_due(t, clock) <= now():
+        if not breached and running <= now():
             continue  # past its deadline already: the breach speaks for it
         what = "sla_breached" if breached else "sla_warning"
         mark = (t.id, what, clock, None if breached else due_at)
