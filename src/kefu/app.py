@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     outage.install(app)
 
+    from kefu.aftersales.routes import router as aftersales_router
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router
     from kefu.analytics.routes import page_router as review_page_router
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.attachments import jobs as _attachment_timers  # noqa: F401  (registers timer handlers)
     from kefu.attachments.routes import router as attachments_router
     from kefu.attachments.service import configure as configure_attachments
+    from kefu.compensation.routes import router as compensation_router
+    from kefu.complaints.routes import router as complaints_router
     from kefu.conversations.handlers import router as ws_router
     from kefu.conversations.routes import router as conversations_router
     from kefu.customers.routes import router as widget_router
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.notifications.handlers import router as bell_socket_router  # and the ticket hook
     from kefu.notifications.routes import admin_router as notify_admin_router
     from kefu.notifications.routes import router as notify_router
+    from kefu.orders.routes import router as orders_router
     from kefu.quickreplies.routes import router as quick_replies_router
     from kefu.routing import jobs as _routing_timers  # noqa: F401
     from kefu.routing.routes import router as routing_router
@@ -134,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    knowledge_router, quick_replies_router, attachments_router, tickets_router, sla_router,
                    widget_tickets_router, public_tickets_router, ledger_router, ledger_page_router,
                    analytics_router, review_page_router, notify_router, notify_admin_router, bell_socket_router,
-                   web_router):
+                   orders_router, aftersales_router, compensation_router, complaints_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -1,7 +1,10 @@
 """Imports every model so that Base.metadata (and Alembic) sees all tables."""
 
+from kefu.aftersales.models import AftersaleCase, AftersalePolicy, CaseChange
 from kefu.agents.models import Agent, AgentSession
 from kefu.attachments.models import Attachment
+from kefu.compensation.models import AuthorityLimits, Compensation
+from kefu.complaints.models import BuyerFlag, FollowUp
 from kefu.conversations.models import Conversation, Message
 from kefu.core.events import Event
 from kefu.core.scheduler import Timer
@@ -10,6 +13,7 @@ from kefu.handoffs.models import Handoff
 from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, ReplyTemplate, SynonymGroup
 from kefu.ledger.models import LedgerEntry, LedgerUpdate
 from kefu.notifications.models import Delivery, DeliveryAttempt, Notification, NotifySettings, WebhookEndpoint
+from kefu.orders.models import BuyerVerification, Order, OrderSettings, PaymentReminder
 from kefu.quickreplies.models import QuickReplySet
 from kefu.selfservice.models import LookupCount
 from kefu.shops.models import Shop
@@ -21,3 +25,5 @@ __all__ = ["Agent", "AgentSession", "Article", "ArticleVersion", "Attachment", "
            "SlaSettings", "SynonymGroup", "Ticket", "TicketChange", "TicketNote", "Timer"]
 __all__ += ["Delivery", "DeliveryAttempt", "Notification", "NotifySettings", "WebhookEndpoint"]
 __all__ += ["LedgerEntry", "LedgerUpdate"]
+__all__ += ["AftersaleCase", "AftersalePolicy", "AuthorityLimits", "BuyerFlag", "BuyerVerification", "CaseChange",
+            "Compensation", "FollowUp", "Order", "OrderSettings", "PaymentReminder"]

@@ -33,3 +33,6 @@ class Attachment(TimestampMixin, Base):
     # The ticket note (a reply, an internal note or the buyer's message) that carries it; a note carries several.
     ticket_note_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ticket_notes.id", ondelete="SET NULL"),
                                                        nullable=True, index=True)
+    # The after-sale case it is evidence for (a buyer's photo of a wrong or broken item).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("aftersale_cases.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)

@@ -41,6 +41,8 @@ def message_out(m: Message, agent_name: str | None = None, *, internal: bool = T
         out["attachment"] = attachment_public(m.attachment)
     if internal:
         out["analysis"] = m.analysis
+    if m.analysis and "card" in m.analysis:  # an order, after-sale case or agreement card (kefu/web/static/js/cards.js)
+        out["card"] = m.analysis["card"]
     if m.sender == "bot" and m.analysis and "bot" in m.analysis:
         out["bot"] = m.analysis["bot"]
     return out

@@ -283,6 +283,15 @@ async def post_system_message(session: AsyncSession, conv: Conversation, text: s
     return await _append(session, conv, sender=sender, text=rules.clean_text(text), private=private, analysis=meta)
 
 
+async def post_card(session: AsyncSession, conv: Conversation, card: dict, text: str,
+                    agent: Agent | None = None) -> Message:
+    """A card in the chat (an order, an after-sale case's outcome, an agreement to confirm): ``card`` has a
+    ``kind`` and what its renderer shows; ``text`` is the plain line for lists, previews and transcripts. Sent by
+    ``agent`` (as their line) or by kefu (a system line)."""
+    return await _append(session, conv, sender="agent" if agent else "system", agent=agent,
+                         text=rules.clean_text(text), analysis={"card": card})
+
+
 async def _updated(session: AsyncSession, conv: Conversation, action: str, by: int | None) -> Conversation:
     await session.flush()
     await _emit_conversation(session, conv, names.CONVERSATION_UPDATED, action=action, by=by)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from kefu.web.case_strings import CASE_STRINGS
 from kefu.web.chat_strings import CHAT_STRINGS
+from kefu.web.comp_strings import COMP_STRINGS
+from kefu.web.complaint_strings import COMPLAINT_STRINGS
 from kefu.web.desk_strings import DESK_STRINGS
 from kefu.web.kb_strings import KB_STRINGS
 from kefu.web.kit_strings import KIT_STRINGS
@@ -17,6 +20,7 @@ from kefu.web.ledger_strings import LEDGER_STRINGS
 from kefu.web.media_strings import MEDIA_STRINGS
 from kefu.web.notify_strings import NOTIFY_STRINGS
 from kefu.web.ops_strings import OPS_STRINGS
+from kefu.web.orders_strings import ORDERS_STRINGS
 from kefu.web.review_strings import REVIEW_STRINGS
 from kefu.web.routing_strings import ROUTING_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
@@ -345,7 +349,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 _MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
-         | OPS_STRINGS | TICKET_STRINGS | REVIEW_STRINGS | LEDGER_STRINGS | NOTIFY_STRINGS)
+         | OPS_STRINGS | TICKET_STRINGS | REVIEW_STRINGS | LEDGER_STRINGS | NOTIFY_STRINGS
+         | ORDERS_STRINGS | CASE_STRINGS | COMP_STRINGS | COMPLAINT_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 

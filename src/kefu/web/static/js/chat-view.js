@@ -1,6 +1,7 @@
 // DOM builders for the agent workspace: conversation rows, the message log and the buyer sidebar.
 // Pure rendering from data; workspace.js owns state and talks to the server.
 
+import { cardBubble } from './cards.js';
 import { clock, dateOnly, dayLabel, duration, h, initials, parseTime, secondsSince, t } from './dom.js';
 import { caption, imageThumb, previewText } from './media.js';
 
@@ -144,6 +145,7 @@ export function messageRow(m, conv, customer, onRetry) {
 
 /** The text, or the image (stored, or the picked file while it uploads) with any words sent along. */
 function bubble(m) {
+  if (m.card) return cardBubble(m, 'agent', 'm-bubble');
   if (!m.attachment && !m.localUrl) return h('div', { class: 'm-bubble', text: m.text });
   const words = caption(m);
   return h('div', { class: 'm-bubble has-image' }, imageThumb(m, { original: true }),

@@ -21,9 +21,11 @@ export function initKbPanel(o) {
   let suggestTimer = null;
 
   function showTab(name) {
-    for (const b of els.tabs) b.setAttribute('aria-selected', String(b.dataset.side === name));
-    els.info.hidden = name !== 'info';
-    els.panel.hidden = name !== 'kb';
+    for (const b of els.tabs) {
+      b.setAttribute('aria-selected', String(b.dataset.side === name));
+      const section = document.getElementById(b.getAttribute('aria-controls'));
+      if (section) section.hidden = b.dataset.side !== name;
+    }
     if (name === 'kb') els.q.focus();
   }
 

@@ -2,10 +2,12 @@
 // "sending" messages below them until stored, day and new-conversation dividers, and receipts.
 
 import { clock, dayLabel, h, t } from './dom.js';
+import { cardBubble } from './cards.js';
 import { caption, imageThumb } from './media.js';
 
 /** A message's bubble: its text, or its image (a stored attachment or the picked file) with any caption. */
 function bubble(m) {
+  if (m.card) return cardBubble(m, 'buyer', 'msg-bubble');
   if (!m.attachment && !m.localUrl) return h('div', { class: 'msg-bubble', text: m.text });
   const words = caption(m);
   return h('div', { class: 'msg-bubble has-image' }, imageThumb(m),

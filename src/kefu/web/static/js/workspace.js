@@ -154,6 +154,7 @@ async function openConversation(id) {
   els.reply.value = session.get(`kefu.draft.${id}`) || '';
   picker.reset();
   kb.onConversation();
+  announce('kefu:conversation', { conversation: current.conv, customer: current.customer });
   renderChatHead();
   renderLog(true);
   renderSide();
@@ -163,8 +164,14 @@ async function openConversation(id) {
   els.reply.focus();
 }
 
+/** Tell the sidebar's other panels (orders-panel.js, case-panel.js …) what the agent is looking at. */
+function announce(type, detail) {
+  document.dispatchEvent(new CustomEvent(type, { detail }));
+}
+
 function closeView() {
   current = null;
+  announce('kefu:conversation', null);
   watchCurrent();
   history.replaceState(null, '', location.pathname + location.search);
   els.workspace.classList.remove('has-chat');
@@ -324,6 +331,7 @@ function onEvent(ev) {
     renderList();
     return;
   }
+  announce('kefu:event', ev); // every live event, for the sidebar's other panels
   if (handoffs.onEvent(ev)) return;
   if (ev.type.startsWith('ticket.')) {
     const warning = notify.onTicket(ev);

@@ -1,0 +1,7 @@
+"""compensation over REST (being built for #13)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["compensation"])

@@ -1,0 +1,6 @@
+// The agreement card (being built for #13): returns the card's element, or null to show the message's text.
+
+/** @returns {HTMLElement|null} */
+export function agreementCard(_card, _ctx) {
+  return null;
+}

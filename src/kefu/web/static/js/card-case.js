@@ -1,0 +1,6 @@
+// The case card (being built for #13): returns the card's element, or null to show the message's text.
+
+/** @returns {HTMLElement|null} */
+export function caseCard(_card, _ctx) {
+  return null;
+}

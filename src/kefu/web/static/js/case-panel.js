@@ -1,0 +1,1 @@
+// The workspace's case-panel (being built for #13).

@@ -1,0 +1,1 @@
+// The workspace's orders-panel (being built for #13).
