@@ -5,4 +5,5 @@ from __future__ import annotations
 
 CASE_STRINGS: dict[str, tuple[str, str]] = {
     "cases_tab": ("售后", "After-sales"),
+    "cases_admin_tab": ("售后政策", "After-sale policy"),
 }

@@ -4,4 +4,5 @@
 from __future__ import annotations
 
 COMP_STRINGS: dict[str, tuple[str, str]] = {
+    "comp_admin_tab": ("补偿权限", "Compensation limits"),
 }

@@ -5,4 +5,5 @@ from __future__ import annotations
 
 ORDERS_STRINGS: dict[str, tuple[str, str]] = {
     "orders_tab": ("订单", "Orders"),
+    "orders_admin_tab": ("订单对接", "Orders"),
 }

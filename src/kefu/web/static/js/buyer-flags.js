@@ -1,0 +1,1 @@
+// The workspace's buyer-flags (being built for #13).

@@ -1,0 +1,1 @@
+// The workspace's comp-panel (being built for #13).

@@ -1,0 +1,1 @@
+// The workspace's complaint-panel (being built for #13).
