@@ -23,6 +23,7 @@ from kefu.attachments.models import Attachment
 from kefu.conversations.models import Conversation, Message
 from kefu.core import scheduler
 from kefu.core.clock import now
+from kefu.core.config import private_dir, private_file
 from kefu.core.errors import Conflict, NotFound
 from kefu.customers.models import Customer
 from kefu.tickets.models import Ticket, TicketNote
@@ -54,9 +55,9 @@ def meta(att: Attachment) -> dict:
 
 
 def _write(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-    tmp.write_bytes(data)
+    private_file(tmp, data)
     os.replace(tmp, folder / name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -58,22 +59,42 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()
         if not url:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
             return f"sqlite+aiosqlite:///{(self.data_dir / 'kefu.db').resolve()}"
         return normalize_database_url(url)
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            private_file(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
 
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only kefu's user may enter (0700): the data dir and everything kefu keeps under it. An
+    existing one that others could read is closed up."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path, data: bytes | None = None) -> None:
+    """Create ``path`` readable by kefu's user only (0600) from its first byte — never written first and
+    chmod-ed after — and write ``data``. An existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as f:
+        if data:
+            f.write(data)
 
 
 def normalize_database_url(url: str) -> str:

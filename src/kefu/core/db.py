@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kefu.core.batch import GroupCommit
 from kefu.core.clock import now
+from kefu.core.config import private_file
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,6 +64,10 @@ def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
         from kefu.core.sqlite_inline import creator
 
         path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:") and Path(path).parent.is_dir():
+            # SQLite gives the -wal and -shm files the database file's mode: a kefu.db created 0600 keeps all
+            # three private to kefu's user
+            private_file(Path(path))
         inline = {"async_creator": creator(path, sqlite_synchronous)} if path and path != ":memory:" else {}
         engine = create_async_engine(url, connect_args={"timeout": 30}, **inline)
 
