@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.agents.service import arm_silence_checks, configure_silence
-from kefu.core import outage
+from kefu.core import logs, outage
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.visitor_tokens = VisitorTokens(settings.resolved_secret_key(), settings.visitor_token_days)
     install_error_handlers(app)
     outage.install(app)
+    logs.install()
 
     from kefu.aftersales.routes import router as aftersales_router
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
