@@ -1,7 +1,7 @@
 """Imports every model so that Base.metadata (and Alembic) sees all tables."""
 
 from kefu.aftersales.models import AftersaleCase, AftersalePolicy, CaseChange
-from kefu.agents.models import Agent, AgentSession
+from kefu.agents.models import Agent, AgentSession, LoginThrottle
 from kefu.attachments.models import Attachment
 from kefu.compensation.models import AuthorityLimits, Compensation
 from kefu.complaints.models import BuyerFlag, FollowUp
@@ -27,3 +27,4 @@ __all__ += ["Delivery", "DeliveryAttempt", "Notification", "NotifySettings", "We
 __all__ += ["LedgerEntry", "LedgerUpdate"]
 __all__ += ["AftersaleCase", "AftersalePolicy", "AuthorityLimits", "BuyerFlag", "BuyerVerification", "CaseChange",
             "Compensation", "FollowUp", "Order", "OrderSettings", "PaymentReminder"]
+__all__ += ["LoginThrottle"]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from kefu.agents import service
 from kefu.agents.models import Agent
 from kefu.agents.schemas import AgentIn, LoginIn, PresenceIn
-from kefu.core.auth import SESSION_COOKIE, admin, any_agent, current_agent, get_db, supervisor
+from kefu.core.auth import SESSION_COOKIE, admin, any_agent, client_ip, current_agent, get_db, supervisor
 from kefu.core.db import Database
 
 router = APIRouter(prefix="/api", tags=["agents"])
@@ -20,8 +20,9 @@ def set_session_cookie(request: Request, response, token: str) -> None:
 
 @router.post("/auth/login")
 async def login(body: LoginIn, request: Request, db: Database = Depends(get_db)):
+    agent, token = await service.login(db, body.username, body.password, request.app.state.settings.session_hours,
+                                       client_ip(request))
     async with db.transaction() as s:
-        agent, token = await service.login(s, body.username, body.password, request.app.state.settings.session_hours)
         out = await service.agent_out(s, agent)
     response = JSONResponse({"agent": out})
     set_session_cookie(request, response, token)
@@ -76,3 +77,11 @@ async def create_agent(body: AgentIn, agent: Agent = Depends(admin), db: Databas
     async with db.transaction() as s:
         created = await service.create_agent(s, agent.shop_id, **body.model_dump())
         return {"agent": await service.agent_out(s, created, 0)}
+
+
+@router.post("/agents/{agent_id}/unlock")
+async def unlock_agent(agent_id: int = Path(ge=1, le=2**31 - 1), agent: Agent = Depends(admin),
+                       db: Database = Depends(get_db)):
+    """The admin lets a colleague locked out by failed logins try again at once."""
+    async with db.transaction() as s:
+        return {"agent": await service.agent_out(s, await service.unlock(s, agent, agent_id))}

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from kefu.agents.models import GROUPS, PRESENCES, ROLES
-from kefu.core.errors import BadInput
+from kefu.core.errors import BadInput, KefuError
 
 # Everyone on the service team works the inbox; only some see the floor or manage people.
 CHAT_ROLES = frozenset(ROLES)
@@ -94,3 +94,46 @@ def absent(role: str, presence: str, reason: str | None = None) -> bool:
     if presence == "offline":
         return True
     return presence == "away" and (role in ROUTABLE_ROLES or reason == "silent")
+
+
+# ---------------------------------------------------------------- guessing passwords
+ACCOUNT_FREE_FAILURES = 5  # wrong passwords in a row an account may have before it must wait
+ACCOUNT_FIRST_LOCK = timedelta(minutes=1)  # then 1, 2, 4, 8, 16 minutes, at most 30, per further failure
+ACCOUNT_MAX_LOCK = timedelta(minutes=30)
+ACCOUNT_FORGET = timedelta(hours=24)  # failures this old no longer count
+IP_FREE_FAILURES = 30  # wrong logins from one address within IP_WINDOW before it must wait IP_LOCK
+IP_WINDOW = timedelta(minutes=15)
+IP_LOCK = timedelta(minutes=15)
+
+
+def throttle_keys(username: str, ip: str | None) -> list[str]:
+    keys = ["user:" + (username or "").strip().lower()[:64]]
+    if ip:
+        keys.append("ip:" + ip[:64])
+    return keys
+
+
+def count_failure(key: str, failures: int, window_started_at: datetime | None, last_failure_at: datetime | None,
+                  at: datetime) -> tuple[int, datetime, datetime | None]:
+    """One more failure for ``key``: (failures now, window start, locked until or None)."""
+    if key.startswith("ip:"):
+        if window_started_at is None or at - window_started_at > IP_WINDOW:
+            failures, window_started_at = 0, at
+        failures += 1
+        return failures, window_started_at, at + IP_LOCK if failures >= IP_FREE_FAILURES else None
+    if last_failure_at is None or at - last_failure_at > ACCOUNT_FORGET:
+        failures, window_started_at = 0, at
+    failures += 1
+    if failures < ACCOUNT_FREE_FAILURES:
+        return failures, window_started_at, None
+    lock = min(ACCOUNT_FIRST_LOCK * 2 ** (failures - ACCOUNT_FREE_FAILURES), ACCOUNT_MAX_LOCK)
+    return failures, window_started_at, at + lock
+
+
+def locked_out(until: datetime, at: datetime) -> KefuError:
+    """429 with how long to wait, the same words whether the account exists or not."""
+    seconds = max(1, int((until - at).total_seconds() + 0.999))
+    minutes = (seconds + 59) // 60
+    return KefuError(f"登录失败次数过多，请 {minutes} 分钟后再试；如需立即登录，请联系店铺管理员解锁",
+                     f"Too many failed logins. Try again in {minutes} min, or ask the shop admin to unlock "
+                     "the account", code="login_locked", status=429, extra={"retry_after": seconds})

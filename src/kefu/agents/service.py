@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents import rules
-from kefu.agents.models import Agent, AgentSession
+from kefu.agents.models import Agent, AgentSession, LoginThrottle
 from kefu.conversations.models import Conversation
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
+from kefu.core.db import Database
 from kefu.core.errors import Conflict, NotFound, Unauthorized
 from kefu.core.scheduler import Timer
-from kefu.core.security import hash_password, new_token, token_hash, verify_password
+from kefu.core.security import check_password_async, hash_password_async, new_token, token_hash
 from kefu.routing.rules import DEFAULT as ROUTING
 
 
@@ -26,7 +29,7 @@ async def create_agent(session: AsyncSession, shop_id: int, *, username: str, pa
     if await session.scalar(select(Agent.id).where(Agent.username == username)):
         raise Conflict("登录名已被使用", "Username is taken", code="username_taken")
     agent = Agent(shop_id=shop_id, username=username, display_name=(display_name or username).strip()[:64],
-                  password_hash=hash_password(password), role=rules.check_role(role),
+                  password_hash=await hash_password_async(password), role=rules.check_role(role),
                   group=rules.check_group(group), skills=rules.parse_skills(skills),
                   max_chats=rules.check_max_chats(max_chats), presence="offline")
     session.add(agent)
@@ -34,17 +37,80 @@ async def create_agent(session: AsyncSession, shop_id: int, *, username: str, pa
     return agent
 
 
-async def login(session: AsyncSession, username: str, password: str, hours: int) -> tuple[Agent, str]:
-    agent = await session.scalar(select(Agent).where(Agent.username == (username or "").strip().lower()))
-    if agent is None or not agent.active or not verify_password(agent.password_hash, password or ""):
+async def login(db: Database, username: str, password: str, hours: int, ip: str | None = None) -> tuple[Agent, str]:
+    """Three short steps, so that no transaction (on SQLite: the one writer) waits while argon2 works: refuse at
+    once while the account or the address is locked out, and read the account; check the password off the
+    event loop (an unknown name costs the same); then count the failure — or open the session and forget the
+    account's failures."""
+    name = (username or "").strip().lower()[:64]
+    keys = rules.throttle_keys(name, ip)
+    async with db.transaction() as s:
+        await _refuse_while_locked(s, keys)
+        found = await s.scalar(select(Agent).where(Agent.username == name))
+        agent_id = found.id if found is not None and found.active else None
+        password_hash = found.password_hash if agent_id is not None else None
+    if not await check_password_async(password_hash, password or ""):
+        async with db.transaction() as s:
+            until = await _count_failure(s, keys)
+        if until is not None:
+            raise rules.locked_out(until, now())
         raise Unauthorized("登录名或密码错误", "Wrong username or password", code="bad_credentials")
+    async with db.transaction() as s:
+        agent = await s.get(Agent, agent_id)
+        await s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        return agent, await _open_session(s, agent, hours)
+
+
+async def _refuse_while_locked(s: AsyncSession, keys: list[str]) -> None:
+    at = now()
+    for row in await s.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
+        if row.locked_until is not None and as_utc(row.locked_until) > at:
+            raise rules.locked_out(as_utc(row.locked_until), at)
+
+
+async def _count_failure(s: AsyncSession, keys: list[str]) -> datetime | None:
+    """One more failure under each key (rows every process shares); the latest lock-out time, if any."""
+    at, until = now(), None
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    for key in sorted(keys):  # one lock order
+        await s.execute(insert(LoginThrottle).values(key=key, failures=0, window_started_at=at, last_failure_at=at)
+                        .on_conflict_do_nothing())
+        row = await s.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        fresh = row.failures == 0
+        row.failures, row.window_started_at, locked = rules.count_failure(
+            key, row.failures, None if fresh else as_utc(row.window_started_at),
+            None if fresh else as_utc(row.last_failure_at), at)
+        row.last_failure_at, row.locked_until = at, locked
+        if locked is not None:
+            until = max(until or locked, locked)
+    return until
+
+
+async def unlock(session: AsyncSession, admin: Agent, agent_id: int) -> Agent:
+    """The shop admin lets a locked-out colleague try again at once."""
+    agent = await get_agent(session, admin.shop_id, agent_id)
+    key = rules.throttle_keys(agent.username, None)[0]
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    return agent
+
+
+async def locked_until(session: AsyncSession, agents: list[Agent]) -> dict[int, datetime]:
+    """Agents whose account is locked out now, and until when (for the admin's team page)."""
+    keys = {rules.throttle_keys(a.username, None)[0]: a.id for a in agents}
+    at = now()
+    rows = await session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
+    return {keys[r.key]: as_utc(r.locked_until) for r in rows
+            if r.locked_until is not None and as_utc(r.locked_until) > at}
+
+
+async def _open_session(session: AsyncSession, agent: Agent, hours: int) -> str:
     token = new_token()
     session.add(AgentSession(token_hash=token_hash(token), shop_id=agent.shop_id, agent_id=agent.id,
                              expires_at=now() + timedelta(hours=hours)))
     await seen(session, agent)
     # Service roles start taking buyers; a supervisor, trainer or admin only watches until they set online.
     await set_presence(session, agent, rules.presence_at_login(agent.role))
-    return agent, token
+    return token
 
 
 async def agent_for_token(session: AsyncSession, token: str | None) -> Agent | None:
@@ -242,5 +308,8 @@ async def team(session: AsyncSession, shop_id: int) -> list[dict]:
 
 async def list_agents(session: AsyncSession, shop_id: int) -> list[dict]:
     load = await loads(session, shop_id)
-    agents = await session.scalars(select(Agent).where(Agent.shop_id == shop_id).order_by(Agent.group, Agent.id))
-    return [await agent_out(session, a, load.get(a.id, 0)) for a in agents]
+    agents = list(await session.scalars(select(Agent).where(Agent.shop_id == shop_id)
+                                        .order_by(Agent.group, Agent.id)))
+    locked = await locked_until(session, agents)
+    return [{**await agent_out(session, a, load.get(a.id, 0)), "locked_until": iso(locked.get(a.id))}
+            for a in agents]

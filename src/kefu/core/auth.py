@@ -20,6 +20,12 @@ VISITOR_HEADER = "x-visitor-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def client_ip(request: Request) -> str | None:
+    """The caller's address as the server sees it (behind a proxy: the proxy's, unless uvicorn is told to
+    trust its X-Forwarded-For with --forwarded-allow-ips)."""
+    return request.client.host if request.client else None
+
+
 def get_db(request: Request) -> Database:
     return request.app.state.db
 

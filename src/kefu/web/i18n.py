@@ -316,6 +316,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
                     "Manage your shop's agents. New agents start offline. Agents go online when they log in; "
                     "supervisors, trainers and admins start away and set themselves online to take buyers."),
     "admin_team": ("客服团队", "Team"),
+    "login_locked": ("登录已锁定", "Login locked"),
+    "login_locked_help": ("连续输错密码，账号暂时锁定；解锁后可立即重新登录",
+                          "Too many wrong passwords: the account waits. Unlock it to let them try again now"),
+    "login_unlock": ("解锁", "Unlock"),
     "admin_new": ("添加客服", "Add an agent"),
     "admin_create": ("创建账号", "Create agent"),
     "admin_created": ("已创建客服账号：{name}", "Agent created: {name}"),

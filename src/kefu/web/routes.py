@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from kefu.core.auth import (
     SESSION_COOKIE,
     agent_from_request,
     check_csrf,
+    client_ip,
     csrf_token_for,
     ensure_csrf_cookie,
     get_db,
@@ -119,8 +121,8 @@ async def login_submit(request: Request, username: str = Form(""), password: str
                        csrf_token: str = Form(""), next: str = Form("/agent"), db: Database = Depends(get_db)):
     try:
         check_csrf(request, csrf_token)
-        async with db.transaction() as s:
-            _agent, token = await agents.login(s, username, password, request.app.state.settings.session_hours)
+        _agent, token = await agents.login(db, username, password, request.app.state.settings.session_hours,
+                                           client_ip(request))
     except KefuError as exc:
         return render(request, "login.html", status=exc.status, next=_safe_next(next), error=exc,
                       username=username)
@@ -194,6 +196,20 @@ async def admin_agents_create(request: Request, username: str = Form(""), passwo
                       form={"username": username, "display_name": display_name, "role": role, "group": group,
                             "skills": skills, "max_chats": max_chats})
     return RedirectResponse(f"/admin/agents?created={created.username}", status_code=303)
+
+
+@router.post("/admin/agents/{agent_id}/unlock")
+async def admin_agents_unlock(request: Request, agent_id: int = PathParam(ge=1, le=2**31 - 1),
+                              csrf_token: str = Form(""),
+                              db: Database = Depends(get_db)) -> Response:
+    """A colleague locked out by failed logins may try again at once."""
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
+    check_csrf(request, csrf_token)
+    async with db.transaction() as s:
+        await agents.unlock(s, agent, agent_id)
+    return RedirectResponse("/admin/agents", status_code=303)
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)
