@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from kefu.agents import service
 from kefu.agents.models import Agent
-from kefu.agents.schemas import AgentIn, LoginIn, PresenceIn
+from kefu.agents.schemas import AgentIn, AgentPatch, LoginIn, PresenceIn
 from kefu.core.auth import SESSION_COOKIE, admin, any_agent, client_ip, current_agent, get_db, supervisor
 from kefu.core.db import Database
 
@@ -85,3 +85,12 @@ async def unlock_agent(agent_id: int = Path(ge=1, le=2**31 - 1), agent: Agent = 
     """The admin lets a colleague locked out by failed logins try again at once."""
     async with db.transaction() as s:
         return {"agent": await service.agent_out(s, await service.unlock(s, agent, agent_id))}
+
+
+@router.patch("/agents/{agent_id}")
+async def update_agent(body: AgentPatch, agent_id: int = Path(ge=1, le=2**31 - 1), agent: Agent = Depends(admin),
+                       db: Database = Depends(get_db)):
+    """Change a colleague's role, or disable / re-enable the account: their open sockets close at once."""
+    async with db.transaction() as s:
+        changed = await service.update_agent(s, agent, agent_id, role=body.role, active=body.active)
+        return {"agent": await service.agent_out(s, changed)}

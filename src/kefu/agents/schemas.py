@@ -20,3 +20,8 @@ class AgentIn(BaseModel):
     group: str = "售前"
     skills: list[str] | str = Field(default_factory=list)
     max_chats: int = Field(default=5, ge=1, le=50)
+
+
+class AgentPatch(BaseModel):
+    role: str | None = Field(default=None, max_length=32)
+    active: bool | None = None

@@ -16,6 +16,7 @@ from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.db import Database
 from kefu.core.errors import Conflict, NotFound, Unauthorized
+from kefu.core.fanout import SESSION_ENDED
 from kefu.core.scheduler import Timer
 from kefu.core.security import check_password_async, hash_password_async, new_token, token_hash
 from kefu.routing.rules import DEFAULT as ROUTING
@@ -113,20 +114,63 @@ async def _open_session(session: AsyncSession, agent: Agent, hours: int) -> str:
     return token
 
 
-async def agent_for_token(session: AsyncSession, token: str | None) -> Agent | None:
+async def login_of(session: AsyncSession, token: str | None) -> tuple[Agent, AgentSession] | None:
+    """The live login behind a session cookie, with its agent (active only)."""
     if not token:
         return None
     row = await session.get(AgentSession, token_hash(token))
     if row is None or as_utc(row.expires_at) <= now():
         return None
     agent = await session.get(Agent, row.agent_id)
-    return agent if agent is not None and agent.active else None
+    return (agent, row) if agent is not None and agent.active else None
+
+
+async def agent_for_token(session: AsyncSession, token: str | None) -> Agent | None:
+    found = await login_of(session, token)
+    return found[0] if found else None
+
+
+def session_id(row_or_token_hash: AgentSession | str) -> str:
+    """A login's id in events: part of the stored token hash (never the token)."""
+    h = row_or_token_hash if isinstance(row_or_token_hash, str) else row_or_token_hash.token_hash
+    return h[:24]
+
+
+async def end_sockets(session: AsyncSession, agent: Agent, reason: str, login: str | None = None) -> None:
+    """Close the agent's open sockets on every process once this commits: those of one login (``login``, a
+    session_id) or all of them."""
+    await events.record(session, agent.shop_id, SESSION_ENDED,
+                        {"agent_id": agent.id, "session": login, "reason": reason}, private=True)
 
 
 async def logout(session: AsyncSession, agent: Agent, token: str | None) -> None:
     if token:
         await session.execute(delete(AgentSession).where(AgentSession.token_hash == token_hash(token)))
+        await end_sockets(session, agent, "logged out", session_id(token_hash(token)))
     await set_presence(session, agent, "offline")
+
+
+async def update_agent(session: AsyncSession, admin: Agent, agent_id: int, *, role: str | None = None,
+                       active: bool | None = None) -> Agent:
+    """The admin changes a colleague's role or disables / re-enables the account. Either ends the colleague's
+    open sockets at once (they reconnect with the new rights, or not at all); disabling also ends their logins."""
+    agent = await get_agent(session, admin.shop_id, agent_id, lock=True)
+    if agent.id == admin.id and (active is False or (role is not None and role != agent.role)):
+        raise Conflict("不能停用自己的账号或修改自己的角色",
+                       "You cannot disable your own account or change your own role", code="self_change")
+    changed = []
+    if role is not None and role != agent.role:
+        agent.role = rules.check_role(role)
+        changed.append("role changed")
+    if active is not None and active != agent.active:
+        agent.active = active
+        changed.append("account enabled" if active else "account disabled")
+        if not active:
+            await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
+            await set_presence(session, agent, "offline")
+    if changed:
+        await end_sockets(session, agent, "; ".join(changed))
+    return agent
 
 
 async def set_presence(session: AsyncSession, agent: Agent, presence: str, reason: str | None = None,
@@ -272,8 +316,8 @@ async def away_if_silent(session: AsyncSession, agent_id: int) -> str:
     return "away"
 
 
-async def get_agent(session: AsyncSession, shop_id: int, agent_id: int) -> Agent:
-    agent = await session.get(Agent, agent_id)
+async def get_agent(session: AsyncSession, shop_id: int, agent_id: int, *, lock: bool = False) -> Agent:
+    agent = await session.get(Agent, agent_id, with_for_update=lock, populate_existing=lock)
     if agent is None or agent.shop_id != shop_id:
         raise NotFound("客服不存在", "Agent not found", code="agent_not_found")
     return agent

@@ -8,14 +8,16 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 
 from kefu.agents.rules import SUPERVISE_ROLES
-from kefu.agents.service import agent_for_token, record_seen, seen, seen_due
+from kefu.agents.service import login_of, record_seen, seen, seen_due, session_id
 from kefu.conversations import service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
 from kefu.core import outage, realtime
 from kefu.core.auth import SESSION_COOKIE
+from kefu.core.clock import as_utc, now
 from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
+from kefu.core.fanout import SESSION_ENDED
 from kefu.customers.service import customer_for_claims
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,10 @@ def _replay(db, shop_id: int):
     return replay
 
 
+def _staff_view(ev: dict) -> dict | None:
+    return None if ev.get("type") == SESSION_ENDED else ev
+
+
 def _same_origin(ws: WebSocket) -> bool:
     origin = ws.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == ws.headers.get("host")
@@ -123,7 +129,8 @@ async def buyer_socket(ws: WebSocket) -> None:
 async def agent_socket(ws: WebSocket) -> None:
     db = ws.app.state.db
     async with db.transaction() as s:
-        agent = await agent_for_token(s, ws.cookies.get(SESSION_COOKIE))
+        found = await login_of(s, ws.cookies.get(SESSION_COOKIE))
+        agent, login = found if found else (None, None)
         allowed = agent is not None and _same_origin(ws)
         if allowed:
             await seen(s, agent)  # connecting (a reconnect after the laptop wakes, say) is a sign of life
@@ -133,7 +140,10 @@ async def agent_socket(ws: WebSocket) -> None:
     await ws.accept()
 
     async def alive() -> None:
-        """Any frame, the 25-second ping included, keeps the agent from being set away as silent."""
+        """Any frame, the 25-second ping included, keeps the agent from being set away as silent. A login that
+        expired meanwhile ends the socket here, before the frame does anything."""
+        if as_utc(login.expires_at) <= now():
+            raise realtime.BadFrame("session expired", realtime.CLOSE_POLICY)
         if not seen_due(agent.id):
             return
         try:
@@ -163,6 +173,6 @@ async def agent_socket(ws: WebSocket) -> None:
             return None
         return await _run(db, in_transaction, frame)
 
-    conn = realtime.Connection(ws, agent.shop_id, lambda ev: ev, on_frame=alive, agent_id=agent.id,
-                               full_view=agent.role in SUPERVISE_ROLES)
+    conn = realtime.Connection(ws, agent.shop_id, _staff_view, on_frame=alive, agent_id=agent.id,
+                               full_view=agent.role in SUPERVISE_ROLES, session=session_id(login))
     await realtime.serve(conn, _replay(db, agent.shop_id), _after(ws, agent.shop_id), AGENT_FRAMES, handle)

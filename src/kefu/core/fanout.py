@@ -35,6 +35,9 @@ POLL_DEGRADED_SECONDS = 0.5  # ... and while it does not
 GIVE_UP_TRIES = 200  # ... and after this many empty reads (10 s) the hole is reported and passed over
 CHAT_TRAFFIC = frozenset({"message.created", "conversation.read", "typing"})
 BUYER_ONLY = frozenset({"queue.position"})
+# An agent's login ended (logout, account disabled, role changed): data {agent_id, session (one login's id, or
+# None: all of them), reason}. No socket is sent it; the agent's sockets it names are closed, on every process.
+SESSION_ENDED = "agent.session_ended"
 
 
 class EventLog(NamedTuple):
@@ -54,6 +57,10 @@ class Socket(Protocol):
     def offer(self, env: Envelope) -> None: ...
 
     def tell(self, frame: dict[str, Any]) -> None: ...
+
+    session: str | None  # an agent socket's login (a session id), None for a buyer
+
+    def end(self, reason: str) -> None: ...
 
 
 class Envelope:
@@ -230,6 +237,12 @@ class Hub:
             stream.last += 1
 
     def _dispatch(self, stream: Stream, ev: dict[str, Any]) -> None:
+        if ev.get("type") == SESSION_ENDED:
+            data = ev.get("data") or {}
+            for sock in list(stream.agents.get(data.get("agent_id"), ())):
+                if data.get("session") in (None, sock.session):
+                    sock.end(data.get("reason") or "signed out")
+            return
         env = Envelope(ev)
         for sock in stream.recipients(ev):
             sock.offer(env)

@@ -72,7 +72,8 @@ class Connection:
 
     def __init__(self, ws: WebSocket, shop_id: int, view: View,
                  on_frame: Callable[[], Awaitable[None]] | None = None, *, customer_id: int | None = None,
-                 agent_id: int | None = None, full_view: bool = False, maxsize: int | None = None) -> None:
+                 agent_id: int | None = None, full_view: bool = False, maxsize: int | None = None,
+                 session: str | None = None) -> None:
         self.ws = ws
         self.shop_id = shop_id
         self.view = view
@@ -82,6 +83,8 @@ class Connection:
         # A staff socket hears a whole shop's traffic at a peak: more room before it counts as too slow.
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize or (BUYER_QUEUE if agent_id is None else STAFF_QUEUE))
         self.overflowed = False
+        self.session = session  # an agent's login (its session id): logging out ends the sockets it opened
+        self.ended: str | None = None  # why the login behind this socket ended (then it closes)
         self._cut = asyncio.Event()  # set when the socket falls too far behind
         self.hub = bus.hub
         self._send_lock = asyncio.Lock()
@@ -160,6 +163,12 @@ class Connection:
             if reply is not None:
                 await self.send(reply)
 
+    def end(self, reason: str) -> None:
+        """The login behind this socket ended: close it now (policy), whatever it was doing."""
+        self.ended = reason
+        self._cut.set()
+        self.hub.detach(self)
+
     async def watch_overflow(self) -> None:
         await self._cut.wait()
 
@@ -229,7 +238,9 @@ async def serve(conn: Connection, replay: Replay, after: Callable[[], Awaitable[
             elif exc is not None:
                 log.error("socket failed", exc_info=exc)
                 code, reason = 1011, "internal error"
-        if conn.overflowed:
+        if conn.ended:
+            code, reason = CLOSE_POLICY, conn.ended
+        elif conn.overflowed:
             code, reason = CLOSE_TRY_AGAIN, "too slow: reconnect with last_event_id"
     except WebSocketDisconnect:
         pass
