@@ -284,6 +284,8 @@ const rt = new Realtime({
   url: (id) => wsUrl(`/ws/agent?last_event_id=${id}`),
   lastEventId: Number(body.dataset.lastEventId) || 0,
   onEvent: (ev) => {
+    // every live event, for the page's other panels (sv-approvals.js …): one socket per page
+    document.dispatchEvent(new CustomEvent('kefu:event', { detail: ev }));
     const data = ev.data || {};
     if (ev.type === 'supervisor.alert') return addAlert(ev, true);
     if (data.message?.sender === 'bot') botStats.changed(); // it answered, asked or handed off
@@ -298,6 +300,7 @@ const rt = new Realtime({
     render();
   },
   onReady: (frame) => {
+    document.dispatchEvent(new CustomEvent('kefu:ready')); // (re)connected: panels reload what they show
     bus.onReady(frame);
     queue.changed();
   },

@@ -369,6 +369,7 @@ rt = new Realtime({
   lastEventId: Number(body.dataset.lastEventId) || 0,
   onEvent,
   onReady: () => {
+    announce('kefu:ready'); // (re)connected: panels reload what they show
     watchCurrent();
     handoffs.loadOffers(); // offers made while this page was away
   },
