@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from kefu.attachments.rules import IMAGE_PLACEHOLDER
-from kefu.core.errors import BadInput, Conflict
+from kefu.core.errors import BadInput, Conflict, Forbidden
 from kefu.nlu.rules import MAX_MODEL_CHARS
 
 MAX_MESSAGE_CHARS = 5000
@@ -74,6 +74,20 @@ def check_can_close(status: str) -> None:
 def check_can_reopen(status: str) -> None:
     if status != "closed":
         raise Conflict("会话尚未结束，无需重新打开", "Conversation is still open", code="not_closed")
+
+
+# Who may answer or close a chat a colleague serves: seniors (who step in when a case is beyond an agent),
+# supervisors and admins. Anyone on the team may leave a private note in it.
+OVERSEE_ROLES = frozenset({"senior", "supervisor", "admin"})
+
+
+def check_may_answer(status: str, assignee_id: int | None, agent) -> None:
+    """An assigned chat is its agent's: a plain colleague may add a private note but not answer the buyer or
+    close it (taking it is refused too: check_can_take); a transfer hands it over properly."""
+    if status == "assigned" and assignee_id not in (None, agent.id) and agent.role not in OVERSEE_ROLES:
+        raise Forbidden("该会话由其他同事接待：您可以添加内部备注，或请对方或主管转接给您",
+                        "A colleague serves this chat: add a private note, or ask them or a supervisor to transfer "
+                        "it to you", code="not_your_chat")
 
 
 def check_can_take(status: str, assignee_id: int | None, agent_id: int) -> None:
@@ -197,6 +211,7 @@ def agent_changes(conv: dict, agent, private: bool, at) -> tuple[dict, bool]:
         return {}, False
     if conv["status"] == "closed":
         check_can_take(conv["status"], conv["assignee_id"], agent.id)
+    check_may_answer(conv["status"], conv["assignee_id"], agent)
     changes = {"agent_read_seq": conv["last_seq"] + 1, "agent_unread": 0}
     if conv["first_response_at"] is None:
         changes["first_response_at"] = at

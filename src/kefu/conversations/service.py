@@ -362,6 +362,7 @@ async def assign_to(session: AsyncSession, actor: Agent, conversation_id: int, t
 async def close(session: AsyncSession, agent: Agent, conversation_id: int) -> Conversation:
     conv = await get_conversation(session, agent.shop_id, conversation_id, for_update=True)
     rules.check_can_close(conv.status)
+    rules.check_may_answer(conv.status, conv.assignee_id, agent)
     conv.status = "closed"
     conv.closed_at = now()
     conv.waiting_since = None

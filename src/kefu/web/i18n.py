@@ -176,6 +176,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reply_placeholder": ("输入回复，Enter 发送；输入 / 加关键词调用话术…",
                           "Type a reply, Enter to send; / and a keyword for a template…"),
     "add_note": ("添加备注", "Add note"),
+    "colleague_hint": ("同事正在接待这位买家：您可以添加内部备注，需要接手请让对方或主管转接",
+                       "A colleague serves this buyer: add a private note, or ask them or a supervisor to transfer "
+                       "it to you"),
     "closed_hint": ("会话已结束，重新打开后才能回复买家（仍可添加内部备注）",
                     "Closed: reopen to reply (private notes still work)"),
     "conversation_ended_at": ("会话已于 {time} 结束", "Conversation closed at {time}"),

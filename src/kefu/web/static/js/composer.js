@@ -15,6 +15,13 @@ const TYPING_EVERY_MS = 2500;
  *                    applyResponse, renderLog, renderSide, renderList, toLogin
  * @returns {{updateComposer: () => void, retry: (m: object) => void}}
  */
+/** Whether this agent may answer (and close) the chat: its own, a waiting one, or any as senior or supervisor
+ * (kefu.conversations.rules.check_may_answer). */
+export function mayAnswer(conv, me) {
+  return conv.status !== 'assigned' || conv.assignee_id === me.id || OVERSEE.has(me.role);
+}
+const OVERSEE = new Set(['senior', 'supervisor', 'admin']);
+
 export function initComposer(w) {
   const { els, me, session } = w;
   let lastTypingSent = 0;
@@ -24,15 +31,17 @@ export function initComposer(w) {
     if (!current || !current.conv) return;
     const isNote = els.note.checked;
     const closed = current.conv.status === 'closed';
+    const colleagues = !mayAnswer(current.conv, me); // a colleague serves it: private notes only
     const len = els.reply.value.length;
     els.form.classList.toggle('is-note', isNote);
     els.reply.placeholder = isNote ? t('note_placeholder') : t('reply_placeholder');
     els.counter.textContent = `${len}/${MAX_CHARS}`;
     els.counter.classList.toggle('is-over', len > MAX_CHARS);
-    els.hint.textContent = closed && !isNote ? t('closed_hint') : t('enter_hint');
-    els.hint.classList.toggle('is-warning', closed && !isNote);
+    const blocked = (closed || colleagues) && !isNote;
+    els.hint.textContent = !blocked ? t('enter_hint') : closed ? t('closed_hint') : t('colleague_hint');
+    els.hint.classList.toggle('is-warning', blocked);
     els.send.textContent = isNote ? t('add_note') : t('send');
-    els.send.disabled = !els.reply.value.trim() || len > MAX_CHARS || (closed && !isNote);
+    els.send.disabled = !els.reply.value.trim() || len > MAX_CHARS || blocked;
   }
 
   async function deliver(m, convId, attempt = 0) {

@@ -3,7 +3,7 @@
 import {
   conversationRow, langChip, messageLog, moodChip, sidebar, statusChip, vipBadge, waitingText,
 } from './chat-view.js';
-import { initComposer } from './composer.js';
+import { initComposer, mayAnswer } from './composer.js';
 import { $, $$, api, errorText, h, storage, t, toast, wsUrl } from './dom.js';
 import { initHandoffs } from './handoffs.js';
 import { initKbPanel } from './kb-panel.js';
@@ -218,7 +218,7 @@ function renderChatHead() {
     ? (c.assignee_id === me.id ? t('assigned_to_me') : t('served_by', { name: c.assignee_name })) : waitingText(c);
   const actions = [];
   if (c.status === 'waiting') actions.push(action(t('take'), 'btn-primary', 'take'));
-  if (c.status !== 'closed') actions.push(action(t('close'), 'btn-ghost', 'close'));
+  if (c.status !== 'closed' && mayAnswer(c, me)) actions.push(action(t('close'), 'btn-ghost', 'close'));
   else actions.push(action(t('reopen'), 'btn-primary', 'reopen'));
   actions.push(h('button', { type: 'button', class: 'btn btn-ghost', text: t('tk_new_from_chat'),
     dataset: { action: 'ticket' }, onclick: (e) => openTicket(c, e.currentTarget) }));
