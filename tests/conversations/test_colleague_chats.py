@@ -40,7 +40,7 @@ def test_a_colleague_may_note_but_not_answer_or_close(world, served):
 
 @pytest.mark.parametrize("role", ["senior", "supervisor", "admin"])
 def test_seniors_and_supervisors_may_step_in(world, served, role):
-    shop, owner, buyer, conv_id = served
+    shop, _owner, buyer, conv_id = served
     boss = world.agent(shop, role=role)
     assert boss.post(f"/api/conversations/{conv_id}/messages", {"text": "您好，我是组长，我来跟进"}).status_code == 201
     assert "您好，我是组长，我来跟进" in buyer_lines(buyer, conv_id)
@@ -48,7 +48,7 @@ def test_seniors_and_supervisors_may_step_in(world, served, role):
 
 
 def test_the_same_rule_over_the_socket(world, served):
-    shop, owner, buyer, conv_id = served
+    shop, _owner, buyer, conv_id = served
     colleague = world.agent(shop)
     with colleague.ws() as ws:
         until(ws, lambda f: f["type"] == "ready")
@@ -62,7 +62,7 @@ def test_the_same_rule_over_the_socket(world, served):
 
 
 def test_the_owner_and_a_waiting_chat_are_unaffected(world, served):
-    shop, owner, buyer, conv_id = served
+    shop, owner, _buyer, conv_id = served
     assert owner.post(f"/api/conversations/{conv_id}/messages", {"text": "您好，我查一下"}).status_code == 201
     other_buyer = world.buyer(shop)
     waiting = other_buyer.send("在吗").json()["conversation_id"]

@@ -13,6 +13,7 @@ from kefu.conversations.schemas import MessageIn, ReadIn, TransferIn, message_ou
 from kefu.core.auth import any_agent, get_db, supervisor
 from kefu.core.db import Database
 from kefu.core.events import events_after
+from kefu.core.validation import After, PathId
 from kefu.customers.service import customer_out, get_customer
 
 router = APIRouter(prefix="/api", tags=["conversations"])
@@ -30,7 +31,7 @@ async def list_conversations(status: StatusFilter | None = "open", mine: bool = 
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def get_conversation(conversation_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         conv = await service.get_conversation(s, agent.shop_id, conversation_id)
         customer = await get_customer(s, agent.shop_id, conv.customer_id)
@@ -41,7 +42,7 @@ async def get_conversation(conversation_id: int, agent: Agent = Depends(any_agen
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
-async def reply(conversation_id: int, body: MessageIn, agent: Agent = Depends(any_agent),
+async def reply(conversation_id: PathId, body: MessageIn, agent: Agent = Depends(any_agent),
                 db: Database = Depends(get_db)):
     async with db.transaction() as s:
         msg, conv, created = await service.post_agent_message(s, agent, conversation_id, body.text,
@@ -51,29 +52,30 @@ async def reply(conversation_id: int, body: MessageIn, agent: Agent = Depends(an
                 "conversation": await service.payload(s, conv)}
 
 
-async def _act(db: Database, verb, agent: Agent, conversation_id: int) -> dict:
+async def _act(db: Database, verb, agent: Agent, conversation_id: PathId) -> dict:
     async with db.transaction() as s:
         conv = await verb(s, agent, conversation_id)
         return {"conversation": await service.payload(s, conv)}
 
 
 @router.post("/conversations/{conversation_id}/take")
-async def take(conversation_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def take(conversation_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     return await _act(db, service.take, agent, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/close")
-async def close(conversation_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def close(conversation_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     return await _act(db, service.close, agent, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/reopen")
-async def reopen(conversation_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def reopen(conversation_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     return await _act(db, service.reopen, agent, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/read")
-async def read(conversation_id: int, body: ReadIn, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def read(conversation_id: PathId, body: ReadIn, agent: Agent = Depends(any_agent),
+               db: Database = Depends(get_db)):
     async with db.transaction() as s:
         conv = await service.get_conversation(s, agent.shop_id, conversation_id)
         await service.mark_read(s, conv, "agent", body.seq)
@@ -81,7 +83,7 @@ async def read(conversation_id: int, body: ReadIn, agent: Agent = Depends(any_ag
 
 
 @router.post("/conversations/{conversation_id}/assign")
-async def assign(conversation_id: int, body: TransferIn, agent: Agent = Depends(supervisor),
+async def assign(conversation_id: PathId, body: TransferIn, agent: Agent = Depends(supervisor),
                  db: Database = Depends(get_db)):
     async with db.transaction() as s:
         target = await get_agent(s, agent.shop_id, body.agent_id)
@@ -97,7 +99,7 @@ async def overview(agent: Agent = Depends(supervisor), db: Database = Depends(ge
 
 
 @router.get("/events")
-async def events(after: int = 0, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def events(after: After = 0, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     """Resync over HTTP: every event of the agent's shop since event id ``after``."""
     async with db.transaction() as s:
         batch = await events_after(s, agent.shop_id, after)

@@ -6,6 +6,7 @@ from kefu.agents.models import Agent
 from kefu.attachments.rules import public as attachment_public
 from kefu.conversations.models import Conversation, Message
 from kefu.core.clock import iso
+from kefu.core.validation import Count, Id
 from kefu.customers.models import Customer
 from kefu.customers.service import customer_out
 
@@ -25,11 +26,11 @@ class BuyerMessageIn(MessageIn):
 
 
 class ReadIn(BaseModel):
-    seq: int = Field(ge=0)
+    seq: Count
 
 
 class TransferIn(BaseModel):
-    agent_id: int
+    agent_id: Id
 
 
 def message_out(m: Message, agent_name: str | None = None, *, internal: bool = True) -> dict:

@@ -14,6 +14,7 @@ from kefu.core.auth import current_visitor, get_db, get_tokens, visitor_token_of
 from kefu.core.db import Database
 from kefu.core.events import events_after, last_event_id
 from kefu.core.security import VisitorClaims
+from kefu.core.validation import After, PathId
 from kefu.customers import service
 from kefu.shops.service import get_shop_by_slug
 
@@ -61,7 +62,7 @@ async def current_conversation(claims: VisitorClaims = Depends(current_visitor),
 
 
 @router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: int, claims: VisitorClaims = Depends(current_visitor),
+async def conversation(conversation_id: PathId, claims: VisitorClaims = Depends(current_visitor),
                        db: Database = Depends(get_db)):
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
@@ -93,7 +94,7 @@ async def request_human(body: HandoffIn, claims: VisitorClaims = Depends(current
 
 
 @router.post("/conversations/{conversation_id}/read")
-async def read(conversation_id: int, body: ReadIn, claims: VisitorClaims = Depends(current_visitor),
+async def read(conversation_id: PathId, body: ReadIn, claims: VisitorClaims = Depends(current_visitor),
                db: Database = Depends(get_db)):
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
@@ -103,7 +104,7 @@ async def read(conversation_id: int, body: ReadIn, claims: VisitorClaims = Depen
 
 
 @router.get("/events")
-async def events(after: int = 0, claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
+async def events(after: After = 0, claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
     """Resync over HTTP: everything of this buyer's since event id ``after``."""
     async with db.transaction() as s:
         await service.customer_for_claims(s, claims)

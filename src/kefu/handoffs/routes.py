@@ -9,6 +9,7 @@ from kefu.conversations import service as chats
 from kefu.core.auth import any_agent, get_db
 from kefu.core.db import Database
 from kefu.core.errors import BadInput
+from kefu.core.validation import PathId
 from kefu.handoffs import service
 from kefu.handoffs.schemas import NoteIn, TransferIn
 
@@ -21,7 +22,7 @@ async def _done(s, h) -> dict:
 
 
 @router.post("/conversations/{conversation_id}/transfer")
-async def transfer(conversation_id: int, body: TransferIn, agent: Agent = Depends(any_agent),
+async def transfer(conversation_id: PathId, body: TransferIn, agent: Agent = Depends(any_agent),
                    db: Database = Depends(get_db)):
     if (body.agent_id is None) == (body.group is None):
         raise BadInput("请指定转接给某位客服或某个分组（二选一）", "Give either agent_id or group", code="bad_transfer")
@@ -32,21 +33,21 @@ async def transfer(conversation_id: int, body: TransferIn, agent: Agent = Depend
 
 
 @router.post("/conversations/{conversation_id}/escalate")
-async def escalate(conversation_id: int, body: NoteIn, agent: Agent = Depends(any_agent),
+async def escalate(conversation_id: PathId, body: NoteIn, agent: Agent = Depends(any_agent),
                    db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await _done(s, await service.escalate(s, agent, conversation_id, body.note))
 
 
 @router.post("/conversations/{conversation_id}/flag-abuse")
-async def flag_abuse(conversation_id: int, body: NoteIn, agent: Agent = Depends(any_agent),
+async def flag_abuse(conversation_id: PathId, body: NoteIn, agent: Agent = Depends(any_agent),
                      db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await _done(s, await service.flag_abuse(s, agent, agent.shop_id, conversation_id, body.note))
 
 
 @router.get("/conversations/{conversation_id}/handoffs")
-async def list_handoffs(conversation_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def list_handoffs(conversation_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"handoffs": await service.list_for(s, agent.shop_id, conversation_id)}
 
@@ -58,6 +59,6 @@ async def pending(agent: Agent = Depends(any_agent), db: Database = Depends(get_
 
 
 @router.post("/handoffs/{handoff_id}/accept")
-async def accept(handoff_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def accept(handoff_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await _done(s, await service.accept(s, agent, handoff_id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
@@ -11,6 +9,7 @@ from kefu.agents.models import Agent
 from kefu.core.auth import any_agent, current_visitor, get_db, require
 from kefu.core.db import Database
 from kefu.core.security import VisitorClaims
+from kefu.core.validation import MAX_ID, PathId, QueryId, QueryWhen
 from kefu.knowledge import bot, porting, service
 from kefu.knowledge.schemas import (
     ArticleIn,
@@ -37,7 +36,7 @@ def _fields(body: ArticleIn) -> dict:
 # ---------------------------------------------------------------- articles
 @router.get("/articles")
 async def list_articles(intent: str | None = None, category: str | None = None, archived: bool = False,
-                        limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
+                        limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_ID),
                         agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await service.list_articles(s, agent.shop_id, intent=intent, category=category,
@@ -53,13 +52,13 @@ async def create_article(body: ArticleIn, agent: Agent = Depends(editor), db: Da
 
 
 @router.get("/articles/{article_id}")
-async def get_article(article_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def get_article(article_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"article": article_out(await service.get_article(s, agent.shop_id, article_id))}
 
 
 @router.put("/articles/{article_id}")
-async def update_article(article_id: int, body: ArticleIn, agent: Agent = Depends(editor),
+async def update_article(article_id: PathId, body: ArticleIn, agent: Agent = Depends(editor),
                          db: Database = Depends(get_db)):
     async with db.transaction() as s:
         a = await service.update_article(s, agent.shop_id, agent.id, article_id, _fields(body),
@@ -69,32 +68,33 @@ async def update_article(article_id: int, body: ArticleIn, agent: Agent = Depend
 
 
 @router.delete("/articles/{article_id}")
-async def archive_article(article_id: int, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
+async def archive_article(article_id: PathId, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"article": article_out(await service.archive_article(s, agent.shop_id, agent.id, article_id))}
 
 
 @router.get("/articles/{article_id}/versions")
-async def versions(article_id: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def versions(article_id: PathId, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"versions": await service.list_versions(s, agent.shop_id, article_id)}
 
 
 @router.get("/articles/{article_id}/versions/{version}")
-async def version(article_id: int, version: int, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
+async def version(article_id: PathId, version: PathId, agent: Agent = Depends(any_agent),
+                  db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"version": version_out(await service.get_version(s, agent.shop_id, article_id, version), full=True)}
 
 
 @router.post("/articles/{article_id}/versions/{version}/restore")
-async def restore(article_id: int, version: int, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
+async def restore(article_id: PathId, version: PathId, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"article": article_out(await service.restore_version(s, agent.shop_id, agent.id, article_id,
                                                                      version))}
 
 
 @router.post("/articles/{article_id}/review")
-async def reviewed(article_id: int, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
+async def reviewed(article_id: PathId, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return {"article": article_out(await service.mark_reviewed(s, agent.shop_id, article_id))}
 
@@ -114,7 +114,7 @@ async def search(q: str = Query("", max_length=200), limit: int = Query(10, ge=1
 
 
 @router.get("/suggest")
-async def suggest(conversation_id: int, limit: int = Query(5, ge=1, le=20), agent: Agent = Depends(any_agent),
+async def suggest(conversation_id: QueryId, limit: int = Query(5, ge=1, le=20), agent: Agent = Depends(any_agent),
                   db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await service.suggest(s, agent.shop_id, conversation_id, limit=limit)
@@ -137,7 +137,7 @@ async def create_template(body: TemplateIn, agent: Agent = Depends(editor), db: 
 
 
 @router.put("/templates/{template_id}")
-async def update_template(template_id: int, body: TemplateIn, agent: Agent = Depends(editor),
+async def update_template(template_id: PathId, body: TemplateIn, agent: Agent = Depends(editor),
                           db: Database = Depends(get_db)):
     async with db.transaction() as s:
         t = await service.save_template(s, agent.shop_id, agent.id, template_id=template_id, **body.model_dump())
@@ -145,14 +145,14 @@ async def update_template(template_id: int, body: TemplateIn, agent: Agent = Dep
 
 
 @router.delete("/templates/{template_id}")
-async def delete_template(template_id: int, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
+async def delete_template(template_id: PathId, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         await service.delete_template(s, agent.shop_id, template_id)
     return {"ok": True}
 
 
 @router.post("/templates/{template_id}/render")
-async def render_template(template_id: int, body: RenderIn, agent: Agent = Depends(any_agent),
+async def render_template(template_id: PathId, body: RenderIn, agent: Agent = Depends(any_agent),
                           db: Database = Depends(get_db)):
     async with db.transaction() as s:
         return await service.render_template(s, agent, template_id, body.conversation_id)
@@ -173,7 +173,7 @@ async def add_synonyms(body: SynonymIn, agent: Agent = Depends(editor), db: Data
 
 
 @router.delete("/synonyms/{group_id}")
-async def delete_synonyms(group_id: int, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
+async def delete_synonyms(group_id: PathId, agent: Agent = Depends(editor), db: Database = Depends(get_db)):
     async with db.transaction() as s:
         await service.delete_synonyms(s, agent.shop_id, group_id)
     return {"ok": True}
@@ -200,7 +200,7 @@ async def export(format: str = Query("csv"), agent: Agent = Depends(editor), db:
 
 # ---------------------------------------------------------------- bot
 @router.get("/bot/stats")
-async def bot_stats(since: datetime | None = None, agent: Agent = Depends(stats_viewer),
+async def bot_stats(since: QueryWhen | None = None, agent: Agent = Depends(stats_viewer),
                     db: Database = Depends(get_db)):
     """The bot's numbers over everything, or from `since` (ISO 8601, e.g. the supervisor's local midnight)."""
     async with db.transaction() as s:
@@ -208,7 +208,7 @@ async def bot_stats(since: datetime | None = None, agent: Agent = Depends(stats_
 
 
 @router.post("/bot/answers/{log_id}/rating")
-async def rate_answer(log_id: int, body: RatingIn, claims: VisitorClaims = Depends(current_visitor),
+async def rate_answer(log_id: PathId, body: RatingIn, claims: VisitorClaims = Depends(current_visitor),
                       db: Database = Depends(get_db)):
     """A buyer (visitor token) rates one bot answer helpful or not."""
     async with db.transaction() as s:
@@ -217,7 +217,7 @@ async def rate_answer(log_id: int, body: RatingIn, claims: VisitorClaims = Depen
 
 
 @router.post("/bot/messages/{message_id}/rating")
-async def rate_message(message_id: int, body: RatingIn, claims: VisitorClaims = Depends(current_visitor),
+async def rate_message(message_id: PathId, body: RatingIn, claims: VisitorClaims = Depends(current_visitor),
                        db: Database = Depends(get_db)):
     """The widget's 有帮助 / 没帮助 on a bot answer, addressed by the message's id."""
     async with db.transaction() as s:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
 from kefu.core.clock import iso
+from kefu.core.validation import Id, When
 from kefu.knowledge.models import Article, ArticleVersion, ReplyTemplate
 from kefu.knowledge.rules import plain_text, template_variables
 
@@ -19,11 +18,11 @@ class ArticleIn(BaseModel):
     intent: str = Field(default="other", description="one of the 15 intent labels")
     tags: list[str] = Field(default_factory=list, max_length=20)
     products: list[str] = Field(default_factory=list, max_length=50)
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-    owner_id: int | None = None
+    valid_from: When | None = None
+    valid_to: When | None = None
+    owner_id: Id | None = None
     note: str = Field(default="", max_length=200, description="what changed (kept with the version)")
-    expected_version: int | None = Field(default=None, description="edit only if the article is still at this version")
+    expected_version: Id | None = Field(default=None, description="edit only if the article is still at this version")
 
 
 class TemplateIn(BaseModel):
@@ -34,7 +33,7 @@ class TemplateIn(BaseModel):
 
 
 class RenderIn(BaseModel):
-    conversation_id: int | None = None
+    conversation_id: Id | None = None
 
 
 class SynonymIn(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from kefu.agents.models import Agent
 from kefu.conversations import service as chats
@@ -25,7 +25,8 @@ async def queue(agent: Agent = Depends(any_agent), db: Database = Depends(get_db
 
 
 @router.get("/api/routing/stats")
-async def stats(hours: int = 24, agent: Agent = Depends(supervisor), db: Database = Depends(get_db)):
+async def stats(hours: int = Query(24, ge=1, le=24 * 90), agent: Agent = Depends(supervisor),
+                db: Database = Depends(get_db)):
     async with db.transaction() as s:
         greeting = await service.greeting_rate(s, agent.shop_id, now() - timedelta(hours=max(1, min(hours, 24 * 31))))
         return {"greeting": greeting, "waiting": await service.count_waiting(s, agent.shop_id)}

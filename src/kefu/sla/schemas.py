@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from kefu.core.validation import Id
+
 
 class SlaSettingsIn(BaseModel):
     """A shop's SLA policy as the admin page sends it (checked further by kefu.sla.rules.check_settings)."""
@@ -14,5 +16,5 @@ class SlaSettingsIn(BaseModel):
     targets: dict[str, dict[str, list[float]]] = Field(
         max_length=30, description='{type: {priority: [first-response hours, resolution hours]}}')
     types: list[str] = Field(default_factory=list, max_length=20, description="the shop's own ticket types")
-    quick_team: list[int] = Field(default_factory=list, max_length=50,
+    quick_team: list[Id] = Field(default_factory=list, max_length=50,
                                   description="ids of the agents on the quick-response team")
