@@ -20,6 +20,7 @@ from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
+from kefu.core.limits import BodyGuard
 from kefu.core.pgstats import StatisticsKeeper
 from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     outage.install(app)
     logs.install()
+    app.add_middleware(BodyGuard)  # bodies capped before anything parses them (kefu.core.limits)
 
     from kefu.aftersales.routes import router as aftersales_router
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
