@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logs.install()
     app.add_middleware(BodyGuard)  # bodies capped before anything parses them (kefu.core.limits)
 
+    from kefu.aftersales import jobs as _case_timers  # noqa: F401  (registers timer handlers)
     from kefu.aftersales.routes import router as aftersales_router
     from kefu.agents import jobs as _agent_timers  # noqa: F401  (registers timer handlers)
     from kefu.agents.routes import router as agents_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.attachments.routes import router as attachments_router
     from kefu.attachments.service import configure as configure_attachments
     from kefu.compensation.routes import router as compensation_router
+    from kefu.complaints import jobs as _followup_timers  # noqa: F401  (registers timer handlers)
     from kefu.complaints.routes import router as complaints_router
     from kefu.conversations.handlers import router as ws_router
     from kefu.conversations.routes import router as conversations_router
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.notifications.handlers import router as bell_socket_router  # and the ticket hook
     from kefu.notifications.routes import admin_router as notify_admin_router
     from kefu.notifications.routes import router as notify_router
+    from kefu.orders import jobs as _order_timers  # noqa: F401  (registers timer handlers)
     from kefu.orders.routes import router as orders_router
     from kefu.quickreplies.routes import router as quick_replies_router
     from kefu.routing import jobs as _routing_timers  # noqa: F401

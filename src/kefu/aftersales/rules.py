@@ -411,3 +411,64 @@ def explain(case: dict, policy: Policy = DEFAULT_POLICY) -> dict:
     for key in ("buyer_pays", "shop_pays", "refund"):
         out[key] = float(Decimal(out[key]).scaleb(-2))
     return out
+
+
+# ---------------------------------------------------------------- cases: statuses, reasons, an override
+
+STATUSES = ("open", "confirmed", "awaiting_return", "returned", "refunded", "reshipped", "exchanged", "repaired",
+            "rejected", "closed")
+DONE = {"return": "refunded", "refund_only": "refunded", "price_difference": "refunded", "reship": "reshipped",
+        "exchange": "exchanged", "repair": "repaired"}  # the status that ends each kind's work
+FINAL = frozenset({*DONE.values(), "rejected", "closed"})
+RESPONSIBLE = ("buyer", "seller", "courier", "platform")
+MAX_REASONS = 20
+
+
+def next_statuses(status: str, kind: str, outcome: dict | None) -> tuple[str, ...]:
+    """Where a case may be moved by hand (confirming moves open → confirmed, or rejected when refused). A new
+    item shipped at once (reship_now) is reshipped, and a parcel still due back is awaited after it; otherwise an
+    outcome with a return parcel waits for it (awaiting_return → returned) before the kind's DONE status. Any
+    case may be closed, and rejected until the item is back."""
+    out = outcome or {}
+    back, reship = out.get("return_shipping_payer", "none") != "none", bool(out.get("reship_now"))
+    done = "reshipped" if reship else DONE.get(kind)
+    nxt = {"open": ("rejected",), "confirmed": ("awaiting_return" if back and not reship else done, "rejected"),
+           "reshipped": ("awaiting_return",) if back else (), "awaiting_return": ("returned", "rejected"),
+           "returned": () if reship else (done,)}.get(status, ())
+    return () if status == "closed" else (*(x for x in nxt if x), "closed")
+
+
+def reasons_from(data) -> list[dict]:
+    """The shop's reason list: [{code, label}], each label (what agents and buyers read) mapped onto a REASONS
+    code, a code at most once; None or empty: every code with its Chinese label. ValueError((zh, en)) if bad."""
+    if not data:
+        return [{"code": c, "label": REASON_ZH[c]} for c in REASONS]
+    if not isinstance(data, list) or len(data) > MAX_REASONS:
+        raise _bad("reasons", f"应为最多 {MAX_REASONS} 项的列表", f"must be a list of at most {MAX_REASONS} items")
+    out: list[dict] = []
+    for i, item in enumerate(data):
+        path = f"reasons[{i}]"
+        _object(item, path, ("code", "label"), ("code", "label"))
+        code, label = _choice(item["code"], f"{path}.code", REASONS), item["label"]
+        if not isinstance(label, str) or not 0 < len(label.strip()) <= CATEGORY_CHARS:
+            raise _bad(f"{path}.label", f"应为 1–{CATEGORY_CHARS} 个字", f"must be 1–{CATEGORY_CHARS} characters")
+        if any(x["code"] == code for x in out):
+            raise _bad(f"{path}.code", "与前面的原因重复", "repeats an earlier reason")
+        out.append({"code": code, "label": label.strip()})
+    return out
+
+
+def overridden(case: dict, policy: Policy) -> dict:
+    """A supervisor's exception to a refusal: the case decided as if every window were open and no category
+    excluded, then allowed whatever it says (rule ``override``), in a sentence for the buyer."""
+    wide = replace(policy, excluded_categories=(), **{f: MAX_DAYS for f in DAY_FIELDS})
+    out = explain(case, wide)
+    fen = {k: round(out[k] * 100) for k in ("buyer_pays", "shop_pays", "refund")}
+    parts = [f"经主管特批，为您破例办理{KIND_ZH[parse_case(case)['kind']]}"]
+    if fen["refund"]:
+        parts.append(f"退款 {_y(fen['refund'])} 元")
+    if out["return_shipping_payer"] != "none":
+        parts.append(_who_pays(out["return_shipping_payer"], fen["buyer_pays"] + fen["shop_pays"]))
+    if out["reship_now"]:
+        parts.append("马上为您发出新商品")
+    return {**out, "allowed": True, "rule": "override", "reason_text": "，".join(parts) + "。"}

@@ -6,7 +6,7 @@ that a new endpoint cannot forget."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -24,6 +24,10 @@ def _sane_year(value: datetime) -> datetime:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0, le=MAX_ID)]
 When = Annotated[AwareDatetime, AfterValidator(_sane_year), Field(json_schema_extra=AWARE)]
@@ -32,3 +36,5 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 After = Annotated[int, Query(ge=0, le=MAX_POSITION, description="the last event position the client has")]
 QueryWhen = Annotated[AwareDatetime, AfterValidator(_sane_year), Query(json_schema_extra=AWARE)]
+# a time where the API has always read one without an offset as UTC (the bot's stats `since`)
+QueryUtc = Annotated[datetime, AfterValidator(_utc), AfterValidator(_sane_year), Query(json_schema_extra=AWARE)]

@@ -26,8 +26,10 @@ from kefu.core.db import Database
 from kefu.core.security import VisitorTokens
 from kefu.customers.models import Customer
 from kefu.customers.service import start_visitor
+from kefu.demo.cases import load_cases
 from kefu.demo.chats import CHATS
 from kefu.demo.data import AGENTS, BUYERS, SHOP_AGE_DAYS, SHOP_NAME, SUPERVISOR, Chat
+from kefu.demo.orders import load_orders
 from kefu.demo.review_week import last_week
 from kefu.shops.models import Shop
 from kefu.shops.rules import DEMO_SLUG
@@ -209,6 +211,8 @@ async def _populate(s: AsyncSession, base: datetime, steps: list[Step]) -> int:
     await last_week(s, base, shop, agents)  # the weekly review's week: tickets and their moves
     await _sla_rules(s, shop.id, agents)
     await _tickets(s, base, shop.id, {a.id: a for a in agents.values()})
+    await load_orders(s, shop.id, base, buyers)  # the buyers' orders in the built-in store (demo/orders.py)
+    await load_cases(s, base, agents, buyers)  # after-sale cases, a complaint and a request to approve (cases.py)
     return shop.id
 
 

@@ -9,7 +9,7 @@ from kefu.agents.models import Agent
 from kefu.core.auth import any_agent, current_visitor, get_db, require
 from kefu.core.db import Database
 from kefu.core.security import VisitorClaims
-from kefu.core.validation import MAX_ID, PathId, QueryId, QueryWhen
+from kefu.core.validation import MAX_ID, PathId, QueryId, QueryUtc
 from kefu.knowledge import bot, porting, service
 from kefu.knowledge.schemas import (
     ArticleIn,
@@ -200,7 +200,7 @@ async def export(format: str = Query("csv"), agent: Agent = Depends(editor), db:
 
 # ---------------------------------------------------------------- bot
 @router.get("/bot/stats")
-async def bot_stats(since: QueryWhen | None = None, agent: Agent = Depends(stats_viewer),
+async def bot_stats(since: QueryUtc | None = None, agent: Agent = Depends(stats_viewer),
                     db: Database = Depends(get_db)):
     """The bot's numbers over everything, or from `since` (ISO 8601, e.g. the supervisor's local midnight)."""
     async with db.transaction() as s:

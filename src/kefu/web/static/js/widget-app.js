@@ -280,6 +280,7 @@ els.input.addEventListener('input', () => {
 // ---- realtime -----------------------------------------------------------------------------------
 
 function onEvent(ev) {
+  document.dispatchEvent(new CustomEvent('kefu:event', { detail: ev })); // for the widget's panels (cases …)
   const data = ev.data || {};
   if (ev.type === 'typing') {
     if (data.who === 'agent' && state.conv && data.conversation_id === state.conv.id) showTyping(data.name);

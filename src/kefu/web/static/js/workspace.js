@@ -165,9 +165,7 @@ async function openConversation(id) {
 }
 
 /** Tell the sidebar's other panels (orders-panel.js, case-panel.js …) what the agent is looking at. */
-function announce(type, detail) {
-  document.dispatchEvent(new CustomEvent(type, { detail }));
-}
+const announce = (type, detail) => document.dispatchEvent(new CustomEvent(type, { detail }));
 
 function closeView() {
   current = null;
