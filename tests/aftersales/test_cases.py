@@ -231,3 +231,18 @@ def test_the_policy_page_is_for_admins_and_the_widget_loads_the_buyers_cases(wor
     assert "widget-cases.js" in widget and 'id="wg-case-panel"' in widget
     assert agent.get("/api/aftersales/policy").json()["policy"]["reasons"][0] == {"code": "no_reason",
                                                                                  "label": "无理由"}
+
+
+def test_confirming_records_who_the_reason_makes_responsible_unless_the_agent_decided(world, frozen):
+    shop, agent, buyer, conv = chat(world, frozen)
+    wrong = make_order(world, shop, "202612020031", buyer=buyer)
+    case = open_case(agent, kind="reship", reason="wrong_item", conversation_id=conv, order_number=wrong,
+                     confirm=True)["case"]
+    assert case["responsibility"] == "seller" and "发错商品" in case["responsibility_note"]
+    other = make_order(world, shop, "202612020032", buyer=buyer)
+    n = open_case(agent, kind="return", reason="damaged_in_transit", conversation_id=conv,
+                  order_number=other)["case"]["number"]
+    decided = agent.post(f"/api/cases/{n}/responsibility", {"responsibility": "seller", "note": "包装太薄"})
+    assert decided.status_code == 200
+    confirmed = agent.post(f"/api/cases/{n}/confirm").json()["case"]
+    assert confirmed["responsibility"] == "seller" and confirmed["responsibility_note"] == "包装太薄"

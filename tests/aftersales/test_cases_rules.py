@@ -80,3 +80,13 @@ def test_an_override_allows_the_case_with_the_numbers_it_would_have_had(change, 
     assert (out["allowed"], out["rule"], out["return_shipping_payer"], out["buyer_pays"], out["refund"],
             out["reship_now"]) == (True, "override", payer, buyer, refund, reship)
     assert out["reason_text"].startswith("经主管特批") and "3650" not in out["reason_text"]
+
+
+@pytest.mark.parametrize(("reason", "who"), [("no_reason", "buyer"), ("changed_mind", "buyer"), ("wrong_size", "buyer"),
+                                             ("wrong_item", "seller"), ("defect", "seller"),
+                                             ("system_error", "seller"), ("damaged_in_transit", "courier"),
+                                             ("late_delivery", None)])
+def test_the_reason_suggests_who_is_responsible(reason, who):
+    from kefu.aftersales.rules import responsible_for
+
+    assert responsible_for(reason) == who

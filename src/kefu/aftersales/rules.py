@@ -421,6 +421,13 @@ DONE = {"return": "refunded", "refund_only": "refunded", "price_difference": "re
         "exchange": "exchanged", "repair": "repaired"}  # the status that ends each kind's work
 FINAL = frozenset({*DONE.values(), "rejected", "closed"})
 RESPONSIBLE = ("buyer", "seller", "courier", "platform")
+
+
+def responsible_for(reason: str) -> str | None:
+    """Who the reason itself makes responsible (the agent may still decide otherwise): a buyer-side reason the
+    buyer, a seller fault the shop, damage in transit the courier; a late delivery needs looking into."""
+    return ("buyer" if reason in BUYER_REASONS else "seller" if reason in SELLER_FAULTS
+            else "courier" if reason == "damaged_in_transit" else None)
 MAX_REASONS = 20
 
 

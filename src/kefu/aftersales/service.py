@@ -282,6 +282,10 @@ async def _decided(s: AsyncSession, agent: Agent, case: AftersaleCase, outcome: 
     set_field(s, case, agent, "refund_fen", refund)
     set_field(s, case, agent, "confirmed_at", now())
     set_field(s, case, agent, "status", status)
+    if case.responsibility is None and (who := rules.responsible_for(case.reason)):  # the agent may change it
+        set_field(s, case, agent, "responsibility", who)
+        why = rules.REASON_ZH.get(case.reason, case.reason)
+        set_field(s, case, agent, "responsibility_note", f"按售后原因判定（{why}）")
     await _changed(s, case, kind, {"outcome": outcome, "agent_id": agent.id, "before": before, "after": status})
     await _ticket_follows(s, agent, case)
     await _card(s, case, agent)

@@ -32,8 +32,9 @@ async function load() {
     return;
   }
   const seq = ++state.seq;
-  const q = new URLSearchParams({ conversation_id: conv.id });
-  if (conv.customer_id) q.set('customer_id', conv.customer_id);
+  // the buyer's cases, from any chat, ticket or order (only this chat's when the buyer is unknown)
+  const buyer = (state.ctx.customer && state.ctx.customer.id) || (conv.customer && conv.customer.id);
+  const q = new URLSearchParams(buyer ? { customer_id: buyer } : { conversation_id: conv.id });
   try {
     const [list, policy] = await Promise.all([api('GET', `/api/cases?${q}`),
       state.policy ? state.policy : api('GET', '/api/aftersales/policy')]);
@@ -277,7 +278,7 @@ function drawCase(d) {
     h('p', { class: 'muted small' }, [c.order_number, d.ticket ? `${t('cs_ticket')} ${d.ticket.number}` : null,
       t('cs_policy_version', { v: c.policy_version })].filter(Boolean).join(' · ')),
     c.description ? h('p', { class: 'cs-desc', text: c.description }) : null,
-    outcome, override, moves, responsibility, photos,
+    outcome, override, moves, c.kind === 'complaint' ? null : responsibility, photos, // a complaint decides it in a stage
     h('div', { id: 'case-comp' }), h('div', { id: 'case-complaint' }), platform, trail));
   document.dispatchEvent(new CustomEvent('kefu:case', { detail: { case: c, conversation: state.ctx.conversation,
     customer: state.ctx.customer } }));
