@@ -12,7 +12,7 @@ from kefu.aftersales import rules
 from kefu.aftersales.models import AftersaleCase, CaseChange
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.validation import Id, When
-from kefu.orders.service import OrderView
+from kefu.orders.schemas import OrderView
 
 Yuan = Annotated[float, Field(ge=0, le=10_000_000, description="yuan, at most 2 decimals")]
 Key = Annotated[str, Field(min_length=1, max_length=64)]

@@ -1,12 +1,19 @@
-"""Request bodies of the orders API (ids bounded, texts capped; an order's own fields are checked by rules)."""
+"""The shapes of orders: ``OrderView`` (one order as every source reports it) and how it is read from the
+built-in store or the shop's system and shown to agents; and the request bodies of the orders API (ids bounded,
+texts capped; an order's own fields are checked by rules)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kefu.core.clock import as_utc, iso
 from kefu.core.validation import Id
+from kefu.orders import rules
+from kefu.orders.models import Order
 
 
 class VerifyIn(BaseModel):
@@ -39,3 +46,60 @@ class SettingsIn(BaseModel):
     timeout: float = Field(default=3.0, ge=0, le=3600)  # rules.check_settings: 1–10 s
     remind_delay_minutes: int = Field(default=30, ge=0, le=10_000)  # rules.check_settings: 5–1440
     auto_remind: bool = False
+
+
+@dataclass
+class OrderView:
+    """One order as every source reports it. Money in fen."""
+
+    number: str
+    status: str
+    total_fen: int
+    shipping_fen: int = 0
+    items: list[dict] = field(default_factory=list)
+    category: str = ""
+    promo_price_fen: int | None = None
+    payment_method: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    logistics_status: str = "none"
+    logistics_note: str = ""
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    buyer_ref: str | None = None
+    customer_id: int | None = None
+    buyer_name: str = ""
+    buyer_phone: str | None = None
+    address: str = ""
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(OrderView))
+
+
+def view_of(o: Order) -> OrderView:
+    v = OrderView(**{k: getattr(o, k) for k in _VIEW_FIELDS})
+    v.items = list(o.items or [])
+    for k in ("placed_at", "paid_at", "shipped_at", "delivered_at"):
+        setattr(v, k, as_utc(getattr(v, k)))
+    return v
+
+
+def order_out(o: OrderView) -> dict:
+    """The order as agents see it: every field, the phone masked (138****1234)."""
+    out = {k: iso(v) if isinstance(v, datetime) else v for k, v in asdict(o).items()}
+    out["buyer_phone"] = rules.mask_phone(o.buyer_phone)
+    return out
+
+
+def parse_order(data) -> OrderView:
+    checked = rules.check_order(data)
+    return OrderView(**{k: v for k, v in checked.items() if k in _VIEW_FIELDS})
+
+
+def parse_orders(data) -> list[OrderView]:
+    orders = data["orders"]
+    if not isinstance(orders, list):
+        raise TypeError("orders is not a list")
+    return [parse_order(o) for o in orders[:200]]

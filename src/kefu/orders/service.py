@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +19,12 @@ import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.core.clock import as_utc, iso, now
+from kefu.core.clock import iso, now
 from kefu.core.errors import BadInput, KefuError
 from kefu.customers.models import Customer
 from kefu.orders import rules
 from kefu.orders.models import BuyerVerification, Order, OrderSettings, PaymentReminder
+from kefu.orders.schemas import OrderView, order_out, parse_order, parse_orders, view_of
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 30
@@ -38,54 +39,9 @@ class OrderSystemDown(KefuError):
     en = "The order system is unavailable right now"
 
 
-@dataclass
-class OrderView:
-    """One order as every source reports it. Money in fen."""
-
-    number: str
-    status: str
-    total_fen: int
-    shipping_fen: int = 0
-    items: list[dict] = field(default_factory=list)
-    category: str = ""
-    promo_price_fen: int | None = None
-    payment_method: str = ""
-    carrier: str = ""
-    tracking_number: str = ""
-    logistics_status: str = "none"
-    logistics_note: str = ""
-    placed_at: datetime | None = None
-    paid_at: datetime | None = None
-    shipped_at: datetime | None = None
-    delivered_at: datetime | None = None
-    buyer_ref: str | None = None
-    customer_id: int | None = None
-    buyer_name: str = ""
-    buyer_phone: str | None = None
-    address: str = ""
-
-
-_VIEW_FIELDS = tuple(f.name for f in fields(OrderView))
-
-
-def _view(o: Order) -> OrderView:
-    v = OrderView(**{k: getattr(o, k) for k in _VIEW_FIELDS})
-    v.items = list(o.items or [])
-    for k in ("placed_at", "paid_at", "shipped_at", "delivered_at"):
-        setattr(v, k, as_utc(getattr(v, k)))
-    return v
-
-
 def belongs_to(order: OrderView, customer: Customer) -> bool:
     """Whether the order is this buyer's: linked to them, or placed under their visitor id."""
     return order.customer_id == customer.id or (order.buyer_ref is not None and order.buyer_ref == customer.visitor_id)
-
-
-def order_out(o: OrderView) -> dict:
-    """The order as agents see it: every field, the phone masked (138****1234)."""
-    out = {k: iso(v) if isinstance(v, datetime) else v for k, v in asdict(o).items()}
-    out["buyer_phone"] = rules.mask_phone(o.buyer_phone)
-    return out
 
 
 # --- settings -------------------------------------------------------------------------------------------
@@ -127,17 +83,17 @@ class Builtin:
                                                    or_(Order.customer_id == customer.id,
                                                        Order.buyer_ref == customer.visitor_id))
                                .order_by(Order.placed_at.desc()).limit(limit))
-        return [_view(o) for o in rows]
+        return [view_of(o) for o in rows]
 
     async def order(self, s: AsyncSession, number: str, *, fresh: bool = False) -> OrderView | None:
         o = await s.scalar(select(Order).where(Order.shop_id == self.shop_id, Order.number == number))
-        return _view(o) if o is not None else None
+        return view_of(o) if o is not None else None
 
     async def unpaid(self, s: AsyncSession, before: datetime, limit: int = 100) -> list[OrderView] | None:
         rows = await s.scalars(select(Order).where(Order.shop_id == self.shop_id, Order.status == "unpaid",
                                                    Order.placed_at <= before)
                                .order_by(Order.placed_at.desc()).limit(limit))
-        return [_view(o) for o in rows]
+        return [view_of(o) for o in rows]
 
 
 _cache: dict[tuple, tuple[datetime, Any]] = {}
@@ -197,15 +153,15 @@ class Http:
         return value
 
     async def buyer_orders(self, s, customer: Customer, limit: int = 20) -> list[OrderView]:
-        views = await self._get(f"/buyers/{quote(customer.visitor_id, safe='')}/orders", _many) or []
+        views = await self._get(f"/buyers/{quote(customer.visitor_id, safe='')}/orders", parse_orders) or []
         return sorted(views, key=lambda v: v.placed_at, reverse=True)[:limit]
 
     async def order(self, s, number: str, *, fresh: bool = False) -> OrderView | None:
-        return await self._get(f"/orders/{quote(number, safe='')}", lambda d: _one(d), fresh=fresh)
+        return await self._get(f"/orders/{quote(number, safe='')}", lambda d: parse_order(d), fresh=fresh)
 
     async def unpaid(self, s, before: datetime, limit: int = 100) -> list[OrderView] | None:
         """None: the system has no list of unpaid orders (404)."""
-        views = await self._get("/orders?status=unpaid", _many)
+        views = await self._get("/orders?status=unpaid", parse_orders)
         if views is None:
             return None
         return sorted([v for v in views if v.status == "unpaid" and v.placed_at <= before],
@@ -216,18 +172,6 @@ class Http:
         status, data = await self._call("POST", f"/orders/{quote(number, safe='')}/remind",
                                         {"number": number, "text": text})
         return status != 404 and not (isinstance(data, dict) and data.get("sent") is False)
-
-
-def _one(data) -> OrderView:
-    checked = rules.check_order(data)
-    return OrderView(**{k: v for k, v in checked.items() if k in _VIEW_FIELDS})
-
-
-def _many(data) -> list[OrderView]:
-    orders = data["orders"]
-    if not isinstance(orders, list):
-        raise TypeError("orders is not a list")
-    return [_one(o) for o in orders[:200]]
 
 
 def connector(cfg: dict, shop_id: int) -> Builtin | Http:
@@ -290,7 +234,7 @@ async def put_order(s: AsyncSession, shop_id: int, data: dict, customer_id: int 
     except rules.OrderError as e:
         raise BadInput(e.zh, e.en, code="order_invalid", extra={"field": e.field}) from None
     o, created = await store(s, shop_id, checked, customer_id)
-    return order_out(_view(o)), created
+    return order_out(view_of(o)), created
 
 
 async def import_csv(s: AsyncSession, shop_id: int, data: bytes) -> dict:
