@@ -20,6 +20,7 @@ from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
+from kefu.core.headers import SecurityHeaders
 from kefu.core.limits import BodyGuard
 from kefu.core.pgstats import StatisticsKeeper
 from kefu.core.scheduler import Scheduler
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     outage.install(app)
     logs.install()
     app.add_middleware(BodyGuard)  # bodies capped before anything parses them (kefu.core.limits)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)  # CSP, framing, nosniff (kefu.core.headers)
 
     from kefu.aftersales import jobs as _case_timers  # noqa: F401  (registers timer handlers)
     from kefu.aftersales.routes import router as aftersales_router

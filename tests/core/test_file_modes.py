@@ -39,7 +39,7 @@ def test_secret_key_and_data_dir_are_private(tmp_path, open_umask):
 def test_an_existing_open_data_dir_is_closed_up(tmp_path, open_umask):
     d = tmp_path / "data"
     d.mkdir(mode=0o755)
-    Settings(data_dir=d, secret_key="x" * 48).resolved_database_url()
+    Settings(data_dir=d, secret_key="x" * 48, database_url="").resolved_database_url()
     assert mode(d) == 0o700
 
 

@@ -45,6 +45,16 @@ if (Real) {
 pytestmark = needs_chromium
 
 
+def _until(page, expression: str, seconds: float = 8.0) -> None:
+    """page.wait_for_function evaluates its string with new Function, which the pages' CSP (no 'unsafe-eval')
+    refuses; page.evaluate is not subject to it."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("desk")
@@ -125,9 +135,9 @@ def test_hidden_tab_alerts_then_quick_replies_are_pinned_and_used(server):
             buyer.goto(f"{server.base}/widget/{server.slug}")
             say(buyer, FIRST)
             expect(buyer.locator("#wg-sub")).to_contain_text("小王")  # routed to the agent
-            agent.wait_for_function("window.__notes.length >= 1")
+            _until(agent, "window.__notes.length >= 1")
             say(buyer, SECOND)
-            agent.wait_for_function("window.__notes.length >= 2")
+            _until(agent, "window.__notes.length >= 2")
             notes = agent.evaluate("window.__notes")
             assert notes[0]["title"].startswith("新买家：") and notes[1]["title"].endswith("发来新消息")
             assert notes[1]["body"] == SECOND

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api", tags=["agents"])
 
 def set_session_cookie(request: Request, response, token: str) -> None:
     settings = request.app.state.settings
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
                         max_age=settings.session_hours * 3600, path="/")
 
 

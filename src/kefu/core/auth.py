@@ -48,7 +48,7 @@ def ensure_csrf_cookie(request: Request, response: Response) -> None:
     token = getattr(request.state, "new_csrf", None)
     if token:
         response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="strict",
-                            secure=request.app.state.settings.cookie_secure, path="/")
+                            secure=request.app.state.settings.secure_cookies, path="/")
 
 
 def check_csrf(request: Request, form_value: str | None = None) -> None:

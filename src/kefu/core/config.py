@@ -72,6 +72,11 @@ class Settings(BaseSettings):
             private_file(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS: asked for (KEFU_COOKIE_SECURE), or kefu is reached over TLS."""
+        return self.cookie_secure or self.public_url.strip().lower().startswith("https://")
+
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 

@@ -28,14 +28,14 @@ from kefu.core.auth import (
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import last_event_id as events_last_id
+from kefu.core.headers import widget_csp
 from kefu.notifications.service import config as notify_config
 from kefu.shops.models import Shop
-from kefu.shops.rules import page_template
+from kefu.shops.rules import check_origins, page_template
 from kefu.shops.service import get_shop_by_slug
 from kefu.web.i18n import LANGS, pick_lang, strings
 
 router = APIRouter(include_in_schema=False)
-WIDGET_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:"  # blob: the buyer's images
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -50,7 +50,8 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
         "strings_json": page_strings, "base_url": base_url.rstrip("/"), **ctx}, status_code=status)
     ensure_csrf_cookie(request, response)
     if request.query_params.get("lang") in LANGS:
-        response.set_cookie("kefu_lang", request.query_params["lang"], samesite="lax", max_age=365 * 86400)
+        response.set_cookie("kefu_lang", request.query_params["lang"], samesite="lax", max_age=365 * 86400,
+                            secure=request.app.state.settings.secure_cookies)
     return response
 
 
@@ -103,7 +104,7 @@ async def widget_frame(slug: str, request: Request, db: Database = Depends(get_d
     async with db.transaction() as s:
         shop = await get_shop_by_slug(s, slug)
     response = render(request, "widget.html", shop=shop, mail=notify_config.mail is not None)
-    response.headers["Content-Security-Policy"] = WIDGET_CSP
+    response.headers["Content-Security-Policy"] = widget_csp(list(shop.embed_origins or []))
     return response
 
 
@@ -210,6 +211,38 @@ async def admin_agents_unlock(request: Request, agent_id: int = PathParam(ge=1, 
     async with db.transaction() as s:
         await agents.unlock(s, agent, agent_id)
     return RedirectResponse("/admin/agents", status_code=303)
+
+
+@router.get("/admin/shop", response_class=HTMLResponse)
+async def admin_shop(request: Request, db: Database = Depends(get_db)) -> Response:
+    """The shop's own settings: the sites allowed to embed its buyer widget (and the snippet to paste)."""
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
+    async with db.transaction() as s:
+        shop = await s.get(Shop, agent.shop_id)
+    return render(request, "admin_shop.html", agent=agent, shop=shop, origins="\n".join(shop.embed_origins or []),
+                  saved=request.query_params.get("saved") == "1", error=None)
+
+
+@router.post("/admin/shop")
+async def admin_shop_save(request: Request, origins: str = Form("", max_length=5000), csrf_token: str = Form(""),
+                          db: Database = Depends(get_db)) -> Response:
+    agent = await staff_or_page(request, agent_rules.ADMIN_ROLES)
+    if isinstance(agent, Response):
+        return agent
+    check_csrf(request, csrf_token)
+    try:
+        allowed = check_origins(origins)
+    except KefuError as exc:
+        async with db.transaction() as s:
+            shop = await s.get(Shop, agent.shop_id)
+        return render(request, "admin_shop.html", status=exc.status, agent=agent, shop=shop, origins=origins,
+                      saved=False, error=exc)
+    async with db.transaction() as s:
+        shop = await s.get(Shop, agent.shop_id, with_for_update=True)
+        shop.embed_origins = allowed
+    return RedirectResponse("/admin/shop?saved=1", status_code=303)
 
 
 @router.get("/admin/sla", response_class=HTMLResponse)

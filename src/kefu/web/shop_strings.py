@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 SHOP_STRINGS: dict[str, tuple[str, str]] = {
+    "shop_admin_title": ("店铺设置", "Shop settings"),
+    "shop_admin_intro": ("买家聊天窗口可以嵌入哪些网站，以及要粘贴到网站上的代码。",
+                         "Which sites may embed the buyer chat window, and the code to paste into them."),
+    "embed_origins_title": ("允许嵌入的网站", "Sites allowed to embed the chat"),
+    "embed_origins_label": ("网站地址，每行一个", "Site addresses, one per line"),
+    "embed_origins_help": ("如 https://shop.example.com 或 https://*.example.com。留空表示任何网站都可以嵌入；"
+                           "填写后只有这些网站（和本系统自己的页面）能显示聊天窗口。",
+                           "Like https://shop.example.com or https://*.example.com. Empty: any site may embed it; "
+                           "once filled, only these sites (and kefu's own pages) can show the chat window."),
+    "embed_origins_saved": ("已保存", "Saved"),
+    "embed_snippet": ("把这段代码粘贴到网站页面的 </body> 之前：", "Paste this before </body> on your site's pages:"),
     "shop_welcome": ("您好，欢迎来到{shop}", "Welcome to {shop}"),
     "shop_my_orders": ("我的订单", "My orders"),
     "shop_demo_home": ("kefu 演示首页", "kefu demo home"),

@@ -79,9 +79,17 @@
   var host = document.createElement('div');
   host.id = 'kefu-widget';
   var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
-  var style = document.createElement('style');
-  style.textContent = css;
-  root.appendChild(style);
+  // A constructed stylesheet is CSSOM, which a page's strict CSP (no 'unsafe-inline') allows; a <style> element
+  // only where the browser has none.
+  if ('adoptedStyleSheets' in root && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    var style = document.createElement('style');
+    style.textContent = css;
+    root.appendChild(style);
+  }
 
   var button = document.createElement('button');
   button.type = 'button';
