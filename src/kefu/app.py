@@ -21,7 +21,7 @@ from kefu.core.db import Database
 from kefu.core.errors import KefuError
 from kefu.core.events import EventBus, bus
 from kefu.core.headers import SecurityHeaders
-from kefu.core.limits import BodyGuard
+from kefu.core.limits import BodyGuard, buyer_messages
 from kefu.core.pgstats import StatisticsKeeper
 from kefu.core.scheduler import Scheduler
 from kefu.core.security import VisitorTokens
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     outage.install(app)
     logs.install()
+    buyer_messages.configure(settings.buyer_message_burst, settings.buyer_messages_per_second)
     app.add_middleware(BodyGuard)  # bodies capped before anything parses them (kefu.core.limits)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)  # CSP, framing, nosniff (kefu.core.headers)
 

@@ -12,7 +12,7 @@ from kefu.agents.service import login_of, record_seen, seen, seen_due, session_i
 from kefu.conversations import service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
-from kefu.core import outage, realtime
+from kefu.core import limits, outage, realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import KefuError
@@ -119,6 +119,8 @@ async def buyer_socket(ws: WebSocket) -> None:
         return None, _typing(conv, "buyer", customer.display_name)
 
     async def handle(frame: dict) -> dict | None:
+        if frame["type"] in ("message", "human_request"):
+            limits.buyer_messages.take(customer.id)  # before any transaction: a refused frame costs nothing
         return await _run(db, in_transaction, frame)
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id), customer_id=customer.id)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="", description="redis://host:port/db; empty means in-process only")
     namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,64}$",
                            description="names this deployment's Redis channel; empty: derived from the database URL")
+    buyer_message_burst: int = Field(default=20, ge=1, le=10_000, description="messages a buyer may send at once")
+    buyer_messages_per_second: float = Field(default=2.0, ge=0, le=1000,
+                                             description="then this many a second (0: no limit)")
     secret_key: str = Field(default="", description="signs visitor tokens; generated into data_dir if empty")
     host: str = "127.0.0.1"
     port: int = 8000

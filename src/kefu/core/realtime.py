@@ -59,7 +59,8 @@ def parse_frame(raw: str | bytes | None, allowed: set[str]) -> dict[str, Any]:
 
 
 def error_frame(exc: KefuError, ref: Any = None) -> dict[str, Any]:
-    return {"type": "error", "code": exc.code, "status": exc.status, "zh": exc.zh, "en": exc.en, "ref": ref}
+    return {"type": "error", "code": exc.code, "status": exc.status, "zh": exc.zh, "en": exc.en, "ref": ref,
+            **exc.extra}
 
 
 FrameHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]

@@ -10,6 +10,7 @@ from kefu.conversations import service as conversations
 from kefu.conversations.events import for_buyer
 from kefu.conversations.models import Conversation
 from kefu.conversations.schemas import BuyerMessageIn, ReadIn, buyer_conversation_out, message_out
+from kefu.core import limits
 from kefu.core.auth import current_visitor, get_db, get_tokens, visitor_token_of
 from kefu.core.db import Database
 from kefu.core.events import events_after, last_event_id
@@ -71,6 +72,7 @@ async def conversation(conversation_id: PathId, claims: VisitorClaims = Depends(
 
 @router.post("/messages", status_code=201)
 async def send(body: BuyerMessageIn, claims: VisitorClaims = Depends(current_visitor), db: Database = Depends(get_db)):
+    limits.buyer_messages.take(claims.customer_id)  # the socket's allowance, shared
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
         msg, conv, created = await conversations.post_buyer_message(s, customer, body.text, body.client_msg_id,
@@ -87,6 +89,7 @@ class HandoffIn(BaseModel):
 async def request_human(body: HandoffIn, claims: VisitorClaims = Depends(current_visitor),
                         db: Database = Depends(get_db)):
     """The 转人工 / Talk to a person button (over HTTP when the socket is down): answered with the system line."""
+    limits.buyer_messages.take(claims.customer_id)
     async with db.transaction() as s:
         customer = await service.customer_for_claims(s, claims)
         msg, conv, created = await conversations.request_human(s, customer, body.client_msg_id, body.lang)
