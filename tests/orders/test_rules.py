@@ -128,3 +128,10 @@ def test_card_and_reminder_say_what_the_buyer_ordered():
     reminder = rules.remind_text(o)
     assert GOOD["number"] in reminder and "¥199.00" in reminder and "您" in reminder
     assert rules.summary(o) == {"number": GOOD["number"], "status": "shipped", "needs_verification": True}
+
+
+def test_a_csv_the_csv_module_cannot_read_is_a_clear_error():
+    """Found by the fuzzer: a bare carriage return inside a field was a 500."""
+    with pytest.raises(rules.OrderError) as e:
+        rules.parse_csv(b"number,status,total,placed_at\n\"A1\rB\",paid,1,2026-12-01T10:00:00+08:00\rx\"\n")
+    assert e.value.field == "file" and "CSV" in e.value.zh and "CSV" in e.value.en

@@ -169,6 +169,13 @@ def _csv_items(text: str) -> list[dict]:
 
 
 def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
+    try:
+        return _parse_csv(data)
+    except csv.Error as exc:  # a stray quote or line break the csv module cannot place
+        raise OrderError("file", f"CSV 格式不正确：{exc}", f"malformed CSV: {exc}") from None
+
+
+def _parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
     """The orders of a CSV file (UTF-8, with or without BOM; header row with CSV_COLUMNS, money in yuan) and
     the rows that cannot be taken: [{"row": line number, "field", "zh", "en"}]. An import applies only when
     there are no errors (the caller refuses the whole file otherwise)."""
