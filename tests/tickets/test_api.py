@@ -283,3 +283,14 @@ def test_the_public_status_page_needs_the_number_and_the_phones_last_digits_and_
     frozen.advance(minutes=11)
     codes = [look(f"T-{c * 6}", "1234").status_code for c in "ABCDEFGHJKM"]
     assert codes == [200] * 10 + [429]
+
+
+def test_auto_assigning_a_ticket_opened_from_a_chat(world):
+    """Found by the IDOR matrix's control run: routing's pick for a chat's ticket read a column chats don't have
+    (a 500); the chat's last message time is what "served recently" means."""
+    shop, agent, _buyer, conv = _chat(world)
+    after_sales = world.agent(shop, group="售后", name="阿杰")
+    t = agent.post("/api/tickets", {"kind": "售后", "title": "发错货", "conversation_id": conv}).json()["ticket"]
+    r = agent.post(f"/api/tickets/{t['number']}/assign", {})
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket"]["assignee_id"] in (agent.id, after_sales.id)

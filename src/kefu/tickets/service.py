@@ -166,7 +166,7 @@ async def _waiting(s: AsyncSession, t: Ticket) -> Waiting:
     return Waiting(id=t.id, waiting_since=as_utc(t.created_at), intent=conv.intent if conv else None,
                    group=rules.TYPE_GROUP.get(t.kind), skill=(t.tags or [None])[0],
                    previous_agent_id=conv.assignee_id if conv else None,
-                   previous_agent_at=as_utc(conv.updated_at) if conv else None)
+                   previous_agent_at=as_utc(conv.last_message_at or conv.created_at) if conv else None)
 
 
 async def _auto_assign(s: AsyncSession, t: Ticket, by: Agent | None) -> None:
