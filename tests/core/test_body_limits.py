@@ -85,3 +85,20 @@ def test_a_lone_surrogate_is_stored_as_a_replacement_character(world):
         assert until(ws, lambda f: f["type"] == "ack")["client_msg_id"] == "s-1"
     texts = [m["text"] for m in buyer.get(f"/api/widget/conversations/{conv_id}").json()["messages"]]
     assert "\ufffd还在吗" in texts
+
+
+def test_nul_characters_never_reach_the_database(world, client):
+    """PostgreSQL stores no NUL in text (the fuzzer's 500s): dropped from JSON text, refused in addresses and forms."""
+    shop = world.shop()
+    buyer = world.buyer(shop)
+    r = buyer.client.post("/api/widget/messages", content='{"text": "快递\\u0000到了吗"}'.encode(),
+                          headers={**buyer.headers(), "content-type": "application/json"})
+    assert r.status_code == 201, r.text
+    chat = buyer.get(f"/api/widget/conversations/{r.json()['conversation_id']}").json()
+    texts = [m["text"] for m in chat["messages"]]
+    assert "快递到了吗" in texts
+    looked = client.get("/api/widget/tickets/lookup?number=T1%00&last4=1234")
+    assert looked.status_code == 422 and looked.json()["error"]["code"] == "nul_in_url"
+    form = client.post("/agent/login", content=b"username=a%00b&password=x&csrf_token=y",
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 422 and form.json()["error"]["code"] == "nul_in_form"

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from sqlalchemy import delete
 
 from kefu.agents.models import LoginThrottle
+from kefu.selfservice.models import LookupCount
 
 EXAMPLES = int(os.environ.get("KEFU_FUZZ_EXAMPLES", "3"))  # CI: 3 per operation; a deeper run: more
 SKIP = {("POST", "/api/auth/logout")}  # would end the signed-in run's own session
@@ -50,10 +51,12 @@ def _fuzz(client, headers: dict[str, str]) -> int:
 
 @pytest.fixture
 def forget_failed_logins(world):
-    """The fuzzer logs in with made-up names: leave the shared test client's address unlocked for the others."""
+    """The fuzzer logs in with made-up names and looks tickets up: leave the shared test client's address with
+    its login and lookup allowances whole for the other tests."""
     async def clear():
         async with world.db.transaction() as s:
             await s.execute(delete(LoginThrottle))
+            await s.execute(delete(LookupCount))
 
     yield
     world.run(clear)

@@ -26,8 +26,8 @@ LIMITS: tuple[tuple[str, int | None], ...] = (  # path prefix -> cap (the first 
     ("/api/kb/import", 20 * MIB),
     ("/api/admin/orders/import", 2 * MIB + 64 * KIB),
 )
-_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_LONE = re.compile("[\ud800-\udfff]")
+_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
+_LONE = re.compile("[\ud800-\udfff\x00]")
 
 
 class BodyTooLarge(KefuError):
@@ -45,8 +45,11 @@ def limit_for(path: str) -> int | None:
 
 
 def valid_text(text: str) -> str:
-    """``text`` as valid Unicode: a lone surrogate becomes U+FFFD."""
-    return _LONE.sub("\ufffd", text) if _LONE.search(text) else text
+    """``text`` as valid, storable Unicode: a lone surrogate becomes U+FFFD, a NUL (which PostgreSQL cannot
+    store in text) is dropped."""
+    if not _LONE.search(text):
+        return text
+    return _LONE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
 def clean_json(value: Any) -> Any:
@@ -83,6 +86,10 @@ class BodyGuard:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower()):
+            await _reply(send, KefuError("请求地址中含有空字符", "The address contains a NUL character",
+                                         code="nul_in_url", status=422))  # PostgreSQL stores no NUL in text
+            return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -96,7 +103,8 @@ class BodyGuard:
             await _reply(send, BodyTooLarge(limit) if length.isdigit() else
                          KefuError("请求头 Content-Length 无效", "Bad Content-Length header", code="bad_length"))
             return
-        if headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json":
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip()
+        if kind in (b"application/json", b"application/x-www-form-urlencoded"):
             body, more = b"", True
             while more:
                 message = await receive()
@@ -108,8 +116,15 @@ class BodyGuard:
                 if len(body) > limit:
                     await _reply(send, BodyTooLarge(limit))
                     return
-            await self.app(scope, _replay([{"type": "http.request", "body": _clean_body(body), "more_body": False}],
-                                          receive), send)
+            if kind != b"application/json":
+                if b"%00" in body.lower():  # a form field with a NUL, which PostgreSQL cannot store
+                    await _reply(send, KefuError("表单中含有空字符", "The form contains a NUL character",
+                                                 code="nul_in_form", status=422))
+                    return
+            else:
+                body = _clean_body(body)
+            await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive),
+                           send)
             return
         seen, over = 0, False
 
