@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.agents.service import arm_silence_checks, configure_silence
+from kefu.audit.service import AuditContext
 from kefu.core import logs, outage
 from kefu.core.config import Settings, get_settings
 from kefu.core.db import Database
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     buyer_messages.configure(settings.buyer_message_burst, settings.buyer_messages_per_second)
     app.add_middleware(BodyGuard)  # bodies capped before anything parses them (kefu.core.limits)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)  # CSP, framing, nosniff (kefu.core.headers)
+    app.add_middleware(AuditContext)  # the caller's address for audit entries (kefu.audit.service)
 
     from kefu.aftersales import jobs as _case_timers  # noqa: F401  (registers timer handlers)
     from kefu.aftersales.routes import router as aftersales_router
@@ -113,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.attachments import jobs as _attachment_timers  # noqa: F401  (registers timer handlers)
     from kefu.attachments.routes import router as attachments_router
     from kefu.attachments.service import configure as configure_attachments
+    from kefu.audit.routes import router as audit_router
     from kefu.compensation.routes import router as compensation_router
     from kefu.complaints import jobs as _followup_timers  # noqa: F401  (registers timer handlers)
     from kefu.complaints.routes import router as complaints_router
@@ -147,7 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    knowledge_router, quick_replies_router, attachments_router, tickets_router, sla_router,
                    widget_tickets_router, public_tickets_router, ledger_router, ledger_page_router,
                    analytics_router, review_page_router, notify_router, notify_admin_router, bell_socket_router,
-                   orders_router, aftersales_router, compensation_router, complaints_router, web_router):
+                   orders_router, aftersales_router, compensation_router, complaints_router, audit_router,
+                   web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

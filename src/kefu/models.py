@@ -3,6 +3,7 @@
 from kefu.aftersales.models import AftersaleCase, AftersalePolicy, CaseChange
 from kefu.agents.models import Agent, AgentSession, LoginThrottle
 from kefu.attachments.models import Attachment
+from kefu.audit.models import AuditEntry
 from kefu.compensation.models import AuthorityLimits, Compensation
 from kefu.complaints.models import BuyerFlag, FollowUp
 from kefu.conversations.models import Conversation, Message
@@ -28,3 +29,4 @@ __all__ += ["LedgerEntry", "LedgerUpdate"]
 __all__ += ["AftersaleCase", "AftersalePolicy", "AuthorityLimits", "BuyerFlag", "BuyerVerification", "CaseChange",
             "Compensation", "FollowUp", "Order", "OrderSettings", "PaymentReminder"]
 __all__ += ["LoginThrottle"]
+__all__ += ["AuditEntry"]

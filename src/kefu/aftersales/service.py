@@ -31,6 +31,7 @@ from kefu.agents.rules import SUPERVISE_ROLES
 from kefu.attachments import rules as photos_rules
 from kefu.attachments.models import Attachment
 from kefu.attachments.service import UNSENT_TIMER
+from kefu.audit import service as audit_log
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.service import post_card
 from kefu.core import events, scheduler
@@ -103,6 +104,7 @@ async def save_policy(s: AsyncSession, agent: Agent, policy: dict, reasons: list
     except ValueError as exc:
         raise _bad(exc, "bad_policy") from None
     row = await s.get(AftersalePolicy, agent.shop_id, with_for_update=True)
+    before = dict(row.policy or {}) if row is not None else None
     if row is None:
         row = AftersalePolicy(shop_id=agent.shop_id, policy=full, version=1, updated_at=now(),
                               updated_by_id=agent.id)
@@ -110,6 +112,8 @@ async def save_policy(s: AsyncSession, agent: Agent, policy: dict, reasons: list
     else:
         row.policy, row.version, row.updated_at, row.updated_by_id = full, row.version + 1, now(), agent.id
     await s.flush()
+    await audit_log.record(s, agent.shop_id, agent, "settings.aftersale_policy", "shop",
+                           {"version": row.version, **audit_log.changes(before, full)})
     return full, row.version
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents import rules
 from kefu.agents.models import Agent, AgentSession, LoginThrottle
+from kefu.audit import service as audit
 from kefu.conversations.models import Conversation
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
@@ -35,6 +36,8 @@ async def create_agent(session: AsyncSession, shop_id: int, *, username: str, pa
                   max_chats=rules.check_max_chats(max_chats), presence="offline")
     session.add(agent)
     await session.flush()
+    await audit.record(session, shop_id, audit.acting(), "agent.created", f"agent:{agent.id}",
+                       {"username": username, "role": agent.role, "group": agent.group})
     return agent
 
 
@@ -46,27 +49,33 @@ async def login(db: Database, username: str, password: str, hours: int, ip: str 
     name = (username or "").strip().lower()[:64]
     keys = rules.throttle_keys(name, ip)
     async with db.transaction() as s:
-        await _refuse_while_locked(s, keys)
+        locked = await _locked(s, keys)
         found = await s.scalar(select(Agent).where(Agent.username == name))
         agent_id = found.id if found is not None and found.active else None
         password_hash = found.password_hash if agent_id is not None else None
+    if locked is not None:
+        await audit.login_refused(db, found, name, ip)  # its own transaction: this refusal writes nothing else
+        raise rules.locked_out(locked, now())
     if not await check_password_async(password_hash, password or ""):
         async with db.transaction() as s:
             until = await _count_failure(s, keys)
+            await audit.login_failed(s, found, ip, "bad_password" if found is not None else "unknown_user")
         if until is not None:
             raise rules.locked_out(until, now())
         raise Unauthorized("登录名或密码错误", "Wrong username or password", code="bad_credentials")
     async with db.transaction() as s:
         agent = await s.get(Agent, agent_id)
         await s.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        await audit.record(s, agent.shop_id, agent, "login", f"agent:{agent.id}", ip=ip)
         return agent, await _open_session(s, agent, hours)
 
 
-async def _refuse_while_locked(s: AsyncSession, keys: list[str]) -> None:
+async def _locked(s: AsyncSession, keys: list[str]) -> datetime | None:
+    """Until when the account or the address is locked out (the later of the two), or None."""
     at = now()
-    for row in await s.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
-        if row.locked_until is not None and as_utc(row.locked_until) > at:
-            raise rules.locked_out(as_utc(row.locked_until), at)
+    until = [as_utc(r.locked_until) for r in await s.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+             if r.locked_until is not None and as_utc(r.locked_until) > at]
+    return max(until) if until else None
 
 
 async def _count_failure(s: AsyncSession, keys: list[str]) -> datetime | None:
@@ -92,6 +101,8 @@ async def unlock(session: AsyncSession, admin: Agent, agent_id: int) -> Agent:
     agent = await get_agent(session, admin.shop_id, agent_id)
     key = rules.throttle_keys(agent.username, None)[0]
     await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    await audit.record(session, admin.shop_id, admin, "agent.unlocked", f"agent:{agent.id}",
+                       {"username": agent.username})
     return agent
 
 
@@ -160,11 +171,15 @@ async def update_agent(session: AsyncSession, admin: Agent, agent_id: int, *, ro
                        "You cannot disable your own account or change your own role", code="self_change")
     changed = []
     if role is not None and role != agent.role:
-        agent.role = rules.check_role(role)
+        before, agent.role = agent.role, rules.check_role(role)
         changed.append("role changed")
+        await audit.record(session, admin.shop_id, admin, "agent.role_changed", f"agent:{agent.id}",
+                           {"username": agent.username, "role": [before, agent.role]})
     if active is not None and active != agent.active:
         agent.active = active
         changed.append("account enabled" if active else "account disabled")
+        await audit.record(session, admin.shop_id, admin, "agent.enabled" if active else "agent.disabled",
+                           f"agent:{agent.id}", {"username": agent.username})
         if not active:
             await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
             await set_presence(session, agent, "offline")

@@ -11,6 +11,7 @@ from kefu.agents import rules as agent_rules
 from kefu.agents.models import Agent
 from kefu.analytics import service
 from kefu.analytics.schemas import PARTS, Labels, local_time, tables, to_csv
+from kefu.audit import service as audit
 from kefu.core.auth import get_db, supervisor
 from kefu.core.db import Database
 from kefu.core.errors import BadInput, KefuError
@@ -40,6 +41,7 @@ async def weekly_csv(request: Request, week: str | None = WEEK, part: str | None
                        f"Unknown part {part!r} (one of: {', '.join(PARTS)})", code="bad_part")
     async with db.transaction() as s:
         report = await service.weekly(s, agent.shop_id, week)
+        await audit.record(s, agent.shop_id, agent, "export.review", f"week:{report['week']['id']}", {"part": part})
     lang = pick_lang(request)
     body = to_csv(tables(report, Labels(strings(lang), lang), ZoneInfo(report["week"]["tz"])), part)
     name = f"kefu-review-{report['week']['id']}{'-' + part if part else ''}.csv"

@@ -14,6 +14,7 @@ from kefu.aftersales import events as case_events
 from kefu.aftersales.models import AftersaleCase
 from kefu.aftersales.service import get_case
 from kefu.agents.models import Agent
+from kefu.audit import service as audit
 from kefu.compensation import rules
 from kefu.compensation.models import AuthorityLimits, Compensation
 from kefu.core.clock import iso, now
@@ -249,6 +250,8 @@ async def save_limits(s: AsyncSession, admin: Agent, body: dict) -> dict:
         zh, en = exc.args[0]
         raise BadInput(zh, en, code="bad_limits") from None
     row = await s.get(AuthorityLimits, admin.shop_id, with_for_update=True)
+    await audit.record(s, admin.shop_id, admin, "settings.compensation_limits", "shop",
+                       audit.changes((await limits(s, admin.shop_id))["roles"], clean["roles"]))
     at: datetime = now()
     if row is None:
         row = AuthorityLimits(shop_id=admin.shop_id, limits=clean, updated_at=at, updated_by_id=admin.id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
 from kefu.agents.models import Agent
+from kefu.audit import service as audit
 from kefu.core.auth import any_agent, current_visitor, get_db, require
 from kefu.core.db import Database
 from kefu.core.security import VisitorClaims
@@ -194,6 +195,7 @@ async def export(format: str = Query("csv"), agent: Agent = Depends(editor), db:
     fmt = porting.format_of("", format)
     media = {"csv": "text/csv", "jsonl": "application/x-ndjson", "md": "text/markdown"}[fmt]
     chunks = await porting.export_articles(db, agent.shop_id, fmt)
+    await audit.record_apart(db, agent.shop_id, agent, "export.kb", "kb", {"format": fmt})
     return StreamingResponse(chunks, media_type=f"{media}; charset=utf-8",
                              headers={"content-disposition": f'attachment; filename="kb-export.{fmt}"'})
 

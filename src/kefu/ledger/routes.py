@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kefu.agents import rules as agent_rules
 from kefu.agents.models import Agent
+from kefu.audit import service as audit
 from kefu.core.auth import any_agent, get_db, supervisor
 from kefu.core.db import Database
 from kefu.core.errors import KefuError
@@ -53,6 +54,7 @@ async def report_download(week: str | None = Query(None, max_length=16),
     """The same report for Excel (UTF-8 with a BOM), headings in ``lang``."""
     async with db.transaction() as s:
         r = await service.weekly_report(s, agent.shop_id, week)
+        await audit.record(s, agent.shop_id, agent, "export.ledger", f"week:{r['week']}", {"lang": lang})
     return Response(report_csv(r["week"], r, lang), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="ledger-{r["week"]}.csv"'})
 

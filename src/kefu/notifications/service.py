@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
 from kefu.agents.rules import SUPERVISE_ROLES
+from kefu.audit import service as audit
 from kefu.conversations.models import Conversation
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
@@ -339,6 +340,8 @@ async def add_webhook(s: AsyncSession, admin: Agent, url: str, secret: str | Non
                          created_at=now())
     s.add(ep)
     await s.flush()
+    await audit.record(s, admin.shop_id, admin, "settings.notifications", f"webhook:{ep.id}",
+                       {"webhook": "added", "site": audit.site(url), "signed": bool(secret)})
     return ep
 
 
@@ -352,6 +355,8 @@ async def _endpoint(s: AsyncSession, admin: Agent, endpoint_id: int) -> WebhookE
 async def remove_webhook(s: AsyncSession, admin: Agent, endpoint_id: int) -> None:
     """Its deliveries stay in the log; any still to be retried are given up at their next turn."""
     await s.delete(await _endpoint(s, admin, endpoint_id))
+    await audit.record(s, admin.shop_id, admin, "settings.notifications", f"webhook:{endpoint_id}",
+                       {"webhook": "removed"})
 
 
 async def test_webhook(s: AsyncSession, admin: Agent, endpoint_id: int) -> Delivery:
@@ -369,6 +374,8 @@ async def set_alert_emails(s: AsyncSession, admin: Agent, addresses: list[str]) 
     if prefs is None:
         prefs = NotifySettings(shop_id=admin.shop_id)
         s.add(prefs)
+    await audit.record(s, admin.shop_id, admin, "settings.notifications", "shop",
+                       audit.changes({"alert_emails": list(prefs.alert_emails or [])}, {"alert_emails": clean}))
     prefs.alert_emails, prefs.updated_at = clean, now()
     return clean
 

@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.audit import service as audit
 from kefu.core.clock import iso, now
 from kefu.core.errors import BadInput, KefuError
 from kefu.customers.models import Customer
@@ -58,6 +59,8 @@ async def save_settings(s: AsyncSession, agent, body: dict) -> dict:
         checked = rules.check_settings(body, row.settings if row else {})
     except rules.OrderError as e:
         raise BadInput(e.zh, e.en, code="order_settings_invalid", extra={"field": e.field}) from None
+    await audit.record(s, agent.shop_id, agent, "settings.orders", "shop",
+                       audit.changes(rules.settings_out(row.settings if row else {}), rules.settings_out(checked)))
     if row is None:
         row = OrderSettings(shop_id=agent.shop_id, settings=checked, updated_at=now(), updated_by_id=agent.id)
         s.add(row)
@@ -371,6 +374,8 @@ async def record_check(s: AsyncSession, agent, chat: Chat, number: str, ok: bool
     s.add(BuyerVerification(shop_id=agent.shop_id, conversation_id=chat.conv.id, customer_id=chat.customer.id,
                             agent_id=agent.id, order_number=number, method="phone_last4", ok=ok, at=now()))
     left = rules.MAX_WRONG_TRIES - wrong - (not ok)
+    await audit.record(s, agent.shop_id, agent, "order.verified", f"order:{number}" if number else
+                       f"customer:{chat.customer.id}", {"ok": ok, "conversation_id": chat.conv.id})
     await events.record(s, agent.shop_id, "orders.verified", {"order_number": number, "ok": ok, "agent_id": agent.id,
                                                               "tries_left": left},
                         conversation_id=chat.conv.id, customer_id=chat.customer.id, private=True)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.agents.models import Agent
+from kefu.audit import service as audit_log
 from kefu.core import events, scheduler
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import BadInput
@@ -70,6 +71,8 @@ async def save_settings(s: AsyncSession, admin: Agent, body: dict) -> dict:
     row.settings, row.updated_at, row.updated_by_id = clean, now(), admin.id
     await s.flush()
     new = s.sync_session.info.setdefault(POLICIES, {})[admin.shop_id] = rules.policy_from(clean)
+    await audit_log.record(s, admin.shop_id, admin, "settings.sla", "shop", audit_log.changes(
+        rules.settings_of(old, ticket_rules.TYPES), rules.settings_of(new, ticket_rules.TYPES)))
     moved = 0
     if new != old:
         open_tickets = await s.scalars(select(Ticket).where(Ticket.shop_id == admin.shop_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from kefu.web.audit_strings import AUDIT_STRINGS
 from kefu.web.case_strings import CASE_STRINGS
 from kefu.web.chat_strings import CHAT_STRINGS
 from kefu.web.comp_strings import COMP_STRINGS
@@ -357,7 +358,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 
 _MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
          | OPS_STRINGS | TICKET_STRINGS | REVIEW_STRINGS | LEDGER_STRINGS | NOTIFY_STRINGS
-         | ORDERS_STRINGS | CASE_STRINGS | COMP_STRINGS | COMPLAINT_STRINGS)
+         | ORDERS_STRINGS | CASE_STRINGS | COMP_STRINGS | COMPLAINT_STRINGS | AUDIT_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 

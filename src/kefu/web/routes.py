@@ -16,6 +16,7 @@ from kefu.agents import rules as agent_rules
 from kefu.agents import service as agents
 from kefu.agents.models import GROUPS, ROLES, Agent
 from kefu.agents.routes import set_session_cookie
+from kefu.audit import service as audit
 from kefu.core.auth import (
     SESSION_COOKIE,
     agent_from_request,
@@ -241,6 +242,8 @@ async def admin_shop_save(request: Request, origins: str = Form("", max_length=5
                       saved=False, error=exc)
     async with db.transaction() as s:
         shop = await s.get(Shop, agent.shop_id, with_for_update=True)
+        await audit.record(s, agent.shop_id, agent, "settings.embed_origins", "shop",
+                           audit.changes({"origins": list(shop.embed_origins or [])}, {"origins": allowed}))
         shop.embed_origins = allowed
     return RedirectResponse("/admin/shop?saved=1", status_code=303)
 
