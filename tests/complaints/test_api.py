@@ -139,7 +139,8 @@ def test_a_complaint_walks_from_soothing_to_done(world, frozen):
     bell = [e for e in events_of(world, shop.id, "notification.created") if e["data"]["agent_id"] == agent.id]
     assert bell and number in bell[0]["data"]["notification"]["text"]["zh"]
     agent = world.login(agent.info["username"])  # three days off: a new session
-    assert ok(agent.get("/api/followups?mine=1"))["followups"][0]["overdue"] is True
+    due = ok(agent.get("/api/followups?mine=1"))["followups"][0]
+    assert due["overdue"] is True and due["conversation_id"] == conv  # 我的回访 opens the chat
     r = agent.post(f"/api/followups/{fu['id']}", {"outcome": "happy", "note": ""})
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_followup_outcome"
     done = ok(agent.post(f"/api/followups/{fu['id']}", {"outcome": "satisfied", "note": "买家说收到了，很满意"}))

@@ -176,6 +176,12 @@ def test_a_complaint_is_walked_through_and_the_buyer_confirms_the_agreement(serv
 
             expect(panel.locator(".cp-step.is-current")).to_contain_text("回访")
             expect(panel.locator(".cp-fu")).to_contain_text("小陈")
+            owed = desk.context.new_page()  # another tab, no chat open: the 售后 tab lists the visits owed
+            owed.goto(f"{server.base}/agent")
+            owed.locator("[data-side=cases]").click()
+            expect(owed.locator("#case-panel")).to_contain_text("我的回访")
+            expect(owed.locator("#case-panel a.cs-row")).to_contain_text(number)
+            owed.close()
             panel.locator(".cp-fu [name=outcome]").select_option("satisfied")
             panel.locator(".cp-fu textarea").fill("已收到补发，买家满意")
             panel.locator(".cp-fu-done").click()

@@ -361,13 +361,14 @@ async def followup_due(s: AsyncSession, followup_id: int) -> None:
 
 async def my_followups(s: AsyncSession, agent: Agent, mine: bool) -> list[dict]:
     """Open follow-up visits of the shop (or only the agent's), due soonest first."""
-    q = select(FollowUp, AftersaleCase.number).join(AftersaleCase, AftersaleCase.id == FollowUp.case_id).where(
-        FollowUp.shop_id == agent.shop_id, FollowUp.done_at.is_(None))
+    q = select(FollowUp, AftersaleCase.number, AftersaleCase.conversation_id).join(
+        AftersaleCase, AftersaleCase.id == FollowUp.case_id).where(FollowUp.shop_id == agent.shop_id,
+                                                                   FollowUp.done_at.is_(None))
     if mine:
         q = q.where(FollowUp.owner_id == agent.id)
     rows = (await s.execute(q.order_by(FollowUp.due_at, FollowUp.id).limit(LIST_LIMIT))).all()
-    agents = await _agents(s, [fu.owner_id for fu, _ in rows])
-    return [followup_out(fu, agents, number, now()) for fu, number in rows]
+    agents = await _agents(s, [fu.owner_id for fu, _, _ in rows])
+    return [{**followup_out(fu, agents, number, now()), "conversation_id": conv} for fu, number, conv in rows]
 
 
 # ---------------------------------------------------------------- buyer-type flags

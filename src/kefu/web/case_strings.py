@@ -5,6 +5,9 @@ from __future__ import annotations
 
 CASE_STRINGS: dict[str, tuple[str, str]] = {
     "cases_tab": ("售后", "After-sales"),
+    "cs_my_followups": ("我的回访", "My follow-up visits"),
+    "cs_overdue": ("已逾期", "Overdue"),
+    "cs_due": ("待回访", "Due"),
     "cases_admin_tab": ("售后政策", "After-sale policy"),
     # --- kinds, statuses, payers, parties ------------------------------------------------------
     "cs_kind_return": ("退货退款", "Return"),

@@ -4,7 +4,7 @@
 // override of a refusal), the allowed status moves, responsibility, photos, the platform's deadline (小二介入)
 // and the audit trail. Other panels draw inside #case-comp / #case-complaint after the `kefu:case` event.
 
-import { $, api, clock, errorText, h, t, toast } from './dom.js';
+import { $, api, clock, dateOnly, errorText, h, t, toast } from './dom.js';
 import { payerText, reasonText } from './card-case.js';
 import { PhotoPicker, noteImages } from './ticket-images.js';
 
@@ -29,6 +29,7 @@ async function load() {
   if (!conv) {
     state.cases = [];
     render();
+    followups(); // no chat open: the agent's follow-up visits due
     return;
   }
   const seq = ++state.seq;
@@ -50,6 +51,24 @@ async function load() {
   badge.textContent = String(open);
   if (typeof state.view === 'string' && state.view.startsWith('SH-')) await openCase(state.view);
   else render();
+}
+
+/** 我的回访: the follow-up visits this agent owes, due soonest first (overdue in red), each opening its chat. */
+async function followups() {
+  let rows = [];
+  try {
+    rows = (await api('GET', '/api/followups?mine=1')).followups;
+  } catch {
+    return;
+  }
+  if (state.ctx && state.ctx.conversation) return; // a chat was opened meanwhile
+  panel.replaceChildren(h('div', { class: 'cs-head' }, h('strong', { text: t('cs_my_followups') })),
+    rows.length ? h('ul', { class: 'cs-list' }, ...rows.map((f) => h('li', {},
+      h('a', { class: `cs-row${f.overdue ? ' is-overdue' : ''}`, href: f.conversation_id ? `#c${f.conversation_id}` : '#' },
+        h('span', { class: 'cs-row-top' }, h('code', { text: f.case_number }),
+          h('span', { class: `cs-due${f.overdue ? ' is-overdue' : ''}`, text: t(f.overdue ? 'cs_overdue' : 'cs_due') })),
+        h('span', { class: 'cs-row-sub muted small', text: `${dateOnly(f.due_at)} ${clock(f.due_at)}` })))))
+      : h('p', { class: 'muted side-empty', text: t('cs_no_chat') }));
 }
 
 function render() {
@@ -307,3 +326,5 @@ document.addEventListener('kefu:event', (e) => {
     if (state.view !== 'new') load();
   }
 });
+
+if (!state.ctx) load(); // the workspace opened no chat before this module listened: the visits owed
