@@ -37,6 +37,13 @@ async def _policy_out(s, shop_id: int) -> dict:
             "payers": rules.PAYERS, "responsible": rules.RESPONSIBLE}
 
 
+async def _on_case(db: Database, agent: Agent, number: str, verb) -> dict:
+    """Lock the shop's case, apply ``verb(session, case)``, answer with the case as the workspace shows it."""
+    async with db.transaction() as s:
+        case = await service.get_case(s, agent.shop_id, number, lock=True)
+        return await service.detail(s, await verb(s, case))
+
+
 @router.get("/api/aftersales/policy")
 async def read_policy(agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
     """The policy in force (every field, the reason list) and its version; every agent reads it."""
@@ -89,52 +96,43 @@ async def read_case(number: str = Number, agent: Agent = Depends(any_agent), db:
 
 @router.post("/api/cases/{number}/confirm")
 async def confirm(number: str = Number, agent: Agent = Depends(any_agent), db: Database = Depends(get_db)):
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.confirm(s, agent, case))
+    return await _on_case(db, agent, number, lambda s, case: service.confirm(s, agent, case))
 
 
 @router.post("/api/cases/{number}/override")
 async def override(body: OverrideIn, number: str = Number, agent: Agent = Depends(any_agent),
                    db: Database = Depends(get_db)):
     """Supervisors: allow what the policy refused, with a note (audited)."""
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.override(s, agent, case, body.note))
+    return await _on_case(db, agent, number, lambda s, case: service.override(s, agent, case, body.note))
 
 
 @router.post("/api/cases/{number}/status")
 async def move(body: StatusIn, number: str = Number, agent: Agent = Depends(any_agent),
                db: Database = Depends(get_db)):
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.change_status(s, agent, case, body.status, body.note))
+    return await _on_case(db, agent, number,
+                          lambda s, case: service.change_status(s, agent, case, body.status, body.note))
 
 
 @router.post("/api/cases/{number}/responsibility")
 async def responsibility(body: ResponsibilityIn, number: str = Number, agent: Agent = Depends(any_agent),
                          db: Database = Depends(get_db)):
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.set_responsibility(s, agent, case, body.responsibility,
-                                                                        body.note))
+    return await _on_case(db, agent, number,
+                          lambda s, case: service.set_responsibility(s, agent, case, body.responsibility, body.note))
 
 
 @router.post("/api/cases/{number}/platform")
 async def platform(body: PlatformIn, number: str = Number, agent: Agent = Depends(any_agent),
                    db: Database = Depends(get_db)):
     """小二介入: the platform's reference and deadline, watched like an SLA."""
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.set_platform(s, agent, case, body.platform_ref, body.due_at))
+    return await _on_case(db, agent, number,
+                          lambda s, case: service.set_platform(s, agent, case, body.platform_ref, body.due_at))
 
 
 @router.post("/api/cases/{number}/photos")
 async def agent_photos(body: PhotosIn, number: str = Number, agent: Agent = Depends(any_agent),
                        db: Database = Depends(get_db)):
-    async with db.transaction() as s:
-        case = await service.get_case(s, agent.shop_id, number, lock=True)
-        return await service.detail(s, await service.add_photos(s, case, body.attachment_ids, agent=agent))
+    return await _on_case(db, agent, number,
+                          lambda s, case: service.add_photos(s, case, body.attachment_ids, agent=agent))
 
 
 @router.get("/api/widget/cases")
