@@ -114,9 +114,13 @@ class Filters:
 
 
 async def shop_tz(s: AsyncSession, shop_id: int) -> str:
-    from kefu.sla.service import calendar
+    """The shop's time zone, from its SLA calendar: read from the settings row with the SLA's pure rules, not its
+    service (which records into this log: the two would import each other)."""
+    from kefu.sla.models import SlaSettings
+    from kefu.sla.rules import policy_from
 
-    return (await calendar(s, shop_id)).tz
+    row = await s.get(SlaSettings, shop_id)
+    return policy_from(row.settings if row is not None else None).calendar.tz
 
 
 async def conditions(s: AsyncSession, shop_id: int, f: Filters) -> list:
