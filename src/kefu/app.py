@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kefu.notifications.routes import router as notify_router
     from kefu.orders import jobs as _order_timers  # noqa: F401  (registers timer handlers)
     from kefu.orders.routes import router as orders_router
+    from kefu.privacy import jobs as _privacy_timers  # noqa: F401  (registers timer handlers)
+    from kefu.privacy.routes import router as privacy_router
     from kefu.quickreplies.routes import router as quick_replies_router
     from kefu.routing import jobs as _routing_timers  # noqa: F401
     from kefu.routing.routes import router as routing_router
@@ -151,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    widget_tickets_router, public_tickets_router, ledger_router, ledger_page_router,
                    analytics_router, review_page_router, notify_router, notify_admin_router, bell_socket_router,
                    orders_router, aftersales_router, compensation_router, complaints_router, audit_router,
-                   web_router):
+                   privacy_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -15,6 +15,7 @@ from kefu.knowledge.models import Article, ArticleVersion, BotLog, KbState, Repl
 from kefu.ledger.models import LedgerEntry, LedgerUpdate
 from kefu.notifications.models import Delivery, DeliveryAttempt, Notification, NotifySettings, WebhookEndpoint
 from kefu.orders.models import BuyerVerification, Order, OrderSettings, PaymentReminder
+from kefu.privacy.models import PrivacySettings
 from kefu.quickreplies.models import QuickReplySet
 from kefu.selfservice.models import LookupCount
 from kefu.shops.models import Shop
@@ -30,3 +31,4 @@ __all__ += ["AftersaleCase", "AftersalePolicy", "AuthorityLimits", "BuyerFlag", 
             "Compensation", "FollowUp", "Order", "OrderSettings", "PaymentReminder"]
 __all__ += ["LoginThrottle"]
 __all__ += ["AuditEntry"]
+__all__ += ["PrivacySettings"]

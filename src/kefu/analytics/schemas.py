@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kefu.analytics import rules
+from kefu.privacy.rules import mask_text
 from kefu.tickets.rules import LABELS
 
 _PREFIX = {"party": "rv_party_", "cause": "rv_cause_", "kind": "rv_kind_", "priority": "tk_prio_",
@@ -136,8 +137,9 @@ def tables(report: dict, lb: Labels, tz) -> list[Table]:
 
 
 def _cell(value) -> str:
-    """A cell as text; one that Excel would run as a formula (=, +, -, @ first) is quoted with a leading '."""
-    text = "" if value is None else str(value)
+    """A cell as text, a buyer's phone, ID number or address in it masked (an export leaves the shop); one that
+    Excel would run as a formula (=, +, -, @ first) is quoted with a leading '."""
+    text = "" if value is None else mask_text(value) if isinstance(value, str) else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text) else text
 
 

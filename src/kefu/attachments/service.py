@@ -93,13 +93,19 @@ async def drop_if_unsent(session: AsyncSession, attachment_id: int) -> bool:
     att = await session.get(Attachment, attachment_id, with_for_update=True)
     if att is None or _linked(att):
         return False
+    await remove(session, att)
+    return True
+
+
+async def remove(session: AsyncSession, att: Attachment) -> None:
+    """Delete an attachment's row and its files (an unsent upload, or a buyer's image under the shop's
+    retention rule or their erasure)."""
     await session.delete(att)
     await session.flush()
     root = _roots.get("files")
     if root is not None:
         for thumb in (False, True):
             await asyncio.to_thread(path_of(root, att, thumb=thumb).unlink, missing_ok=True)
-    return True
 
 
 async def _by_key(session: AsyncSession, shop_id: int, key: object, *, for_update: bool = False) -> Attachment:

@@ -19,6 +19,7 @@ ACTIONS = (
     "settings.notifications", "settings.embed_origins",
     "export.kb", "export.review", "export.ledger", "export.audit",
     "order.verified",
+    "pii.revealed", "buyer.exported", "buyer.erased", "settings.retention", "retention.run",
 )
 FAILED_LOGIN_REASONS = ("bad_password", "unknown_user", "locked", "disabled")
 PAGE = 50  # entries a page

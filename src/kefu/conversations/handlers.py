@@ -19,6 +19,7 @@ from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
 from kefu.core.fanout import SESSION_ENDED
 from kefu.customers.service import customer_for_claims
+from kefu.privacy.rules import staff_event
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -80,7 +81,8 @@ def _replay(db, shop_id: int):
 
 
 def _staff_view(ev: dict) -> dict | None:
-    return None if ev.get("type") == SESSION_ENDED else ev
+    """Every event of the shop, a chat line's personal details masked (the same dict when there are none)."""
+    return None if ev.get("type") == SESSION_ENDED else staff_event(ev)
 
 
 def _same_origin(ws: WebSocket) -> bool:

@@ -72,6 +72,8 @@ class Conversation(TimestampMixin, Base):
     group_pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # server default: 0009
     transferred_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     announced_agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the shop's retention rule or the buyer's erasure took its words (kefu.privacy): None while whole.
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Message(TimestampMixin, Base):

@@ -15,6 +15,7 @@ from kefu.core.db import Database
 from kefu.core.events import events_after
 from kefu.core.validation import After, PathId
 from kefu.customers.service import customer_out, get_customer
+from kefu.privacy.rules import staff_event
 
 router = APIRouter(prefix="/api", tags=["conversations"])
 
@@ -103,4 +104,4 @@ async def events(after: After = 0, agent: Agent = Depends(any_agent), db: Databa
     """Resync over HTTP: every event of the agent's shop since event id ``after``."""
     async with db.transaction() as s:
         batch = await events_after(s, agent.shop_id, after)
-    return {"events": batch, "last_event_id": batch[-1]["id"] if batch else after}
+    return {"events": [staff_event(ev) for ev in batch], "last_event_id": batch[-1]["id"] if batch else after}

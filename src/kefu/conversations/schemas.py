@@ -9,6 +9,7 @@ from kefu.core.clock import iso
 from kefu.core.validation import Count, Id
 from kefu.customers.models import Customer
 from kefu.customers.service import customer_out
+from kefu.privacy import rules as privacy
 
 
 class MessageIn(BaseModel):
@@ -33,8 +34,10 @@ class TransferIn(BaseModel):
     agent_id: Id
 
 
-def message_out(m: Message, agent_name: str | None = None, *, internal: bool = True) -> dict:
-    """``internal=False`` is the buyer's view: no analysis of their words."""
+def message_out(m: Message, agent_name: str | None = None, *, internal: bool = True, whole: bool = False) -> dict:
+    """``internal=False`` is the buyer's view: no analysis of their words. Staff (``internal``) see personal
+    details masked (kefu.privacy.rules) unless ``whole``: the event log keeps the words whole, for the buyer,
+    and the staff's sockets mask them on the way out."""
     out = {"id": m.id, "conversation_id": m.conversation_id, "seq": m.seq, "sender": m.sender,
            "agent_id": m.agent_id, "agent_name": agent_name, "text": m.text, "private": m.private,
            "client_msg_id": m.client_msg_id, "created_at": iso(m.created_at)}
@@ -46,7 +49,9 @@ def message_out(m: Message, agent_name: str | None = None, *, internal: bool = T
         out["card"] = m.analysis["card"]
     if m.sender == "bot" and m.analysis and "bot" in m.analysis:
         out["bot"] = m.analysis["bot"]
-    return out
+    if m.analysis and privacy.REDACTED_MARK in m.analysis:  # the shop's retention rule or an erasure took it
+        out["redacted"] = m.analysis[privacy.REDACTED_MARK]
+    return privacy.mask_message(out) if internal and not whole else out
 
 
 def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent | None) -> dict:
@@ -59,7 +64,7 @@ def conversation_out(c: Conversation, customer: Customer | None, assignee: Agent
         "first_response_at": iso(c.first_response_at), "last_message_at": iso(c.last_message_at),
         "closed_at": iso(c.closed_at), "created_at": iso(c.created_at), "last_seq": c.last_seq,
         "agent_unread": c.agent_unread, "agent_read_seq": c.agent_read_seq, "buyer_read_seq": c.buyer_read_seq,
-        "last_preview": c.last_preview, "intent": c.intent, "intent_confidence": c.intent_confidence,
+        "last_preview": privacy.mask_text(c.last_preview), "intent": c.intent, "intent_confidence": c.intent_confidence,
         "emotion": c.emotion, "anger": c.anger, "abusive": c.abusive, "escalated": c.escalated,
     }
 

@@ -28,6 +28,7 @@ from kefu.core.clock import iso, now
 from kefu.core.errors import Forbidden, NotFound
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
+from kefu.privacy.rules import mask_text
 from kefu.routing.rules import DEFAULT as ROUTING
 from kefu.routing.rules import assigned_text
 
@@ -148,11 +149,11 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
     if not private:
         conv.last_message_at = at
         if sender in ("buyer", "agent"):  # kefu's own lines (greetings, "X serves you") say little in a list
-            conv.last_preview = rules.preview(text)
+            conv.last_preview = rules.preview(text)  # whole: staff see it masked (conversation_out)
     await session.flush()
     if attachment is not None:
         attachment.message_id = msg.id
-    data = {"message": message_out(msg, agent.display_name if agent else None),
+    data = {"message": message_out(msg, agent.display_name if agent else None, whole=True),
             "conversation": await payload(session, conv, agent), **({"routing": True} if routing else {})}
     await events.record(session, conv.shop_id, names.MESSAGE_CREATED, data, conversation_id=conv.id,
                         customer_id=conv.customer_id, private=private)
@@ -413,7 +414,7 @@ async def customer_history(session: AsyncSession, customer_id: int, shop_id: int
     stmt = select(Conversation).where(Conversation.shop_id == shop_id, Conversation.customer_id == customer_id) \
         .order_by(Conversation.id.desc()).limit(limit)
     return [{"id": c.id, "status": c.status, "created_at": iso(c.created_at),
-             "last_preview": c.last_preview} for c in await session.scalars(stmt)]
+             "last_preview": mask_text(c.last_preview)} for c in await session.scalars(stmt)]
 
 
 async def _pending_human_request(session: AsyncSession, conv: Conversation) -> Message | None:

@@ -69,7 +69,7 @@ def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
             # three private to kefu's user
             private_file(Path(path))
         inline = {"async_creator": creator(path, sqlite_synchronous)} if path and path != ":memory:" else {}
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **inline)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **inline)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -82,7 +82,8 @@ def make_engine(url: str, sqlite_synchronous: str = "normal") -> AsyncEngine:
         return engine
     # No pre-ping (a round trip per transaction): a connection that died with a server restart fails its
     # first statement, the pool drops every connection of that time, and Database.run runs the work again.
-    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    # hide_parameters: an error's message never quotes the values (a buyer's words) into a log or traceback
+    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, hide_parameters=True)
 
 
 # Run after each Database.transaction commits, before it returns (kefu.core.events: hand to the bus the events

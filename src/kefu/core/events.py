@@ -47,7 +47,9 @@ UNNUMBERED, NUMBER_LATER = "kefu_unnumbered_events", "kefu_committed_unnumbered_
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("uq_events_shop_id_pos", "shop_id", "pos", unique=True),)
+    # ix_events_conversation: a conversation's events, for the privacy rules that take its words (kefu.privacy)
+    __table_args__ = (Index("uq_events_shop_id_pos", "shop_id", "pos", unique=True),
+                      Index("ix_events_conversation", "conversation_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

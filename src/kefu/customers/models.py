@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.core.db import Base, TimestampMixin
@@ -20,3 +22,5 @@ class Customer(TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # ticket mail (kefu.notifications)
     vip_level: Mapped[int] = mapped_column(Integer, default=0)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The buyer asked to be forgotten (kefu.privacy): profile emptied, words deleted, token no longer valid.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

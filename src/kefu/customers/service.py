@@ -10,6 +10,7 @@ from kefu.core.clock import iso
 from kefu.core.errors import Forbidden, KefuError, NotFound
 from kefu.core.security import VisitorClaims, VisitorTokens
 from kefu.customers.models import Customer
+from kefu.privacy.rules import mask_email, mask_phone
 from kefu.shops.models import Shop
 
 
@@ -20,7 +21,8 @@ async def start_visitor(session: AsyncSession, tokens: VisitorTokens, shop: Shop
         try:
             claims = tokens.read(token)
             customer = await session.get(Customer, claims.customer_id)
-            if customer is not None and customer.shop_id == shop.id and claims.shop_id == shop.id:
+            if customer is not None and customer.shop_id == shop.id and claims.shop_id == shop.id \
+                    and customer.visitor_id == claims.visitor_id:  # an erased buyer's token names nobody
                 return customer, token
         except KefuError:
             pass
@@ -47,5 +49,7 @@ async def get_customer(session: AsyncSession, shop_id: int, customer_id: int) ->
 
 
 def customer_out(c: Customer) -> dict:
-    return {"id": c.id, "display_name": c.display_name, "phone": c.phone, "vip_level": c.vip_level,
-            "tags": list(c.tags or []), "since": iso(c.created_at)}
+    """The buyer as staff see them: phone and e-mail masked (POST /api/customers/{id}/reveal shows them)."""
+    return {"id": c.id, "display_name": c.display_name, "phone": mask_phone(c.phone), "vip_level": c.vip_level,
+            "tags": list(c.tags or []), "since": iso(c.created_at), "email": mask_email(c.email),
+            "erased": c.erased_at is not None}

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from kefu.core.clock import as_utc, iso, now
 from kefu.ledger import rules
 from kefu.ledger.models import LedgerEntry, LedgerUpdate
+from kefu.privacy.rules import mask_text
 
 # Bodies are capped well above the rules' limits, so an over-long text gets the rules' own clear message.
 _CAP = 10_000
@@ -75,7 +76,10 @@ def line_name(dimension: str, name: str, lang: str) -> str:
 
 
 def _cell(value):
-    """Text Excel would read as a formula (=, +, -, @ first) is kept as text."""
+    """A buyer's phone, ID number or address masked (an export leaves the shop); text Excel would read as a
+    formula (=, +, -, @ first) kept as text."""
+    if isinstance(value, str):
+        value = mask_text(value)
     return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 

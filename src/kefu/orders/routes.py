@@ -15,9 +15,10 @@ from kefu.agents.models import Agent
 from kefu.core.auth import admin, any_agent, get_db
 from kefu.core.clock import now
 from kefu.core.db import Database
-from kefu.core.errors import BadInput
+from kefu.core.errors import BadInput, Forbidden
 from kefu.orders import rules, service
 from kefu.orders.schemas import CardIn, OrderIn, RemindIn, SettingsIn, VerifyIn
+from kefu.privacy.service import record_order_reveal
 
 router = APIRouter(tags=["orders"])
 CONV = Query(ge=1, le=2**31 - 1)
@@ -68,6 +69,20 @@ async def one_order(number: str = NUMBER, conversation_id: int = CONV, agent: Ag
     async with db.transaction() as s:
         await service.arm_reminders(s, agent.shop_id, chat.cfg, [v])
     return {"order": service.shown(v, chat), "tries_left": rules.MAX_WRONG_TRIES - chat.wrong}
+
+
+@router.post("/api/orders/{number}/reveal")
+async def reveal(number: str = NUMBER, conversation_id: int = CONV, agent: Agent = Depends(any_agent),
+                 db: Database = Depends(get_db)):
+    """The receiver's name, phone and address as the order holds them (agents see them masked), for a buyer
+    identified in this chat only; recorded in the audit log."""
+    chat = await _chat(db, agent, conversation_id)
+    v = await service.one_order(db, agent.shop_id, chat.cfg, number)
+    if not service.identified(v, chat):
+        raise Forbidden("请先核验买家身份", "Check the buyer's identity first", code="order_not_verified")
+    async with db.transaction() as s:
+        await record_order_reveal(s, agent, v.number, conversation_id)
+    return {"number": v.number, "buyer_name": v.buyer_name, "buyer_phone": v.buyer_phone, "address": v.address}
 
 
 @router.post("/api/orders/verify")

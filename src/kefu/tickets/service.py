@@ -17,6 +17,7 @@ from kefu.core import events
 from kefu.core.clock import as_utc, iso, now
 from kefu.core.errors import BadInput, Conflict, Forbidden, NotFound
 from kefu.customers.models import Customer
+from kefu.privacy.rules import masked_lines
 from kefu.routing.rules import Waiting
 from kefu.routing.service import ticket_assignee
 from kefu.sla import rules as sla
@@ -407,5 +408,6 @@ async def history(s: AsyncSession, t: Ticket) -> dict:
             "changes": [{"ticket": numbers[c.ticket_id], "at": iso(c.at), "actor": c.actor, "agent_id": c.agent_id,
                          "field": c.field, "before": c.before, "after": c.after} for c in changes],
             "notes": [{"ticket": numbers[n.ticket_id], "id": n.id, "author": n.author, "agent_id": n.agent_id,
-                       "internal": n.internal, "text": n.text, "transcript": n.transcript, "at": iso(n.created_at),
+                       "internal": n.internal, "text": n.text, "transcript": masked_lines(n.transcript),
+                       "at": iso(n.created_at),
                        "attachments": images.get(n.id, [])} for n in notes]}
