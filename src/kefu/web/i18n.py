@@ -22,6 +22,7 @@ from kefu.web.media_strings import MEDIA_STRINGS
 from kefu.web.notify_strings import NOTIFY_STRINGS
 from kefu.web.ops_strings import OPS_STRINGS
 from kefu.web.orders_strings import ORDERS_STRINGS
+from kefu.web.privacy_strings import PRIVACY_STRINGS
 from kefu.web.review_strings import REVIEW_STRINGS
 from kefu.web.routing_strings import ROUTING_STRINGS
 from kefu.web.shop_strings import SHOP_STRINGS
@@ -358,7 +359,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
 
 _MORE = (SHOP_STRINGS | KB_STRINGS | ROUTING_STRINGS | CHAT_STRINGS | MEDIA_STRINGS | DESK_STRINGS | KIT_STRINGS
          | OPS_STRINGS | TICKET_STRINGS | REVIEW_STRINGS | LEDGER_STRINGS | NOTIFY_STRINGS
-         | ORDERS_STRINGS | CASE_STRINGS | COMP_STRINGS | COMPLAINT_STRINGS | AUDIT_STRINGS)
+         | ORDERS_STRINGS | CASE_STRINGS | COMP_STRINGS | COMPLAINT_STRINGS | AUDIT_STRINGS
+         | PRIVACY_STRINGS)
 ZH: dict[str, str] = {key: zh for key, (zh, _en) in _STRINGS.items()} | {k: v[0] for k, v in _MORE.items()}
 EN: dict[str, str] = {key: en for key, (_zh, en) in _STRINGS.items()} | {k: v[1] for k, v in _MORE.items()}
 
