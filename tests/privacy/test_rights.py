@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 
+from kefu.core.clock import now
 from kefu.tickets.models import Ticket
 from tests.audit.helpers import one
 from tests.privacy.helpers import LINE, PHONE, Desk
@@ -39,6 +40,20 @@ def test_the_export_is_the_buyers_own_words_whole_and_is_audited(world):
     assert desk.agent.get(f"/api/admin/buyers/{b.customer_id}/export").status_code == 403
 
 
+def _week() -> str:
+    year, week, _ = now().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _numbers(report: dict) -> dict:
+    """The weekly review without the time it was made and the tickets' titles: the shop's numbers."""
+    out = {k: v for k, v in report.items() if k != "week"}
+    for item in out["time"]["stalled"]:
+        item.pop("title")
+    assert out["volume"]["created"] == 1, out["volume"]  # the buyer's ticket counts
+    return out
+
+
 def _ticket_of(desk, b) -> dict:
     r = desk.agent.post("/api/tickets", {"kind": "投诉", "title": f"投诉：{PHONE} 快递未到",
                                          "problem": LINE, "demand": "尽快送达", "conversation_id": b.conv})
@@ -46,7 +61,7 @@ def _ticket_of(desk, b) -> dict:
     return r.json()["ticket"]
 
 
-def test_erasure_waits_for_an_open_chat_then_forgets_the_buyer_and_keeps_the_numbers(world):
+def test_erasure_waits_for_an_open_chat_then_forgets_the_buyer_and_keeps_the_numbers(world, frozen):
     desk = Desk(world)
     b = desk.buyer()
     ticket = _ticket_of(desk, b)
@@ -54,6 +69,8 @@ def test_erasure_waits_for_an_open_chat_then_forgets_the_buyer_and_keeps_the_num
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "buyer_has_open_chat"
     desk.serve_and_close(b)
     count = desk.count_messages()
+    frozen.advance(seconds=1)  # the review counts what happened before "now"; the clock then stands still
+    report = _numbers(desk.admin.get(f"/api/analytics/weekly?week={_week()}").json())
     assert desk.admin.post(f"/api/admin/buyers/{b.customer_id}/erase", {"reason": ""}).status_code == 422
     done = desk.admin.post(f"/api/admin/buyers/{b.customer_id}/erase", {"reason": "买家12月7日来电要求删除"})
     assert done.status_code == 200, done.text
@@ -63,6 +80,8 @@ def test_erasure_waits_for_an_open_chat_then_forgets_the_buyer_and_keeps_the_num
 
     conv, msgs = desk.rows(b.conv)
     assert all(m.text == "" for m in msgs) and desk.count_messages() == count  # the lines stay, words gone
+    after = _numbers(desk.admin.get(f"/api/analytics/weekly?week={_week()}").json())
+    assert after == report  # the weekly review reads the same
     assert conv.first_response_at is not None and conv.status == "closed"
     chat = desk.agent.get(f"/api/conversations/{b.conv}").json()
     assert PHONE not in str(chat) and "文三路" not in str(chat) and chat["customer"]["display_name"] == "已删除的买家"

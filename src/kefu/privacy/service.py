@@ -24,6 +24,7 @@ from kefu.core.errors import Conflict, NotFound
 from kefu.core.events import Event
 from kefu.customers.models import Customer
 from kefu.customers.service import get_customer
+from kefu.knowledge.models import BotLog
 from kefu.orders.models import Order
 from kefu.privacy import rules
 from kefu.privacy.models import PrivacySettings
@@ -152,6 +153,9 @@ async def redact_conversations(s: AsyncSession, convs: list[Conversation], mode:
     images = list(await s.scalars(select(Attachment).where(Attachment.message_id.in_([m.id for m in messages]))))
     for att in images:
         await attachments.remove(s, att)
+    shop_id = convs[0].shop_id
+    for log in await s.scalars(select(BotLog).where(BotLog.shop_id == shop_id, BotLog.conversation_id.in_(ids))):
+        log.query = rules.redacted_text(log.query, mode)  # the buyer's question the bot answered
     for ev in await s.scalars(select(Event).where(Event.conversation_id.in_(ids))):  # ix_events_conversation
         ev.payload = rules.redacted_event(ev.payload or {}, mode)
     await s.flush()
