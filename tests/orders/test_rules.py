@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kefu.orders import rules
+from kefu.privacy.rules import mask_phone
 
 GOOD = {"number": "3861204755310928", "status": "shipped", "total_fen": 19900, "placed_at": "2026-12-01T10:00:00+08:00",
         "items": [{"name": "针织开衫 米白 M", "qty": 1, "price_fen": 19900, "category": "clothing"}],
@@ -108,7 +109,7 @@ def test_settings_keep_the_token_unless_replaced_and_never_show_it():
     ("138****2231", "138****2231", "2231"), (None, None, ""), ("12", "12", ""),
 ])
 def test_phones_are_masked(phone, masked, last4):
-    assert rules.mask_phone(phone) == masked and rules.last4(phone) == last4
+    assert mask_phone(phone) == masked and rules.last4(phone) == last4
 
 
 def test_unpaid_is_due_after_the_delay_only():

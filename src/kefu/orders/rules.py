@@ -253,16 +253,6 @@ def settings_out(settings: dict) -> dict:
 # --- what the agent and the buyer see ---------------------------------------------------------------------
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """138****1234: the first three and last four digits."""
-    if not phone:
-        return phone
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 7:
-        return "*" * max(len(digits) - 2, 0) + digits[-2:]
-    return f"{digits[:3]}****{digits[-4:]}"
-
-
 def last4(phone: str | None) -> str:
     digits = re.sub(r"\D", "", phone or "")
     return digits[-4:] if len(digits) >= 4 else ""

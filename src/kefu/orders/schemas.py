@@ -14,7 +14,7 @@ from kefu.core.clock import as_utc, iso
 from kefu.core.validation import Id
 from kefu.orders import rules
 from kefu.orders.models import Order
-from kefu.privacy.rules import mask_address, mask_name
+from kefu.privacy.rules import mask_address, mask_name, mask_phone
 
 
 class VerifyIn(BaseModel):
@@ -91,7 +91,7 @@ def order_out(o: OrderView) -> dict:
     """The order as agents see it: every field, the receiver masked — 张*, 138****1234, 浙江省杭州市西湖区****
     (POST /api/orders/{number}/reveal shows them, audited)."""
     out = {k: iso(v) if isinstance(v, datetime) else v for k, v in asdict(o).items()}
-    out["buyer_phone"] = rules.mask_phone(o.buyer_phone)
+    out["buyer_phone"] = mask_phone(o.buyer_phone)
     out["buyer_name"], out["address"] = mask_name(o.buyer_name), mask_address(o.address)
     out["receiver_masked"] = bool(o.buyer_name or o.buyer_phone or o.address)
     return out

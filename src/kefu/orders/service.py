@@ -26,6 +26,7 @@ from kefu.customers.models import Customer
 from kefu.orders import rules
 from kefu.orders.models import BuyerVerification, Order, OrderSettings, PaymentReminder
 from kefu.orders.schemas import OrderView, order_out, parse_order, parse_orders, view_of
+from kefu.privacy.rules import mask_phone
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 30
@@ -328,8 +329,8 @@ def identified(v: OrderView, chat: Chat) -> bool:
     in this chat."""
     if belongs_to(v, chat.customer) or v.number in chat.verified:
         return True
-    own = rules.mask_phone(chat.customer.phone)  # the phone on file may itself be stored masked
-    return "" in chat.verified and bool(rules.last4(own)) and rules.mask_phone(v.buyer_phone) == own
+    own = mask_phone(chat.customer.phone)  # the phone on file may itself be stored masked
+    return "" in chat.verified and bool(rules.last4(own)) and mask_phone(v.buyer_phone) == own
 
 
 def shown(v: OrderView, chat: Chat) -> dict:
