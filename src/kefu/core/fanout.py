@@ -64,18 +64,24 @@ class Socket(Protocol):
 
 
 class Envelope:
-    """One event on its way to several sockets: the staff frame is serialized once for all of them."""
-    __slots__ = ("_staff", "ev")
+    """One event on its way to several sockets: its frame is made once for every socket that shares a view
+    (all staff sockets share one: the event with personal details masked), then serialized once."""
+    __slots__ = ("_frames", "ev")
 
     def __init__(self, ev: dict[str, Any]) -> None:
         self.ev = ev
-        self._staff: str | None = None
+        self._frames: dict[Callable, str | None] = {}
 
-    @property
-    def staff_text(self) -> str:
-        if self._staff is None:
-            self._staff = json.dumps({"type": "event", "event": self.ev}, ensure_ascii=False, default=str)
-        return self._staff
+    def frame(self, view: Callable[[dict[str, Any]], dict[str, Any] | None]) -> str | None:
+        """The event as ``view`` shows it, as a frame's text; None when it is not for that view."""
+        try:
+            return self._frames[view]
+        except KeyError:
+            visible = view(self.ev)
+            text = None if visible is None else json.dumps({"type": "event", "event": visible},
+                                                           ensure_ascii=False, default=str)
+            self._frames[view] = text
+            return text
 
 
 @dataclass(eq=False)

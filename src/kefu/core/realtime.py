@@ -124,15 +124,16 @@ class Connection:
         ev_id = ev.get("id")
         if ev_id is not None and ev_id <= self.last_sent:
             return
-        visible = self.view(ev)
+        if env is not None:  # a live event: its frame made once for every socket of this view (all staff)
+            text = env.frame(self.view)
+        else:
+            visible = self.view(ev)
+            text = None if visible is None else json.dumps({"type": "event", "event": visible},
+                                                           ensure_ascii=False, default=str)
         if ev_id is not None:
             self.last_sent = ev_id
-        if visible is None:
-            return
-        if env is not None and visible is ev:  # the staff view: serialized once for every staff socket
-            await self.send_text(env.staff_text)
-        else:
-            await self.send({"type": "event", "event": visible})
+        if text is not None:
+            await self.send_text(text)
 
     async def replay(self, replay: Replay, after: int, ready: dict[str, Any] | None = None) -> None:
         self.last_sent = after
