@@ -1,9 +1,53 @@
 // DOM builders for the agent workspace: conversation rows, the message log and the buyer sidebar.
-// Pure rendering from data; workspace.js owns state and talks to the server.
+// Pure rendering from data; workspace.js owns state and talks to the server (except 查看, which asks for a
+// masked line or profile as written: revealButton).
 
 import { cardBubble } from './cards.js';
-import { clock, dateOnly, dayLabel, duration, h, initials, parseTime, secondsSince, t } from './dom.js';
+import {
+  api, clock, dateOnly, dayLabel, duration, errorText, h, initials, parseTime, secondsSince, t, toast,
+} from './dom.js';
 import { caption, imageThumb, previewText } from './media.js';
+
+// ---- buyers' personal details, masked for staff: 查看 reveals one (the server records it in the audit log) ----
+// A revealed line or profile stays shown while its conversation is open (new messages redraw the log and the
+// sidebar); opening a conversation again or reloading the page shows it masked.
+const revealed = { messages: new Map(), customers: new Map() };
+document.addEventListener('kefu:conversation', () => {
+  revealed.messages.clear();
+  revealed.customers.clear();
+});
+
+/**
+ * A small 查看 button: `load()` asks the server for the words, `show(answer)` puts them in place; a refusal goes
+ * to `fail(error)`, or to a toast.
+ */
+export function revealButton(load, show, fail = null) {
+  const button = h('button', { type: 'button', class: 'link wsp-show', text: t('wsp_show'), title: t('wsp_show_help') });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      show(await load());
+      button.remove();
+    } catch (e) {
+      if (fail) fail(e);
+      else toast(errorText(e), 'error');
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/** A message's words: as staff may see them, with 查看 when something is masked, or as revealed. */
+function words(m, text, cls) {
+  const shown = revealed.messages.get(m.id);
+  const span = h('span', { class: cls, text: shown ?? text });
+  if (!m.masked || shown != null || !m.id || !m.conversation_id) return [span];
+  return [span, revealButton(() => api('POST', `/api/conversations/${m.conversation_id}/messages/${m.id}/reveal`),
+    (r) => {
+      revealed.messages.set(m.id, r.text);
+      span.textContent = r.text;
+    })];
+}
 
 export function statusChip(status) {
   return h('span', { class: `chip chip--${status}`, text: t(`status_${status}`) });
@@ -143,13 +187,19 @@ export function messageRow(m, conv, customer, onRetry) {
     h('div', { class: 'm-body' }, meta, bubble(m), analysisTags(m), receipt(m, conv), failed));
 }
 
-/** The text, or the image (stored, or the picked file while it uploads) with any words sent along. */
+/**
+ * The text, or the image (stored, or the picked file while it uploads) with any words sent along; a line the
+ * shop's privacy rule deleted as a muted note, an anonymised one marked 已匿名.
+ */
 function bubble(m) {
+  if (m.redacted === 'deleted') return h('div', { class: 'm-bubble wsp-removed', text: t('wsp_removed') });
+  const anonymised = m.redacted === 'anonymised'
+    ? h('span', { class: 'wsp-anon', title: t('wsp_anonymised_help'), text: t('wsp_anonymised') }) : null;
   if (m.card) return cardBubble(m, 'agent', 'm-bubble');
-  if (!m.attachment && !m.localUrl) return h('div', { class: 'm-bubble', text: m.text });
-  const words = caption(m);
+  if (!m.attachment && !m.localUrl) return h('div', { class: 'm-bubble' }, words(m, m.text, 'm-text'), anonymised);
+  const text = caption(m);
   return h('div', { class: 'm-bubble has-image' }, imageThumb(m, { original: true }),
-    words ? h('span', { class: 'media-caption', text: words }) : null);
+    text ? words(m, text, 'media-caption') : null, anonymised);
 }
 
 /** The whole log, with a divider whenever the day changes. */
@@ -176,9 +226,27 @@ function row(label, value) {
     : value)];
 }
 
+/** The buyer's phone and e-mail (masked), with one 查看 that reveals both. */
+function contact(cu) {
+  const got = revealed.customers.get(cu.id);
+  const phone = cu.phone ? h('span', { class: 'wsp-value', text: got ? got.phone : cu.phone }) : null;
+  const email = cu.email ? h('span', { class: 'wsp-value', text: got ? got.email : cu.email }) : null;
+  const reveal = !got && !cu.erased && (phone || email) && cu.id
+    ? revealButton(() => api('POST', `/api/customers/${cu.id}/reveal`), (r) => {
+      revealed.customers.set(cu.id, r);
+      if (phone) phone.textContent = r.phone || '';
+      if (email) email.textContent = r.email || '';
+    }) : null;
+  return {
+    phone: phone ? h('span', { class: 'wsp-field' }, phone, reveal) : t('phone_unknown'),
+    email: email ? h('span', { class: 'wsp-field' }, email, phone ? null : reveal) : null,
+  };
+}
+
 /** The buyer info sidebar: profile, this conversation, past conversations. */
 export function sidebar({ customer, conv, history }, onOpen) {
   const cu = customer || {};
+  const reach = contact(cu);
   const tags = (cu.tags || []).length
     ? h('div', { class: 'tags' }, ...(cu.tags || []).map((tag) => h('span', { class: 'tag', text: tag })))
     : h('span', { class: 'muted', text: t('no_tags') });
@@ -189,9 +257,11 @@ export function sidebar({ customer, conv, history }, onOpen) {
         h('div', { class: 'profile-name' }, h('span', { text: cu.display_name || t('buyer_generic') }),
           vipBadge(cu.vip_level)),
         h('div', { class: 'muted small', text: cu.vip_level > 0 ? t('vip_member', { n: cu.vip_level })
-          : t('vip_none') }))),
+          : t('vip_none') }),
+        cu.erased ? h('div', { class: 'muted small wsp-erased', text: t('wsp_erased') }) : null)),
     h('dl', { class: 'facts' },
-      ...row(t('phone'), cu.phone || t('phone_unknown')),
+      ...row(t('phone'), reach.phone),
+      ...(reach.email ? row(t('wsp_email'), reach.email) : []),
       ...row(t('customer_id'), `#${cu.id}`),
       ...row(t('customer_since'), dateOnly(cu.since)),
       ...row(t('tags'), tags)));

@@ -4,6 +4,7 @@
 // yet identified, 发送订单卡片 and, for an unpaid one, 催付. With no chat open: the 催付 list of unpaid orders
 // with 一键催付. When the order system is down the panel says so and the chat goes on.
 
+import { revealButton } from './chat-view.js';
 import { $, $$, api, clock, errorText, h, t, toast } from './dom.js';
 
 const panel = $('#orders-panel');
@@ -12,6 +13,7 @@ let current = null; // {conversation, customer}
 let data = null; // {orders, others, mentioned, tries_left}
 let seq = 0;
 let seen = new Set(); // mentioned numbers the agent has looked at (the badge counts the others)
+let receivers = new Map(); // order number -> its receiver as revealed (查看), while this chat stays open
 
 const yuan = (fen) => (fen / 100).toFixed(2);
 const status = (s) => t(`os_${s}`);
@@ -123,13 +125,34 @@ export function orderBlock(o, mentioned = false) {
     class: `op-logistics op-logistics--${o.logistics_status}`, text: logistics(o.logistics_status) }), ...track));
   if (o.logistics_note) box.append(h('p', { class: `op-note op-note--${o.logistics_status} small`, text: o.logistics_note }));
   box.append(times(o));
-  if (o.address || o.buyer_phone) {
-    box.append(h('p', { class: 'op-receiver small muted', text:
-      `${t('op_receiver')}：${[o.buyer_name, o.buyer_phone, o.address].filter(Boolean).join(' ')}` }));
-  }
+  if (o.address || o.buyer_phone) box.append(receiverLine(o));
   const act = actions(o);
   if (act) box.append(act);
   return box;
+}
+
+/** 收货人: name, phone and address as staff see them (masked), with 查看 (audited; refused for a buyer not
+ * identified, and the refusal said on the line). */
+function receiverLine(o) {
+  const got = receivers.get(o.number);
+  const value = (x) => [x.buyer_name, x.buyer_phone, x.address].filter(Boolean).join(' ');
+  const text = h('span', { class: 'wsp-value', text: value(got || o) });
+  const line = h('p', { class: 'op-receiver small muted' }, `${t('op_receiver')}：`, text);
+  if (!o.receiver_masked || got || !current) return line;
+  const conversationId = current.conversation.id;
+  const refused = h('span', { class: 'wsp-error', role: 'alert', hidden: true });
+  line.append(revealButton(
+    () => api('POST', `/api/orders/${encodeURIComponent(o.number)}/reveal?conversation_id=${conversationId}`),
+    (r) => {
+      receivers.set(o.number, r);
+      text.textContent = value(r);
+      refused.hidden = true;
+    },
+    (e) => {
+      refused.textContent = errorText(e);
+      refused.hidden = false;
+    }), refused);
+  return line;
 }
 
 function remindButton(number, conversationId, label) {
@@ -220,6 +243,7 @@ document.addEventListener('kefu:conversation', (e) => {
   current = next;
   data = null;
   seen = new Set();
+  receivers = new Map();
   load();
 });
 
