@@ -12,20 +12,13 @@ from types import SimpleNamespace
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 
 PASSWORD = "audit-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
 SHOTS = os.environ.get("KEFU_SCREENSHOTS")
 
 pytestmark = needs_chromium
-
-API = """async ([method, url, body]) => {
-  const r = await fetch(url, {method, headers: {'content-type': 'application/json',
-    'x-csrf-token': document.querySelector('meta[name=csrf-token]').content},
-    body: body == null ? undefined : JSON.stringify(body)});
-  return [r.status, await r.json()];
-}"""
 
 
 @pytest.fixture(scope="module")

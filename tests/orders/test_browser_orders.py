@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 
 PASSWORD = "orders-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -36,13 +36,6 @@ def server(tmp_path_factory):
              (names.boss, "鹿店长", "admin"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, **vars(names))
-
-
-API = """async ([method, url, body]) => {
-  const r = await fetch(url, {method, headers: {'content-type': 'application/json',
-    'x-csrf-token': document.querySelector('meta[name=csrf-token]').content}, body: JSON.stringify(body)});
-  return [r.status, await r.json()];
-}"""
 
 
 def iso(delta: timedelta) -> str:

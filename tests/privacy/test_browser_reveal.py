@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
 
 PASSWORD = "reveal-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -31,13 +31,6 @@ LIVE = "换个号码吧 13900001111"
 NUMBER = "3862105518840299"
 
 pytestmark = needs_chromium
-
-API = """async ([method, url, body]) => {
-  const r = await fetch(url, {method, headers: {'content-type': 'application/json',
-    'x-csrf-token': document.querySelector('meta[name=csrf-token]').content},
-    body: body == null ? undefined : JSON.stringify(body)});
-  return [r.status, await r.json()];
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,13 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# page.evaluate(API, [method, url, body]): a call from the logged-in page, CSRF token included -> [status, json]
+API = """async ([method, url, body]) => {
+  const r = await fetch(url, {method, headers: {'content-type': 'application/json',
+    'x-csrf-token': document.querySelector('meta[name=csrf-token]').content},
+    body: body == null ? undefined : JSON.stringify(body)});
+  return [r.status, await r.json()];
+}"""
 needs_chromium = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
