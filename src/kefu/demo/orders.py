@@ -51,18 +51,12 @@ UNPAID = (  # (number, buyer, item, qty, yuan, minutes ago)
 )
 
 
-def _phone(masked: str) -> str:
-    """The demo buyers' phones are stored masked (138****2231); their orders carry a whole number with the same
-    last four digits, which is what the identity check asks for."""
-    return masked.replace("****", "5208")
-
-
 def _order(number: str, c: Customer, n: int, status: str, logistics: str, items: list, placed: datetime,
            **times) -> dict:
     fen = [(name, qty, int(yuan * 100), cat) for name, qty, yuan, cat in items]
     return rules.check_order({
         "number": number, "status": status, "logistics_status": logistics, "buyer_ref": c.visitor_id,
-        "buyer_name": c.display_name, "buyer_phone": _phone(c.phone or ""), "address": ADDRESSES[n % len(ADDRESSES)],
+        "buyer_name": c.display_name, "buyer_phone": c.phone or "", "address": ADDRESSES[n % len(ADDRESSES)],
         "items": [{"name": name, "qty": qty, "price_fen": price, "category": cat} for name, qty, price, cat in fen],
         "total_fen": sum(qty * price for _, qty, price, _ in fen), "payment_method": "alipay" if n % 2 else "wechat",
         "placed_at": placed, **times})
