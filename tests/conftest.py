@@ -92,7 +92,7 @@ def settings(database_url, tmp_path_factory) -> Settings:
     # The background timer loop is off: tests run due timers themselves on a frozen clock.
     # So is the router: tests that need automatic assignment run a pass themselves (or start one).
     return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32, scheduler_interval=0,
-                    routing_auto=False, gc_tune=False,
+                    routing_auto=False, gc_tune=False, nlu_workers=0,
                     data_dir=Path(tmp_path_factory.mktemp("data")), redis_url=os.environ.get("KEFU_REDIS_URL", ""))
 
 

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.auto_migrate:
             await db.migrate()
         await asyncio.to_thread(nlu.load)  # the first buyer message should not pay for model loading
+        nlu.start_pool(settings.nlu_workers)  # buyer lines understood on another core
         event_bus = make_bus(settings)
         await event_bus.start(db)
         previous_bus = bus.target
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await statistics.stop()
+            nlu.stop_pool()
             await router.stop()
             await scheduler.stop()
             await notify_jobs.stop()

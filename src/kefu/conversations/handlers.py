@@ -26,6 +26,7 @@ router = APIRouter()
 BUYER_FRAMES = {"message", "typing", "read", "human_request"}
 MAX_ID = 2**31 - 1  # ids and sequence numbers are 32-bit on PostgreSQL
 AGENT_FRAMES = {"message", "typing", "read", "watch"}
+AHEAD = "_understood"  # a buyer frame's line understood before its transaction (never sent by a client: see parse)
 
 
 def _after(ws: WebSocket, shop_id: int):
@@ -101,6 +102,9 @@ async def buyer_socket(ws: WebSocket) -> None:
         await ws.close(code=realtime.CLOSE_POLICY, reason=exc.en)
         return
     await ws.accept()
+    # The buyer's last lines as this socket last stored them: a line's understanding is worked out ahead, off
+    # the event loop, with them (kefu.conversations.service.understand_ahead); None until the first line.
+    expect: dict[str, list[str] | None] = {"context": None}
 
     async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
         """(reply frame, ephemeral event to publish after commit)"""
@@ -109,7 +113,8 @@ async def buyer_socket(ws: WebSocket) -> None:
             if kind == "message":
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"), frame.get("lang"),
-                                                                      frame.get("attachment_id"))
+                                                                      frame.get("attachment_id"), frame.get(AHEAD))
+                expect["context"] = list(conv.buyer_context) if conv.buyer_context is not None else None
             else:  # the 转人工 button: an action, acked with the system line it adds
                 msg, conv, created = await service.request_human(s, customer, frame.get("client_msg_id"),
                                                                  frame.get("lang"))
@@ -123,6 +128,9 @@ async def buyer_socket(ws: WebSocket) -> None:
     async def handle(frame: dict) -> dict | None:
         if frame["type"] in ("message", "human_request"):
             limits.buyer_messages.take(customer.id)  # before any transaction: a refused frame costs nothing
+        text_line = frame["type"] == "message" and frame.get("attachment_id") is None
+        frame[AHEAD] = await service.understand_ahead(frame.get("text"), expect["context"] or []) \
+            if text_line else None  # whatever a client put under that key is replaced
         return await _run(db, in_transaction, frame)
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id), customer_id=customer.id)

@@ -25,7 +25,7 @@ from kefu.conversations.models import (
 from kefu.conversations.schemas import conversation_out, message_out
 from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
-from kefu.core.errors import Forbidden, NotFound
+from kefu.core.errors import Forbidden, KefuError, NotFound
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
 from kefu.privacy.rules import mask_text
@@ -162,12 +162,15 @@ async def _append(session: AsyncSession, conv: Conversation, *, sender: str, tex
 
 async def post_buyer_message(session: AsyncSession, customer: Customer, text: str | None,
                              client_msg_id: str | None = None, lang: str | None = None,
-                             attachment_id: str | None = None) -> tuple[Message, Conversation, bool]:
+                             attachment_id: str | None = None,
+                             ahead: tuple[list[str], dict] | None = None) -> tuple[Message, Conversation, bool]:
     """Append a buyer message to their open conversation (opening one if needed). Returns created=False
     when client_msg_id was seen before, in this conversation or an earlier one, so a resend is acknowledged
     without storing twice. ``lang`` is the widget's language (zh / en): a message that opens a conversation
     sets the conversation's language. ``attachment_id``: an image the buyer uploaded; the bot and message
-    understanding leave images alone. Analysis and the bot's embedding run before any lock."""
+    understanding leave images alone. Analysis and the bot's embedding run before any lock. ``ahead``: (context,
+    nlu.essentials of this text with that context), worked out before the transaction (``understand_ahead``):
+    used when the conversation's context is still that one."""
     image = attachment_id is not None
     text = rules.clean_body(text, image)
     client_msg_id = rules.clean_client_msg_id(client_msg_id)
@@ -181,7 +184,8 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         return msg, await session.get(Conversation, msg.conversation_id), False
     seen_seq = seen.last_seq if seen is not None else None
     context = await _context(session, seen)
-    analysis = None if image else _analyze(text, context)
+    analysis = None if image else rules.stored_analysis(ahead[1]) if ahead and ahead[0] == context \
+        else _analyze(text, context)
     has_kb = None if image else await _bot().prepare(session, customer.shop_id, seen, text)
     conv = None
     if seen is not None:
@@ -203,6 +207,20 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     if not image:
         await _bot().answer(session, conv, text, analysis, has_kb)
     return msg, conv, True
+
+
+async def understand_ahead(text: object, context: list[str] | None) -> tuple[list[str], dict] | None:
+    """A buyer line's understanding in the NLU worker process (kefu.nlu.service.essentials_ahead), before its
+    transaction, with the context the buyer's socket expects the conversation to have; None when there is no
+    worker, the text is not a valid line, or the context is unknown (then post_buyer_message works inline)."""
+    if context is None or not isinstance(text, str):
+        return None
+    try:
+        clean = rules.clean_body(text, False)
+    except KefuError:
+        return None
+    found = await nlu.essentials_ahead(clean, context)
+    return (list(context), found) if found is not None else None
 
 
 def _bot():

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     scheduler_interval: float = Field(default=1.0, description="seconds between timer passes; 0 disables")
     gc_tune: bool = Field(default=True, description="freeze start-up objects, rarer full GC passes (tail latency)")
+    nlu_workers: int = Field(default=1, ge=0, le=8, description="processes that understand buyer lines beside "
+                             "the event loop (0: on the loop)")
     routing_auto: bool = Field(default=True, description="assign waiting buyers to agents automatically")
     routing_sweep_seconds: float = Field(default=5.0, description="safety-net routing pass interval")
     agent_silent_seconds: int = Field(default=180, description="an online agent unseen this long is set away; 0: never")

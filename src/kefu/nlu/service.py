@@ -223,3 +223,128 @@ def _essentials(prep: _Prepared, text: str, context: list[str] | None) -> dict:
     entities = rules.extract_entities(text)
     return {"intent": {"label": label, "confidence": round(conf, 4)}, "emotion": _emotion(prep), "entities": entities,
             "wants_human": bool(entities["human_request"]), "small_talk": rules.small_talk(text)}
+
+
+# --- off the event loop ------------------------------------------------------------------------------------
+# A chat server's Python runs on one core; message understanding is a fifth of a buyer message's cost there.
+# A worker process understands lines on another core while the loop serves sockets and the database: the
+# socket handler asks before the line's transaction and hands the answer in (post_buyer_message uses it when
+# the context it was made with is still the conversation's). The loop talks to the worker over a pipe it
+# watches itself (no helper threads, which would take the GIL from the loop), the lines asked for in one turn
+# of the loop sent together. The worker holds no state anyone else needs; if it dies, lines are understood
+# inline.
+
+MAX_WAITING = 256  # lines waiting for the worker at most; beyond, the caller works inline
+
+
+class _Worker:
+    def __init__(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="kefu-nlu")
+        self.proc.start()
+        child.close()
+        self.waiting: dict[int, object] = {}
+        self.outbox: list[tuple] = []
+        self.counter = 0
+        self.loop = None
+        self.broken = False
+
+    def _watch(self, loop) -> None:
+        if self.loop is not loop:
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.remove_reader(self.conn.fileno())
+            loop.add_reader(self.conn.fileno(), self._readable)
+            self.loop = loop
+
+    async def ask(self, text: str, context: list[str]) -> dict | None:
+        import asyncio
+
+        if self.broken or len(self.waiting) >= MAX_WAITING:
+            return None
+        loop = asyncio.get_running_loop()
+        self._watch(loop)
+        self.counter += 1
+        fut = loop.create_future()
+        self.waiting[self.counter] = fut
+        self.outbox.append((self.counter, text, context))
+        if len(self.outbox) == 1:
+            loop.call_soon(self._send)
+        return await fut
+
+    def _send(self) -> None:
+        import pickle
+
+        batch, self.outbox = self.outbox, []
+        try:
+            self.conn.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            self._break()
+
+    def _readable(self) -> None:
+        import pickle
+
+        try:
+            answers = pickle.loads(self.conn.recv_bytes())
+        except (EOFError, OSError):
+            self._break()
+            return
+        for key, found in answers:
+            fut = self.waiting.pop(key, None)
+            if fut is not None and not fut.done():
+                fut.set_result(found)
+
+    def _break(self) -> None:
+        self.broken = True
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.conn.fileno())
+        for fut in self.waiting.values():
+            if not fut.done():
+                fut.set_result(None)
+        self.waiting.clear()
+
+    def stop(self) -> None:
+        self._break()
+        self.conn.close()
+        self.proc.terminate()
+        self.proc.join(timeout=5)
+
+
+def _worker_main(conn) -> None:
+    """The worker process: lines in, their essentials out, a batch at a time, until the server goes away."""
+    import pickle
+
+    load()
+    while True:
+        try:
+            batch = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        conn.send_bytes(pickle.dumps([(key, essentials(text, context)) for key, text, context in batch],
+                                     protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_workers: list[_Worker] = []
+
+
+def start_pool(workers: int) -> None:
+    """Start ``workers`` processes (0: none, everything inline). Idempotent per process."""
+    if workers > 0 and not _workers:
+        _workers.extend(_Worker() for _ in range(workers))
+
+
+def stop_pool() -> None:
+    while _workers:
+        _workers.pop().stop()
+
+
+async def essentials_ahead(text: str, context: list[str]) -> dict | None:
+    """essentials() in a worker process; None without one, or when it is busy or gone (the caller works
+    inline)."""
+    live = [w for w in _workers if not w.broken]
+    if not live:
+        return None
+    worker = min(live, key=lambda w: len(w.waiting))
+    return await worker.ask(text, list(context))
