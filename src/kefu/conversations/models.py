@@ -142,9 +142,10 @@ LOCKED_BY_ID = {with_cmid: locked_read(bindparam("shop"), Conversation.id == bin
                 for with_cmid in (False, True)}
 
 
-def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Select:
+def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None, whole: bool = False) -> Select:
     """Unlocked: the buyer's open conversation (or None) and the id of the message any of their conversations,
-    closed ones too, stored under ``client_msg_id`` (or None)."""
+    closed ones too, stored under ``client_msg_id`` (or None). ``whole``: with the customer and the assignee
+    too, for the event payload (SQLite, where nobody else writes inside a transaction: the read is final)."""
     c = Conversation
     dup = null()
     if client_msg_id is not None:
@@ -154,9 +155,13 @@ def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None) -> Sel
         dup = select(Message.id).where(Message.conversation_id.in_(theirs), Message.client_msg_id == client_msg_id) \
             .limit(1).scalar_subquery()
     open_ = and_(c.customer_id == Customer.id, c.shop_id == Customer.shop_id, c.status.in_(OPEN_STATUSES))
-    return (select(Customer.id, c, dup.label("dup")).outerjoin(c, open_)
-            .where(Customer.id == customer_id, Customer.shop_id == shop_id).order_by(c.id.desc()).limit(1))
+    cols = [Customer.id, c, dup.label("dup")] + ([Customer, Agent] if whole else [])
+    stmt = select(*cols).outerjoin(c, open_)
+    if whole:
+        stmt = stmt.outerjoin(Agent, Agent.id == c.assignee_id)
+    return stmt.where(Customer.id == customer_id, Customer.shop_id == shop_id).order_by(c.id.desc()).limit(1)
 
 
-BUYER_VIEW = {with_cmid: buyer_view(bindparam("shop"), bindparam("customer"), bindparam("cmid") if with_cmid else None)
-              for with_cmid in (False, True)}
+BUYER_VIEW = {(with_cmid, whole): buyer_view(bindparam("shop"), bindparam("customer"),
+                                             bindparam("cmid") if with_cmid else None, whole)
+              for with_cmid in (False, True) for whole in (False, True)}

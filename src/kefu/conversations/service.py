@@ -76,6 +76,12 @@ async def _reread(session: AsyncSession, conv: Conversation) -> None:
     await _locked(session, conv.shop_id, conv.id)
 
 
+def _one_writer(session: AsyncSession) -> bool:
+    """SQLite: one transaction at a time (kefu.core.db's gate), so a row read inside it cannot change before
+    its commit — what PostgreSQL needs a row lock for."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _locked_ids(session: AsyncSession) -> dict[int, tuple]:
     """The conversations whose rows this transaction holds locked (their next seq is last_seq + 1), each with
     the customer and assignee read with it (payload() finds them in the session)."""
@@ -177,7 +183,8 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     lang = rules.clean_lang(lang)
     # before any lock: the open conversation, and a resend's message in any of the buyer's conversations
     params = {"shop": customer.shop_id, "customer": customer.id} | ({"cmid": client_msg_id} if client_msg_id else {})
-    row = (await session.execute(BUYER_VIEW[client_msg_id is not None], params)).first()
+    alone = _one_writer(session)
+    row = (await session.execute(BUYER_VIEW[client_msg_id is not None, alone], params)).first()
     seen, dup = (row[1], row[2]) if row is not None else (None, None)
     if dup is not None:  # acknowledged before, maybe in a conversation closed since
         msg = await session.get(Message, dup)
@@ -188,7 +195,10 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
         else _analyze(text, context)
     has_kb = None if image else await _bot().prepare(session, customer.shop_id, seen, text)
     conv = None
-    if seen is not None:
+    if seen is not None and alone:  # nobody else writes in this transaction: the row read is the row
+        _locked_ids(session)[seen.id] = (row[3], row[4])
+        conv = seen
+    elif seen is not None:
         conv, _ = await _locked(session, customer.shop_id, seen.id)
     if conv is None or conv.status not in rules.OPEN_STATUSES:  # none, or closed before we had it
         conv, dup = await _open_for(session, customer, lang, client_msg_id)
