@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -19,7 +17,7 @@ import pytest
 
 from tests.compensation.helpers import order_facts
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, buyer_asks, needs_chromium, server_env, serving
 
 PASSWORD = "comp-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -38,22 +36,6 @@ def server(tmp_path_factory):
              (names.boss, "王主管", "supervisor"), (names.owner, "店长", "admin"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
-
-
-def buyer_asks(base: str, slug: str) -> tuple[int, int]:
-    """A buyer writes from the widget and asks for a person: (conversation id, customer id)."""
-
-    def call(url: str, body: dict | None, token: str | None = None) -> dict:
-        headers = {"content-type": "application/json", **({"x-visitor-token": token} if token else {})}
-        req = urllib.request.Request(base + url, json.dumps(body).encode() if body is not None else None, headers)
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read())
-
-    session = call(f"/api/widget/{slug}/session", {"token": None})
-    call("/api/widget/messages", {"text": "运动鞋穿了两天鞋底就开胶了", "client_msg_id": "b-1"}, session["token"])
-    call("/api/widget/handoff", {"client_msg_id": "b-2"}, session["token"])
-    conv = call("/api/widget/conversation", None, session["token"])["conversation"]
-    return conv["id"], session["customer"]["id"]
 
 
 def make_case(db_url: str, slug: str, conversation_id: int, customer_id: int) -> str:
@@ -96,7 +78,7 @@ def test_beyond_authority_is_approved_live(server):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=10000)
-    conversation_id, customer_id = buyer_asks(server.base, server.slug)
+    conversation_id, customer_id = buyer_asks(server.base, server.slug, "运动鞋穿了两天鞋底就开胶了")
     number = make_case(server.db_url, server.slug, conversation_id, customer_id)
     errors: list[str] = []
     with sync_playwright() as p:

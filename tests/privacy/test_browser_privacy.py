@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -19,7 +17,16 @@ from types import SimpleNamespace
 import pytest
 
 from tests.web import browser
-from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import (
+    API,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    add_team,
+    buyer_asks,
+    needs_chromium,
+    server_env,
+    serving,
+)
 
 PASSWORD = "privacy-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -39,22 +46,6 @@ def server(tmp_path_factory):
              (names.boss, "鹿店长", "admin"))
     with serving(env, data) as base:
         yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
-
-
-def buyer_asks(base: str, slug: str, text: str) -> tuple[int, int]:
-    """A buyer writes from the widget and asks for a person: (conversation id, customer id)."""
-
-    def call(url: str, body: dict | None, token: str | None = None) -> dict:
-        headers = {"content-type": "application/json", **({"x-visitor-token": token} if token else {})}
-        req = urllib.request.Request(base + url, json.dumps(body).encode() if body is not None else None, headers)
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read())
-
-    session = call(f"/api/widget/{slug}/session", {"token": None})
-    call("/api/widget/messages", {"text": text, "client_msg_id": "b-1"}, session["token"])
-    call("/api/widget/handoff", {"client_msg_id": "b-2"}, session["token"])
-    conv = call("/api/widget/conversation", None, session["token"])["conversation"]
-    return conv["id"], session["customer"]["id"]
 
 
 def in_db(db_url: str, change) -> None:

@@ -168,3 +168,19 @@ def stop_servers() -> None:
     while _servers:
         _data, (proc, _base, log) = _servers.popitem()
         _stop(proc, log)
+
+
+def buyer_asks(base: str, slug: str, text: str) -> tuple[int, int]:
+    """A buyer writes from the widget and asks for a person: (conversation id, customer id)."""
+
+    def call(url: str, body: dict | None, token: str | None = None) -> dict:
+        headers = {"content-type": "application/json", **({"x-visitor-token": token} if token else {})}
+        req = urllib.request.Request(base + url, json.dumps(body).encode() if body is not None else None, headers)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    session = call(f"/api/widget/{slug}/session", {"token": None})
+    call("/api/widget/messages", {"text": text, "client_msg_id": "b-1"}, session["token"])
+    call("/api/widget/handoff", {"client_msg_id": "b-2"}, session["token"])
+    conv = call("/api/widget/conversation", None, session["token"])["conversation"]
+    return conv["id"], session["customer"]["id"]
