@@ -152,7 +152,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "tab_mine": ("我的", "Mine"),
     "tab_open": ("全部进行中", "All open"),
     "tab_closed": ("已结束", "Closed"),
-    "empty_waiting": ("暂无排队的买家 🎉", "Nobody is waiting 🎉"),
+    "empty_waiting": ("暂无排队的买家", "Nobody is waiting"),
     "empty_mine": ("您还没有接待中的会话", "You have no open conversations"),
     "empty_open": ("暂无进行中的会话", "No open conversations"),
     "empty_closed": ("暂无已结束的会话", "No closed conversations"),

@@ -23,7 +23,7 @@ REVIEW_STRINGS: dict[str, tuple[str, str]] = {
     "rv_bad_week": ("无法显示该周", "This week cannot be shown"),
     "rv_default_week": ("查看上一个完整周", "Show the last complete week"),
     "rv_nothing": ("本周没有记录", "Nothing recorded this week"),
-    "rv_no_breaches": ("本周没有超时 🎉", "No breaches this week 🎉"),
+    "rv_no_breaches": ("本周没有超时", "No breaches this week"),
     # summary
     "rv_active": ("本周涉及工单", "Tickets worked"),
     "rv_created": ("新建", "Opened"),
