@@ -8,12 +8,9 @@ import os
 import signal
 
 import pytest
-from fastapi.testclient import TestClient
 
-from kefu.app import create_app
 from kefu.conversations import service as chat
 from kefu.nlu import service as nlu
-from tests.conftest import World
 from tests.conversations.test_realtime import until
 
 LINES = ["你好，在吗", "我的订单 202612070001 怎么还没发货？？", "你们这什么破服务，气死我了！！！", "转人工"]
@@ -53,23 +50,20 @@ def test_a_killed_worker_means_inline_understanding_not_an_error(pool):
     assert worker.broken
 
 
-def test_socket_lines_use_the_worker_and_the_chat_reads_them_the_same(settings, monkeypatch):
+def test_socket_lines_use_the_worker_and_the_chat_reads_them_the_same(world, pool, monkeypatch):
     inline_calls: list[str] = []
     real = chat._analyze
     monkeypatch.setattr(chat, "_analyze", lambda text, context: inline_calls.append(text) or real(text, context))
-    with TestClient(create_app(settings.model_copy(update={"nlu_workers": 1}))) as client:
-        world = World(client)
-        shop = world.shop()
-        agent = world.agent(shop)
-        buyer = world.buyer(shop)
-        with buyer.ws() as ws:
-            until(ws, lambda f: f["type"] == "ready")
-            for i, text in enumerate(LINES[:3]):
-                ws.send_json({"type": "message", "text": text, "client_msg_id": f"w{i}"})
-                until(ws, lambda f: f["type"] == "ack")
-        conv_id = client.get("/api/widget/conversation", headers=buyer.headers()).json()["conversation"]["id"]
-        shown = agent.get(f"/api/conversations/{conv_id}").json()
-    nlu.stop_pool()
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyer = world.buyer(shop)
+    with buyer.ws() as ws:
+        until(ws, lambda f: f["type"] == "ready")
+        for i, text in enumerate(LINES[:3]):
+            ws.send_json({"type": "message", "text": text, "client_msg_id": f"w{i}"})
+            until(ws, lambda f: f["type"] == "ack")
+    conv_id = buyer.get("/api/widget/conversation").json()["conversation"]["id"]
+    shown = agent.get(f"/api/conversations/{conv_id}").json()
     assert inline_calls == []  # every line was understood ahead, in the worker
     buyer_lines = [m for m in shown["messages"] if m["sender"] == "buyer"]
     context: list[str] = []
