@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from kefu.core.logs import mask_mobiles
+
 ACTIONS = (
     "login", "login_failed",
     "agent.created", "agent.role_changed", "agent.disabled", "agent.enabled", "agent.unlocked",
@@ -28,13 +30,7 @@ SYSTEM, UNKNOWN = "system", "unknown"
 
 # Keys whose text values never enter the log, wherever they sit in a detail.
 _SECRET_KEY = re.compile(r"pass|token|secret|last4|digits|cookie|signature|authorization|api_?key", re.I)
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 MAX_TEXT, MAX_ITEMS, MAX_DEPTH = 300, 60, 6
-
-
-def mask_phones(text: str) -> str:
-    """A mainland mobile number keeps its first 3 and last 4 digits."""
-    return _PHONE.sub(r"\1****\3", text)
 
 
 def scrub(value, depth: int = 0, secret: bool = False):
@@ -61,7 +57,7 @@ def scrub(value, depth: int = 0, secret: bool = False):
     if secret:
         return "***" if value != "" else ""
     if isinstance(value, str):
-        text = mask_phones(value)
+        text = mask_mobiles(value)
         return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
     if isinstance(value, int | float):
         return value

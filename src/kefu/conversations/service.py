@@ -219,11 +219,11 @@ async def post_buyer_message(session: AsyncSession, customer: Customer, text: st
     return msg, conv, True
 
 
-async def understand_ahead(text: object, context: list[str] | None) -> tuple[list[str], dict] | None:
+async def understand_ahead(text: object, context: list[str]) -> tuple[list[str], dict] | None:
     """A buyer line's understanding in the NLU worker process (kefu.nlu.service.essentials_ahead), before its
     transaction, with the context the buyer's socket expects the conversation to have; None when there is no
-    worker, the text is not a valid line, or the context is unknown (then post_buyer_message works inline)."""
-    if context is None or not isinstance(text, str):
+    worker or the text is not a valid line (then post_buyer_message works inline)."""
+    if not isinstance(text, str):
         return None
     try:
         clean = rules.clean_body(text, False)

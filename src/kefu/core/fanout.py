@@ -63,6 +63,12 @@ class Socket(Protocol):
     def end(self, reason: str) -> None: ...
 
 
+def event_frame(visible: dict[str, Any] | None) -> str | None:
+    """An event as the text of the frame that carries it to a socket; None for an event not shown."""
+    return None if visible is None else json.dumps({"type": "event", "event": visible}, ensure_ascii=False,
+                                                   default=str)
+
+
 class Envelope:
     """One event on its way to several sockets: its frame is made once for every socket that shares a view
     (all staff sockets share one: the event with personal details masked), then serialized once."""
@@ -74,14 +80,9 @@ class Envelope:
 
     def frame(self, view: Callable[[dict[str, Any]], dict[str, Any] | None]) -> str | None:
         """The event as ``view`` shows it, as a frame's text; None when it is not for that view."""
-        try:
-            return self._frames[view]
-        except KeyError:
-            visible = view(self.ev)
-            text = None if visible is None else json.dumps({"type": "event", "event": visible},
-                                                           ensure_ascii=False, default=str)
-            self._frames[view] = text
-            return text
+        if view not in self._frames:
+            self._frames[view] = event_frame(view(self.ev))
+        return self._frames[view]
 
 
 @dataclass(eq=False)

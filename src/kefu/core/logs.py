@@ -22,9 +22,14 @@ def redact(text: str) -> str:
     return _QUERY.sub(r"\1***", text)
 
 
+def mask_mobiles(text: str) -> str:
+    """A mainland mobile number keeps its first 3 and last 4 digits (log lines, audit details)."""
+    return _MOBILE.sub(r"\1****\2", text)
+
+
 def mask(text: str) -> str:
     """Mobile numbers as 138****5678, ID numbers hidden."""
-    return _ID_NUMBER.sub("[身份证号]", _MOBILE.sub(r"\1****\2", text))
+    return _ID_NUMBER.sub("[身份证号]", mask_mobiles(text))
 
 
 class MaskPersonal(logging.Filter):

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from kefu.core import outage
 from kefu.core.errors import KefuError
 from kefu.core.events import bus
+from kefu.core.fanout import event_frame
 from kefu.core.limits import clean_json
 
 log = logging.getLogger(__name__)
@@ -124,12 +125,8 @@ class Connection:
         ev_id = ev.get("id")
         if ev_id is not None and ev_id <= self.last_sent:
             return
-        if env is not None:  # a live event: its frame made once for every socket of this view (all staff)
-            text = env.frame(self.view)
-        else:
-            visible = self.view(ev)
-            text = None if visible is None else json.dumps({"type": "event", "event": visible},
-                                                           ensure_ascii=False, default=str)
+        # a live event's frame is made once for every socket of this view (all staff); a replayed one here
+        text = env.frame(self.view) if env is not None else event_frame(self.view(ev))
         if ev_id is not None:
             self.last_sent = ev_id
         if text is not None:

@@ -5,6 +5,9 @@ Models are loaded lazily, once per process, from src/kefu/nlu/models/*.npz (see 
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
@@ -239,8 +242,6 @@ MAX_WAITING = 256  # lines waiting for the worker at most; beyond, the caller wo
 
 class _Worker:
     def __init__(self) -> None:
-        import multiprocessing
-
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="kefu-nlu")
@@ -260,8 +261,6 @@ class _Worker:
             self.loop = loop
 
     async def ask(self, text: str, context: list[str]) -> dict | None:
-        import asyncio
-
         if self.broken or len(self.waiting) >= MAX_WAITING:
             return None
         loop = asyncio.get_running_loop()
@@ -275,8 +274,6 @@ class _Worker:
         return await fut
 
     def _send(self) -> None:
-        import pickle
-
         batch, self.outbox = self.outbox, []
         try:
             self.conn.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
@@ -284,8 +281,6 @@ class _Worker:
             self._break()
 
     def _readable(self) -> None:
-        import pickle
-
         try:
             answers = pickle.loads(self.conn.recv_bytes())
         except (EOFError, OSError):
@@ -314,8 +309,6 @@ class _Worker:
 
 def _worker_main(conn) -> None:
     """The worker process: lines in, their essentials out, a batch at a time, until the server goes away."""
-    import pickle
-
     load()
     while True:
         try:

@@ -129,7 +129,7 @@ async def run_retention(s: AsyncSession, shop_id: int, agent: Agent | None = Non
     more = len(convs) > rules.RUN_BATCH
     done = await redact_conversations(s, convs[:rules.RUN_BATCH], p.retention_mode)
     summary = {**done, "mode": p.retention_mode, "days": p.retention_days, "more": more}
-    if done["conversations"] and p in s:
+    if done["conversations"]:  # p is the stored row: a rule with days exists only once saved
         p.last_run_at, p.last_run = now(), summary
     if done["conversations"] or agent is not None:
         await audit.record(s, shop_id, agent, "retention.run", "privacy", summary)
