@@ -9,10 +9,10 @@ from fastapi import APIRouter, WebSocket
 
 from kefu.agents.rules import SUPERVISE_ROLES
 from kefu.agents.service import login_of, record_seen, seen, seen_due, session_id
-from kefu.conversations import service
+from kefu.conversations import rules, service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
-from kefu.core import limits, outage, realtime
+from kefu.core import batch, limits, outage, realtime
 from kefu.core.auth import SESSION_COOKIE
 from kefu.core.clock import as_utc, now
 from kefu.core.errors import KefuError
@@ -24,7 +24,7 @@ from kefu.privacy.rules import staff_event
 log = logging.getLogger(__name__)
 router = APIRouter()
 BUYER_FRAMES = {"message", "typing", "read", "human_request"}
-MAX_ID = 2**31 - 1  # ids and sequence numbers are 32-bit on PostgreSQL
+MAX_ID = rules.MAX_ID
 AGENT_FRAMES = {"message", "typing", "read", "watch"}
 AHEAD = "_understood"  # a buyer frame's line understood before its transaction (never sent by a client: see parse)
 
@@ -63,11 +63,13 @@ def _ack(msg, conversation_id: int, created: bool, message: dict) -> dict:
             "conversation_id": conversation_id, "message": message}
 
 
-async def _run(db, in_transaction, frame: dict) -> dict | None:
-    """One frame's transaction (shared with other sockets' frames queued meanwhile: kefu.core.batch), run
-    again if the database gave it up to a lock race (never a lost message or a closed socket for that); the
-    ephemeral event it makes goes out after commit."""
-    reply, ephemeral = await db.run_grouped(lambda s: in_transaction(s, frame))
+async def _run(db, in_transaction, frame: dict, line: service.Line | None = None) -> dict | None:
+    """One frame's transaction (shared with other sockets' frames queued meanwhile: kefu.core.batch, a text
+    ``line`` maybe stored together with others: service.store_lines), run again if the database gave it up to
+    a lock race (never a lost message or a closed socket for that); the ephemeral event it makes goes out
+    after commit."""
+    unit = batch.unit(lambda s: in_transaction(s, frame), line and service.LINES, line)
+    reply, ephemeral = await db.run_grouped(unit)
     if ephemeral is not None:
         bus.publish(ephemeral)
     return reply
@@ -114,7 +116,7 @@ async def buyer_socket(ws: WebSocket) -> None:
                 msg, conv, created = await service.post_buyer_message(s, customer, frame.get("text"),
                                                                       frame.get("client_msg_id"), frame.get("lang"),
                                                                       frame.get("attachment_id"), frame.get(AHEAD))
-                expect["context"] = list(conv.buyer_context) if conv.buyer_context is not None else None
+                return stored(msg, conv, created)
             else:  # the 转人工 button: an action, acked with the system line it adds
                 msg, conv, created = await service.request_human(s, customer, frame.get("client_msg_id"),
                                                                  frame.get("lang"))
@@ -125,13 +127,19 @@ async def buyer_socket(ws: WebSocket) -> None:
             return None, None
         return None, _typing(conv, "buyer", customer.display_name)
 
+    def stored(msg, conv, created: bool = True) -> tuple[dict, None]:
+        expect["context"] = list(conv.buyer_context) if conv.buyer_context is not None else None
+        return _ack(msg, conv.id, created, message_out(msg, internal=False)), None
+
     async def handle(frame: dict) -> dict | None:
         if frame["type"] in ("message", "human_request"):
             limits.buyer_messages.take(customer.id)  # before any transaction: a refused frame costs nothing
         text_line = frame["type"] == "message" and frame.get("attachment_id") is None
         frame[AHEAD] = await service.understand_ahead(frame.get("text"), expect["context"] or []) \
             if text_line else None  # whatever a client put under that key is replaced
-        return await _run(db, in_transaction, frame)
+        line = service.Line(customer.shop_id, frame.get("text"), frame.get("client_msg_id"), stored,
+                            customer_id=customer.id, ahead=frame[AHEAD]) if frame[AHEAD] is not None else None
+        return await _run(db, in_transaction, frame, line)
 
     conn = realtime.Connection(ws, claims.shop_id, lambda ev: for_buyer(ev, customer.id), customer_id=customer.id)
     await realtime.serve(conn, _replay(db, claims.shop_id), _after(ws, claims.shop_id), BUYER_FRAMES, handle)
@@ -183,7 +191,14 @@ async def agent_socket(ws: WebSocket) -> None:
             value = frame.get("conversation_id")
             conn.hub.watch(conn, None if value is None else _int(frame, "conversation_id"))
             return None
-        return await _run(db, in_transaction, frame)
+        line = service.Line(agent.shop_id, frame.get("text"), frame.get("client_msg_id"), answered,
+                            agent=agent, conversation_id=frame.get("conversation_id"),
+                            private=bool(frame.get("private"))) \
+            if frame["type"] == "message" and frame.get("attachment_id") is None else None
+        return await _run(db, in_transaction, frame, line)
+
+    def answered(msg, conv) -> tuple[dict, None]:
+        return _ack(msg, conv.id, True, message_out(msg, agent.display_name)), None
 
     conn = realtime.Connection(ws, agent.shop_id, _staff_view, on_frame=alive, agent_id=agent.id,
                                full_view=agent.role in SUPERVISE_ROLES, session=session_id(login))

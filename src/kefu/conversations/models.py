@@ -17,7 +17,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    inspect,
     null,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -165,3 +167,28 @@ def buyer_view(shop_id: int, customer_id: int, client_msg_id: str | None, whole:
 BUYER_VIEW = {(with_cmid, whole): buyer_view(bindparam("shop"), bindparam("customer"),
                                              bindparam("cmid") if with_cmid else None, whole)
               for with_cmid in (False, True) for whole in (False, True)}
+
+
+# --- chat lines stored together (kefu.conversations.service.store_lines): Core, no ORM objects -------------------
+
+def lines_read(conversation_ids: list[int], customer_ids: list[int]) -> Select:
+    """Lock, in id order, these conversations and these buyers' open ones, each with its customer and assignee."""
+    c, cu, a = Conversation.__table__, Customer.__table__, Agent.__table__
+    found = [c.c.id.in_(conversation_ids)] if conversation_ids else []
+    if customer_ids:
+        found.append(and_(c.c.customer_id.in_(customer_ids), c.c.status.in_(OPEN_STATUSES)))
+    return (select(c, cu, a).join(cu, cu.c.id == c.c.customer_id).outerjoin(a, a.c.id == c.c.assignee_id)
+            .where(or_(*found)).order_by(c.c.id).with_for_update(of=c))
+
+
+def lines_stored(client_msg_ids: list[str], conversation_ids: list[int], customer_ids: list[int]) -> Select:
+    """Messages already stored under these client_msg_ids in these conversations or any of these buyers'."""
+    c, m = Conversation.__table__, Message.__table__
+    return (select(c.c.customer_id, m.c.conversation_id, m.c.client_msg_id).join(c, c.c.id == m.c.conversation_id)
+            .where(m.c.client_msg_id.in_(client_msg_ids),
+                   or_(c.c.id.in_(conversation_ids or [-1]), c.c.customer_id.in_(customer_ids or [-1]))))
+
+
+def columns_of(model) -> list[tuple[str, object]]:
+    """(attribute, Column) of a mapped class: a Core row read back as the attributes the ORM would give."""
+    return [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs]

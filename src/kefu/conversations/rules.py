@@ -13,6 +13,11 @@ MAX_MESSAGE_CHARS = 5000
 MAX_CLIENT_ID = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPEN_STATUSES = ("waiting", "assigned")
+MAX_ID = 2**31 - 1  # ids and sequence numbers are 32-bit on PostgreSQL
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 LANGS = ("zh", "en")  # the buyer widget's languages; kefu's automatic messages to the buyer follow it
 
 

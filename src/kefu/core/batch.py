@@ -18,6 +18,13 @@ order; so it waits for a lock only briefly (``prelude``: a lock timeout far belo
 batch that would close a cycle gives up at once and its units run alone, each in the lock order. A unit must
 tolerate running after other units of the same transaction (they may touch the same conversation, as
 consecutive transactions would).
+
+Bulk units. A unit may also say what it is (``unit(fn, kind, item)``): consecutive units of a kind that has a
+bulk writer (``BULK[kind]``, registered by the domain that owns it: chat lines, kefu.conversations.service)
+are handed to that writer together, which stores what it can in a few statements for all of them and returns
+the results of those it took; the others run as plain units right after, in their order. A writer declines
+whatever it does not handle the ordinary way, and everything after it that touches the same rows, so each
+conversation's lines keep their order. A unit alone (a quiet shop) runs plainly.
 """
 
 from __future__ import annotations
@@ -33,6 +40,15 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64  # units per transaction: bounds the work redone when one of them fails
 
 Unit = Callable[[Any], Awaitable[Any]]
+# kind -> writer(session, items) -> {index in items: result}; see the module's docstring
+BULK: dict[str, Callable[[Any, list[Any]], Awaitable[dict[int, Any]]]] = {}
+
+
+def unit(fn: Unit, kind: str | None = None, item: Any = None) -> Unit:
+    """``fn``, marked as one ``item`` a bulk writer of ``kind`` may take instead (None: a plain unit)."""
+    if kind is not None:
+        fn.bulk = (kind, item)  # type: ignore[attr-defined]
+    return fn
 
 
 class GroupCommit:
@@ -97,7 +113,25 @@ class GroupCommit:
 async def _in_turn(session, fns: list[Unit], prelude: Unit | None) -> list[Any]:
     if prelude is not None:
         await prelude(session)
-    return [await fn(session) for fn in fns]
+    results: list[Any] = []
+    while len(results) < len(fns):
+        i = len(results)
+        kind = _kind(fns[i])
+        end = i + 1
+        while end < len(fns) and kind is not None and _kind(fns[end]) == kind:
+            end += 1
+        if end - i < 2:  # a plain unit, or a bulk one alone
+            results.append(await fns[i](session))
+            continue
+        done = await BULK[kind](session, [fn.bulk[1] for fn in fns[i:end]])
+        for k, fn in enumerate(fns[i:end]):
+            results.append(done[k] if k in done else await fn(session))
+    return results
+
+
+def _kind(fn: Unit) -> str | None:
+    mark = getattr(fn, "bulk", None)
+    return mark[0] if mark is not None and mark[0] in BULK else None
 
 
 def _settle(fut: asyncio.Future, *, result: Any = None, exc: BaseException | None = None) -> None:
