@@ -19,6 +19,7 @@ from kefu.core.batch import GroupCommit
 from kefu.core.events import events_after, last_event_id
 from kefu.customers.models import Customer
 from kefu.nlu import service as nlu
+from tests.conversations.test_realtime import until
 
 ROW = ("status", "assignee_id", "last_seq", "agent_unread", "agent_read_seq", "last_preview", "buyer_context",
        "intent", "intent_confidence", "emotion", "anger", "abusive")
@@ -140,7 +141,7 @@ def test_lines_stored_together_look_exactly_like_lines_stored_one_by_one(world):
 
 
 def test_an_agent_answering_a_colleagues_chat_is_refused_as_before(world):
-    shop, a, b, ids, (c1, *_), (x1, *_) = _chats(world)
+    _shop, a, b, ids, (c1, *_), (x1, *_) = _chats(world)
 
     async def go():
         group = GroupCommit(world.db.run)
@@ -155,7 +156,7 @@ def test_an_agent_answering_a_colleagues_chat_is_refused_as_before(world):
 
 @pytest.mark.parametrize("conversation_id", ["12", None, [1], 2**40, True])
 def test_an_agent_line_naming_no_valid_conversation_gets_the_ordinary_error(world, conversation_id):
-    shop, a, b, ids, (c1, *_), (x1, *_) = _chats(world)
+    _shop, a, _b, _ids, (c1, *_), (x1, *_) = _chats(world)
 
     async def go():
         group = GroupCommit(world.db.run)
@@ -165,3 +166,55 @@ def test_an_agent_line_naming_no_valid_conversation_gets_the_ordinary_error(worl
     mine, refused = world.run(go)
     assert mine[0] and mine[2]["seq"] == 3
     assert isinstance(refused, Exception)
+
+
+def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_their_own(world, monkeypatch):
+    """Through the sockets, as at a peak: lines from two buyers and their agent that arrive while a batch is
+    on its way are stored together; each socket gets its own acknowledgement, and a buyer's next line (whose
+    understanding is asked with the lines the previous acknowledgement stored) is taken together again."""
+    async def ahead(text, context):  # the NLU worker's answer, without a worker process
+        return nlu.essentials(text, context)
+
+    monkeypatch.setattr(nlu, "essentials_ahead", ahead)
+    drain = GroupCommit._drain_all
+
+    async def gathering(self):  # let the frames sent in one go arrive before the batch starts
+        await asyncio.sleep(0.2)
+        await drain(self)
+
+    monkeypatch.setattr(GroupCommit, "_drain_all", gathering)
+    writer, taken = batch.BULK[service.LINES], []
+
+    async def counting(s, lines):
+        done = await writer(s, lines)
+        taken.append((len(lines), len(done)))
+        return done
+
+    monkeypatch.setitem(batch.BULK, service.LINES, counting)
+    shop = world.shop()
+    agent = world.agent(shop)
+    buyers = [world.buyer(shop) for _ in range(2)]
+    ids = [b.send("在吗", "open").json()["conversation_id"] for b in buyers]
+    for conv_id in ids:
+        assert agent.post(f"/api/conversations/{conv_id}/take").status_code == 200
+    with buyers[0].ws() as w1, buyers[1].ws() as w2, agent.ws() as wa:
+        for ws in (w1, w2, wa):
+            until(ws, lambda f: f["type"] == "ready")
+        for ws, cmid in ((w1, "x0"), (w2, "y0")):  # a socket's first line: understood inline (the chat's
+            ws.send_json({"type": "message", "text": "你好", "client_msg_id": cmid})  # lines came from elsewhere)
+            until(ws, lambda f: f["type"] == "ack")
+        w1.send_json({"type": "message", "text": "我的快递三天没动了", "client_msg_id": "x1"})
+        w2.send_json({"type": "message", "text": "能开发票吗", "client_msg_id": "y1"})
+        wa.send_json({"type": "message", "conversation_id": ids[0], "text": "马上帮您查", "client_msg_id": "a1"})
+        acks = [until(ws, lambda f: f["type"] == "ack") for ws in (w1, w2, wa)]
+        w1.send_json({"type": "message", "text": "急用，麻烦快点", "client_msg_id": "x2"})
+        w2.send_json({"type": "message", "text": "抬头写公司名", "client_msg_id": "y2"})
+        again = [until(ws, lambda f: f["type"] == "ack") for ws in (w1, w2)]
+    assert taken == [(3, 3), (2, 2)]
+    assert [(a["client_msg_id"], a["conversation_id"], a["message"]["seq"], a["duplicate"]) for a in acks] == [
+        ("x1", ids[0], 4, False), ("y1", ids[1], 4, False), ("a1", ids[0], 5, False)]
+    assert "analysis" not in acks[0]["message"] and acks[2]["message"]["agent_name"] == "小李"
+    assert [(a["client_msg_id"], a["message"]["seq"]) for a in again] == [("x2", 6), ("y2", 5)]
+    shown = agent.get(f"/api/conversations/{ids[0]}").json()
+    assert [m["text"] for m in shown["messages"]][3:] == ["我的快递三天没动了", "马上帮您查", "急用，麻烦快点"]
+    assert shown["conversation"]["agent_unread"] == 1 and shown["messages"][2]["analysis"]["intent"]

@@ -172,13 +172,12 @@ BUYER_VIEW = {(with_cmid, whole): buyer_view(bindparam("shop"), bindparam("custo
 # --- chat lines stored together (kefu.conversations.service.store_lines): Core, no ORM objects -------------------
 
 def lines_read(conversation_ids: list[int], customer_ids: list[int]) -> Select:
-    """Lock, in id order, these conversations and these buyers' open ones, each with its customer and assignee."""
+    """Lock, in id order, those of these conversations and of these buyers' that an agent serves (status
+    assigned: never a waiting chat, which the router locks in its own order), each with customer and assignee."""
     c, cu, a = Conversation.__table__, Customer.__table__, Agent.__table__
-    found = [c.c.id.in_(conversation_ids)] if conversation_ids else []
-    if customer_ids:
-        found.append(and_(c.c.customer_id.in_(customer_ids), c.c.status.in_(OPEN_STATUSES)))
+    found = [c.c.id.in_(conversation_ids or [-1]), c.c.customer_id.in_(customer_ids or [-1])]
     return (select(c, cu, a).join(cu, cu.c.id == c.c.customer_id).outerjoin(a, a.c.id == c.c.assignee_id)
-            .where(or_(*found)).order_by(c.c.id).with_for_update(of=c))
+            .where(c.c.status == "assigned", or_(*found)).order_by(c.c.id).with_for_update(of=c))
 
 
 def lines_stored(client_msg_ids: list[str], conversation_ids: list[int], customer_ids: list[int]) -> Select:
