@@ -1,4 +1,4 @@
-"""Chat lines stored together (kefu.conversations.service.store_lines): at a peak, the text lines of many
+"""Chat lines stored together (kefu.chatlines.service.store_lines): at a peak, the text lines of many
 sockets that arrive while the database is busy are written in a few statements for all of them. What a buyer
 and an agent see must not change: the same messages in the same order, the same acknowledgements, the same
 conversation rows and events as when each line is stored on its own — including the lines the bulk writer
@@ -11,6 +11,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from kefu.chatlines import service as lines
 from kefu.conversations import rules, service
 from kefu.conversations.models import Conversation, Message
 from kefu.conversations.schemas import message_out
@@ -49,7 +50,7 @@ def _buyer(customer, text, cmid, context):
         msg, conv, created = await service.post_buyer_message(s, customer, text, cmid, None, None, ahead)
         return _result(msg, conv, created)
 
-    return batch.unit(plain, service.LINES, service.Line(customer.shop_id, text, cmid, _result,
+    return batch.unit(plain, lines.LINES, lines.Line(customer.shop_id, text, cmid, _result,
                                                          customer_id=customer.id, ahead=ahead))
 
 
@@ -59,7 +60,7 @@ def _agent(agent, conv_id, text, cmid, private=False):
                                                               client_msg_id=cmid)
         return _result(msg, conv, created)
 
-    return batch.unit(plain, service.LINES, service.Line(agent.shop_id, text, cmid, _result, agent=agent,
+    return batch.unit(plain, lines.LINES, lines.Line(agent.shop_id, text, cmid, _result, agent=agent,
                                                          conversation_id=conv_id, private=private))
 
 
@@ -89,18 +90,18 @@ def _scenario(world, bulk: bool):
         async with world.db.transaction() as s:
             head = await last_event_id(s, shop.id)
         group = GroupCommit(world.db.run)
-        writer = batch.BULK.pop(service.LINES)
+        writer = batch.BULK.pop(lines.LINES)
         if bulk:
-            async def counting(s, lines):
-                done = await writer(s, lines)
+            async def counting(s, items):
+                done = await writer(s, items)
                 taken.extend(sorted(done))
                 return done
 
-            batch.BULK[service.LINES] = counting
+            batch.BULK[lines.LINES] = counting
         try:
             results = await asyncio.gather(*(group.run(u) for u in units))
         finally:
-            batch.BULK[service.LINES] = writer
+            batch.BULK[lines.LINES] = writer
         assert group.batches == 1
         async with world.db.transaction() as s:
             evs = await events_after(s, shop.id, head)
@@ -183,14 +184,14 @@ def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_
         await drain(self)
 
     monkeypatch.setattr(GroupCommit, "_drain_all", gathering)
-    writer, taken = batch.BULK[service.LINES], []
+    writer, taken = batch.BULK[lines.LINES], []
 
-    async def counting(s, lines):
-        done = await writer(s, lines)
-        taken.append((len(lines), len(done)))
+    async def counting(s, items):
+        done = await writer(s, items)
+        taken.append((len(items), len(done)))
         return done
 
-    monkeypatch.setitem(batch.BULK, service.LINES, counting)
+    monkeypatch.setitem(batch.BULK, lines.LINES, counting)
     shop = world.shop()
     agent = world.agent(shop)
     buyers = [world.buyer(shop) for _ in range(2)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, WebSocket
 
 from kefu.agents.rules import SUPERVISE_ROLES
 from kefu.agents.service import login_of, record_seen, seen, seen_due, session_id
+from kefu.chatlines import service as lines
 from kefu.conversations import rules, service
 from kefu.conversations.events import TYPING, for_buyer
 from kefu.conversations.schemas import message_out
@@ -63,12 +64,12 @@ def _ack(msg, conversation_id: int, created: bool, message: dict) -> dict:
             "conversation_id": conversation_id, "message": message}
 
 
-async def _run(db, in_transaction, frame: dict, line: service.Line | None = None) -> dict | None:
+async def _run(db, in_transaction, frame: dict, line: lines.Line | None = None) -> dict | None:
     """One frame's transaction (shared with other sockets' frames queued meanwhile: kefu.core.batch, a text
-    ``line`` maybe stored together with others: service.store_lines), run again if the database gave it up to
+    ``line`` maybe stored together with others: kefu.chatlines), run again if the database gave it up to
     a lock race (never a lost message or a closed socket for that); the ephemeral event it makes goes out
     after commit."""
-    unit = batch.unit(lambda s: in_transaction(s, frame), line and service.LINES, line)
+    unit = batch.unit(lambda s: in_transaction(s, frame), line and lines.LINES, line)
     reply, ephemeral = await db.run_grouped(unit)
     if ephemeral is not None:
         bus.publish(ephemeral)
@@ -137,7 +138,7 @@ async def buyer_socket(ws: WebSocket) -> None:
         text_line = frame["type"] == "message" and frame.get("attachment_id") is None
         frame[AHEAD] = await service.understand_ahead(frame.get("text"), expect["context"] or []) \
             if text_line else None  # whatever a client put under that key is replaced
-        line = service.Line(customer.shop_id, frame.get("text"), frame.get("client_msg_id"), stored,
+        line = lines.Line(customer.shop_id, frame.get("text"), frame.get("client_msg_id"), stored,
                             customer_id=customer.id, ahead=frame[AHEAD]) if frame[AHEAD] is not None else None
         return await _run(db, in_transaction, frame, line)
 
@@ -191,7 +192,7 @@ async def agent_socket(ws: WebSocket) -> None:
             value = frame.get("conversation_id")
             conn.hub.watch(conn, None if value is None else _int(frame, "conversation_id"))
             return None
-        line = service.Line(agent.shop_id, frame.get("text"), frame.get("client_msg_id"), answered,
+        line = lines.Line(agent.shop_id, frame.get("text"), frame.get("client_msg_id"), answered,
                             agent=agent, conversation_id=frame.get("conversation_id"),
                             private=bool(frame.get("private"))) \
             if frame["type"] == "message" and frame.get("attachment_id") is None else None

@@ -169,7 +169,7 @@ BUYER_VIEW = {(with_cmid, whole): buyer_view(bindparam("shop"), bindparam("custo
               for with_cmid in (False, True) for whole in (False, True)}
 
 
-# --- chat lines stored together (kefu.conversations.service.store_lines): Core, no ORM objects -------------------
+# --- chat lines stored together (kefu.chatlines.service.store_lines): Core, no ORM objects -------------------
 
 def lines_read(conversation_ids: list[int], customer_ids: list[int]) -> Select:
     """Lock, in id order, those of these conversations and of these buyers' that an agent serves (status

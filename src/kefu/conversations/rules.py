@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import SimpleNamespace
 
 from kefu.attachments.rules import IMAGE_PLACEHOLDER
-from kefu.core.errors import BadInput, Conflict, Forbidden
+from kefu.core.errors import BadInput, Conflict, Forbidden, KefuError
 from kefu.nlu.rules import MAX_MODEL_CHARS
 
 MAX_MESSAGE_CHARS = 5000
@@ -236,3 +237,43 @@ def routing_view(conv: dict, angry_at: float = ANGRY_AT) -> tuple:
 def assigned_to(group: str | None, agent) -> dict:
     """A conversation's columns once ``agent`` serves it (its group stays, else it takes the agent's)."""
     return {"status": "assigned", "assignee_id": agent.id, "group": group or agent.group, "waiting_since": None}
+
+
+def take_line(conv, line, stored: set, at) -> tuple | None:
+    """One chat line as lines stored together take it (kefu.chatlines.service.store_lines): (the message
+    row, what changed in the conversation, whether routing must look again), its changes folded into
+    ``conv`` (the row, read under its lock); None when the ordinary path must take it: a buyer's line in a
+    chat nobody serves (the bot's turn) or understood with other lines than the row's, an agent's line in a
+    chat not assigned, anything refused, a client_msg_id already in ``stored`` (added to it when taken)."""
+    agent = line.agent
+    try:
+        text = clean_body(line.text, False)
+        cmid = clean_client_msg_id(line.client_msg_id)
+        if agent is None:
+            if conv.status != "assigned" or line.ahead is None or line.ahead[0] != conv.buyer_context:
+                return None
+            analysis = stored_analysis(line.ahead[1])
+            changes, routing = buyer_changes({k: getattr(conv, k) for k in BUYER_KEYS}, conv.buyer_context, text,
+                                             analysis, at)
+        else:
+            if conv.status != "assigned" or conv.shop_id != agent.shop_id:
+                return None
+            analysis = None
+            changes, routing = agent_changes({k: getattr(conv, k) for k in AGENT_KEYS}, agent, line.private, at)
+    except KefuError:
+        return None
+    scope = {(conv.id, cmid), ("buyer", conv.customer_id, cmid)} if cmid is not None else set()
+    if conv.shop_id != line.shop_id or scope & stored:
+        return None
+    stored |= scope
+    private = line.private and agent is not None
+    changes["last_seq"] = conv.last_seq + 1
+    if not private:
+        changes |= {"last_message_at": at, "last_preview": preview(text)}
+    for key, value in changes.items():
+        setattr(conv, key, value)
+    msg = SimpleNamespace(shop_id=conv.shop_id, conversation_id=conv.id, seq=conv.last_seq,
+                          sender="buyer" if agent is None else "agent", text=text,
+                          agent_id=agent.id if agent else None, private=private, client_msg_id=cmid,
+                          analysis=analysis, attachment=None, created_at=at)
+    return msg, changes, routing

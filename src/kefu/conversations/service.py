@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,15 +18,12 @@ from kefu.conversations.models import (
     LOCKED_BY_ID,
     Conversation,
     Message,
-    columns_of,
     conversation_list,
-    lines_read,
-    lines_stored,
     locked_read,
     message_list,
 )
 from kefu.conversations.schemas import conversation_out, message_out
-from kefu.core import batch, events, scheduler
+from kefu.core import events, scheduler
 from kefu.core.clock import iso, now
 from kefu.core.errors import Forbidden, KefuError, NotFound
 from kefu.customers.models import Customer
@@ -484,122 +477,3 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
     return msg, conv, True
 
-
-# --- chat lines stored together ------------------------------------------------------------------------------
-
-LINES = "chat.line"  # the bulk kind of a socket's chat line (kefu.core.batch)
-_CONV, _CUST, _AGENT = columns_of(Conversation), columns_of(Customer), columns_of(Agent)
-_TABLE = {key: col for key, col in _CONV}
-
-
-@dataclass(eq=False)
-class Line:
-    """A text line a socket sends, as store_lines takes it: a buyer's (``customer_id``, ``ahead``: see
-    post_buyer_message) or an agent's (``agent``, ``conversation_id``, ``private``). ``finish(message,
-    conversation)`` makes the unit's result from what was stored."""
-    shop_id: int
-    text: object
-    client_msg_id: object
-    finish: Callable[[Any, Any], Any]
-    customer_id: int | None = None
-    ahead: tuple[list[str], dict] | None = None
-    agent: Agent | None = None
-    conversation_id: object = None
-    private: bool = False
-
-
-async def store_lines(session: AsyncSession, lines: list[Line]) -> dict[int, Any]:
-    """Store, in a few statements for all of them, the lines that need nothing but their row, their message and
-    their event: a buyer writing in a chat a person serves, with the understanding worked out ahead; an agent
-    answering (or noting) in an assigned chat. Returns {index: result} of those taken; the caller runs the
-    others one by one, the ordinary way (post_buyer_message, post_agent_message), as does every later line of a
-    buyer or conversation one was declined for, so each chat's lines keep their order."""
-    await session.flush()
-    buyers = sorted({ln.customer_id for ln in lines if ln.agent is None})
-    asked = sorted({ln.conversation_id for ln in lines if ln.agent is not None and rules.is_id(ln.conversation_id)})
-    rows = {}
-    for row in (await session.execute(lines_read(asked, buyers))).all():
-        m = row._mapping
-        conv = SimpleNamespace(**{key: m[col] for key, col in _CONV})
-        rows[conv.id] = (conv, SimpleNamespace(**{key: m[col] for key, col in _CUST}),
-                         SimpleNamespace(**{key: m[col] for key, col in _AGENT}) if conv.assignee_id else None)
-    open_of = {conv.customer_id: conv.id for conv, _, _ in rows.values() if conv.status in rules.OPEN_STATUSES}
-    cmids = sorted({c for ln in lines if isinstance(c := ln.client_msg_id, str) and c})
-    stored: set = set()
-    if cmids:
-        for customer_id, conv_id, cmid in await session.execute(lines_stored(cmids, list(rows), buyers)):
-            stored.update({("buyer", customer_id, cmid), (conv_id, cmid)})
-    taken, blocked, at = [], set(), now()
-    for i, line in enumerate(lines):
-        conv_id = open_of.get(line.customer_id) if line.agent is None else \
-            line.conversation_id if rules.is_id(line.conversation_id) else None
-        keys = {conv_id} | ({("buyer", line.customer_id)} if line.agent is None else set())
-        got = None if keys & blocked or conv_id not in rows else _line(line, *rows[conv_id], stored, at)
-        if got is None:
-            blocked |= keys
-        else:
-            taken.append((i, line, *got))
-    if not taken:
-        return {}
-    ids = (await session.execute(insert(Message.__table__).returning(Message.__table__.c.id,
-                                                                     sort_by_parameter_order=True),
-                                 [vars(msg) for _, _, msg, _, _ in taken])).scalars().all()
-    touched = {id(conv): conv for _, _, _, conv, _ in taken}.values()
-    keys = sorted({key for _, _, _, _, data in taken for key in data["changed"]})
-    await session.execute(update(Conversation.__table__).where(Conversation.__table__.c.id == bindparam("_id"))
-                          .values({_TABLE[key]: bindparam(f"_{key}") for key in keys}),
-                          [{"_id": conv.id, **{f"_{key}": getattr(conv, key) for key in keys}} for conv in touched])
-    done = {}
-    for (i, line, msg, conv, data), msg_id in zip(taken, ids, strict=True):
-        msg.id = msg_id
-        event = {"message": message_out(msg, line.agent.display_name if line.agent else None, whole=True),
-                 "conversation": data["conversation"], **({"routing": True} if data["routing"] else {})}
-        await events.record(session, conv.shop_id, names.MESSAGE_CREATED, event, conversation_id=conv.id,
-                            customer_id=conv.customer_id, private=msg.private)
-        done[i] = line.finish(msg, conv)
-    if session.identity_map:  # rows plain units of this transaction read before: ours changed them
-        session.expire_all()
-    return done
-
-
-def _line(line: Line, conv, customer, assignee, stored: set, at: datetime) -> tuple | None:
-    """(message row, conversation, {changed, routing, conversation payload}) for one line taken, its changes
-    folded into ``conv``; None if the ordinary path must take it."""
-    try:
-        text = rules.clean_body(line.text, False)
-        cmid = rules.clean_client_msg_id(line.client_msg_id)
-        if line.agent is None:
-            if conv.status not in rules.OPEN_STATUSES or conv.assignee_id is None or line.ahead is None \
-                    or line.ahead[0] != conv.buyer_context:  # the bot's turn, or understood with other lines
-                return None
-            analysis = rules.stored_analysis(line.ahead[1])
-            changes, routing = rules.buyer_changes({k: getattr(conv, k) for k in rules.BUYER_KEYS},
-                                                   conv.buyer_context, text, analysis, at)
-        else:
-            if conv.status != "assigned" or conv.shop_id != line.agent.shop_id:
-                return None
-            analysis = None
-            changes, routing = rules.agent_changes({k: getattr(conv, k) for k in rules.AGENT_KEYS}, line.agent,
-                                                   line.private, at)
-    except KefuError:
-        return None
-    scope = {(conv.id, cmid), ("buyer", conv.customer_id, cmid)} if cmid is not None else set()
-    if conv.shop_id != line.shop_id or scope & stored:
-        return None
-    stored |= scope
-    private = line.private and line.agent is not None
-    conv.last_seq += 1
-    changes["last_seq"] = conv.last_seq
-    if not private:
-        changes |= {"last_message_at": at, "last_preview": rules.preview(text)}
-    for key, value in changes.items():
-        setattr(conv, key, value)
-    msg = SimpleNamespace(shop_id=conv.shop_id, conversation_id=conv.id, seq=conv.last_seq,
-                          sender="buyer" if line.agent is None else "agent", text=text,
-                          agent_id=line.agent.id if line.agent else None, private=private, client_msg_id=cmid,
-                          analysis=analysis, attachment=None, created_at=at)
-    return msg, conv, {"changed": changes, "routing": routing,
-                       "conversation": conversation_out(conv, customer, assignee)}
-
-
-batch.BULK[LINES] = store_lines

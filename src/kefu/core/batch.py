@@ -20,7 +20,7 @@ tolerate running after other units of the same transaction (they may touch the s
 consecutive transactions would).
 
 Bulk units. A unit may also say what it is (``unit(fn, kind, item)``): consecutive units of a kind that has a
-bulk writer (``BULK[kind]``, registered by the domain that owns it: chat lines, kefu.conversations.service)
+bulk writer (``BULK[kind]``, registered by the domain that owns it: chat lines, kefu.chatlines.service)
 are handed to that writer together, which stores what it can in a few statements for all of them and returns
 the results of those it took; the others run as plain units right after, in their order. A writer declines
 whatever it does not handle the ordinary way, and everything after it that touches the same rows, so each
