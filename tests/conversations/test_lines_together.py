@@ -171,8 +171,10 @@ def test_an_agent_line_naming_no_valid_conversation_gets_the_ordinary_error(worl
 
 def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_their_own(world, monkeypatch):
     """Through the sockets, as at a peak: lines from two buyers and their agent that arrive while a batch is
-    on its way are stored together; each socket gets its own acknowledgement, and a buyer's next line (whose
-    understanding is asked with the lines the previous acknowledgement stored) is taken together again."""
+    on its way are stored together — a buyer socket's first line too (it asks for its understanding with the
+    chat's last lines as they were when it connected, here a line sent over HTTP before); each socket gets its
+    own acknowledgement, and a buyer's next line (asked with the lines the previous acknowledgement stored) is
+    taken together again."""
     async def ahead(text, context):  # the NLU worker's answer, without a worker process
         return nlu.essentials(text, context)
 
@@ -201,9 +203,6 @@ def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_
     with buyers[0].ws() as w1, buyers[1].ws() as w2, agent.ws() as wa:
         for ws in (w1, w2, wa):
             until(ws, lambda f: f["type"] == "ready")
-        for ws, cmid in ((w1, "x0"), (w2, "y0")):  # a socket's first line: understood inline (the chat's
-            ws.send_json({"type": "message", "text": "你好", "client_msg_id": cmid})  # lines came from elsewhere)
-            until(ws, lambda f: f["type"] == "ack")
         w1.send_json({"type": "message", "text": "我的快递三天没动了", "client_msg_id": "x1"})
         w2.send_json({"type": "message", "text": "能开发票吗", "client_msg_id": "y1"})
         wa.send_json({"type": "message", "conversation_id": ids[0], "text": "马上帮您查", "client_msg_id": "a1"})
@@ -213,9 +212,9 @@ def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_
         again = [until(ws, lambda f: f["type"] == "ack") for ws in (w1, w2)]
     assert taken == [(3, 3), (2, 2)]
     assert [(a["client_msg_id"], a["conversation_id"], a["message"]["seq"], a["duplicate"]) for a in acks] == [
-        ("x1", ids[0], 4, False), ("y1", ids[1], 4, False), ("a1", ids[0], 5, False)]
+        ("x1", ids[0], 3, False), ("y1", ids[1], 3, False), ("a1", ids[0], 4, False)]
     assert "analysis" not in acks[0]["message"] and acks[2]["message"]["agent_name"] == "小李"
-    assert [(a["client_msg_id"], a["message"]["seq"]) for a in again] == [("x2", 6), ("y2", 5)]
+    assert [(a["client_msg_id"], a["message"]["seq"]) for a in again] == [("x2", 5), ("y2", 4)]
     shown = agent.get(f"/api/conversations/{ids[0]}").json()
-    assert [m["text"] for m in shown["messages"]][3:] == ["我的快递三天没动了", "马上帮您查", "急用，麻烦快点"]
+    assert [m["text"] for m in shown["messages"]][2:] == ["我的快递三天没动了", "马上帮您查", "急用，麻烦快点"]
     assert shown["conversation"]["agent_unread"] == 1 and shown["messages"][2]["analysis"]["intent"]

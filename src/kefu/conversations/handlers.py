@@ -101,13 +101,15 @@ async def buyer_socket(ws: WebSocket) -> None:
         claims = ws.app.state.visitor_tokens.read(ws.query_params.get("token"))
         async with db.transaction() as s:
             customer = await customer_for_claims(s, claims)
+            chat = await service.open_conversation_for(s, customer)
+            context = list(chat.buyer_context) if chat is not None and chat.buyer_context is not None else None
     except KefuError as exc:
         await ws.close(code=realtime.CLOSE_POLICY, reason=exc.en)
         return
     await ws.accept()
-    # The buyer's last lines as this socket last stored them: a line's understanding is worked out ahead, off
-    # the event loop, with them (kefu.conversations.service.understand_ahead); None until the first line.
-    expect: dict[str, list[str] | None] = {"context": None}
+    # The buyer's last lines as this socket last saw them stored (their open chat's when it connected): a
+    # line's understanding is worked out ahead, off the event loop, with them (service.understand_ahead).
+    expect: dict[str, list[str] | None] = {"context": context}
 
     async def in_transaction(s, frame: dict) -> tuple[dict | None, dict | None]:
         """(reply frame, ephemeral event to publish after commit)"""
