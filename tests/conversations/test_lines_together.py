@@ -218,3 +218,37 @@ def test_socket_lines_arriving_together_are_stored_together_and_acknowledged_as_
     shown = agent.get(f"/api/conversations/{ids[0]}").json()
     assert [m["text"] for m in shown["messages"]][2:] == ["我的快递三天没动了", "马上帮您查", "急用，麻烦快点"]
     assert shown["conversation"]["agent_unread"] == 1 and shown["messages"][2]["analysis"]["intent"]
+
+
+def test_lines_of_two_shops_stored_together_land_in_their_own_shop_and_event_log(world, monkeypatch):
+    one, two = _chats(world), _chats(world)
+    writer, taken = batch.BULK[lines.LINES], []
+
+    async def counting(s, items):
+        done = await writer(s, items)
+        taken.append(sorted(done))
+        return done
+
+    monkeypatch.setitem(batch.BULK, lines.LINES, counting)
+
+    async def go():
+        heads = []
+        async with world.db.transaction() as s:
+            for shop in (one[0], two[0]):
+                heads.append(await last_event_id(s, shop.id))
+        group = GroupCommit(world.db.run)
+        (_, a1, _, ids1, (c1, *_), (x1, *_)), (_, a2, _, ids2, (d1, *_), (y1, *_)) = one, two
+        results = await asyncio.gather(group.run(_buyer(c1, "店一的问题", "s1", x1)),
+                                       group.run(_buyer(d1, "店二的问题", "s2", y1)),
+                                       group.run(_agent(a2, ids2[0], "店二回复", "t2")),
+                                       group.run(_agent(a1, ids1[0], "店一回复", "t1")))
+        async with world.db.transaction() as s:
+            logs = [await events_after(s, shop.id, head) for shop, head in zip((one[0], two[0]), heads, strict=True)]
+        return group.batches, results, logs
+
+    batches, results, logs = world.run(go)
+    assert batches == 1 and taken == [[0, 1, 2, 3]]
+    assert [r[2]["text"] for r in results] == ["店一的问题", "店二的问题", "店二回复", "店一回复"]
+    texts = [[e["data"]["message"]["text"] for e in log if e["type"] == "message.created"] for log in logs]
+    assert texts == [["店一的问题", "店一回复"], ["店二的问题", "店二回复"]]
+    assert all([e["id"] for e in log] == list(range(log[0]["id"], log[0]["id"] + len(log))) for log in logs)
