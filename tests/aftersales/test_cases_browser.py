@@ -12,13 +12,12 @@ import os
 import threading
 import uuid
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageDraw
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "case-browser-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -74,14 +73,9 @@ def add_order(env: dict, slug: str, number: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("cases")
-    env = server_env(data, "cases-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"cs-{tag}", agent=f"lin-{tag}", admin=f"boss-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小林", "agent"),
-             (names.admin, "店长", "admin"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, env=env, **vars(names))
+    with team_server(tmp_path_factory, "cases", PASSWORD,
+                     ("agent", "小林", "agent"), ("admin", "店长", "admin")) as server:
+        yield server
 
 
 def shot(page, name: str) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import functools
 import os
-import uuid
-from types import SimpleNamespace
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "audit-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -23,14 +21,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("audit")
-    env = server_env(data, "audit-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"au-{tag}", agent=f"li-{tag}", boss=f"lu-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小李", "agent"),
-             (names.boss, "鹿店长", "admin"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, **vars(names))
+    with team_server(tmp_path_factory, "audit", PASSWORD,
+                     ("agent", "小李", "agent"), ("boss", "鹿店长", "admin")) as server:
+        yield server
 
 
 def test_the_admin_reads_filters_and_exports_the_log(server):

@@ -11,13 +11,18 @@ import functools
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 
 import pytest
 
 from tests.compensation.helpers import order_facts
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, buyer_asks, needs_chromium, server_env, serving
+from tests.web.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    buyer_asks,
+    needs_chromium,
+    team_server,
+)
 
 PASSWORD = "comp-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -28,14 +33,10 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("comp")
-    env = server_env(data, "comp-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"cp-{tag}", agent=f"mei-{tag}", boss=f"wang-{tag}", owner=f"lao-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小美", "agent"),
-             (names.boss, "王主管", "supervisor"), (names.owner, "店长", "admin"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
+    with team_server(tmp_path_factory, "comp", PASSWORD,
+                     ("agent", "小美", "agent"), ("boss", "王主管", "supervisor"),
+                     ("owner", "店长", "admin")) as server:
+        yield server
 
 
 def make_case(db_url: str, slug: str, conversation_id: int, customer_id: int) -> str:

@@ -14,13 +14,12 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "complaint-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -33,13 +32,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("complaints")
-    env = server_env(data, "complaints-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"cp-{tag}", agent=f"chen-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小陈", "agent"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
+    with team_server(tmp_path_factory, "complaints", PASSWORD,
+                     ("agent", "小陈", "agent")) as server:
+        yield server
 
 
 def open_complaint(db_url: str, slug: str, username: str) -> str:

@@ -5,13 +5,11 @@ admins keep the editor."""
 from __future__ import annotations
 
 import re
-import uuid
-from types import SimpleNamespace
 
 import pytest
 
 from tests.knowledge.conftest import article_body
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, in_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, in_chromium, team_server
 from tests.web.test_browser_chat import PASSWORD
 from tests.web.test_browser_kb import ARTICLES, XSS_TITLE, Watch, api_client, log_in, no_payload_script, post_articles
 
@@ -81,16 +79,12 @@ def test_trainers_still_get_the_editor_not_the_reader(web, kb):
 # ---------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kb-read")
-    env = server_env(data, "kb-read-test", KEFU_ROUTING_AUTO="false")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"read-{tag}", trainer=f"zhao-{tag}", agent=f"wang-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.trainer, "赵老师", "trainer"),
-             (names.agent, "小王", "agent"))
-    with serving(env, data) as base:
-        with api_client(base, names.trainer) as http:
+    with team_server(tmp_path_factory, "kb-read", PASSWORD,
+                     ("trainer", "赵老师", "trainer"), ("agent", "小王", "agent"), KEFU_ROUTING_AUTO="false") as server:
+        with api_client(server.base, server.trainer) as http:
             ids = post_articles(http, {"return": ["运费"]})
-        yield SimpleNamespace(base=base, ids=ids, **vars(names))
+        server.ids = ids
+        yield server
 
 
 @in_chromium

@@ -10,15 +10,13 @@ import asyncio
 import functools
 import os
 import re
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "ledger-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -29,14 +27,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("ledger")
-    env = server_env(data, "ledger-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"lg-{tag}", agent=f"jie-{tag}", boss=f"wang-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "阿杰", "agent"),
-             (names.boss, "王主管", "supervisor"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
+    with team_server(tmp_path_factory, "ledger", PASSWORD,
+                     ("agent", "阿杰", "agent"), ("boss", "王主管", "supervisor")) as server:
+        yield server
 
 
 def make_due(db_url: str, entry_id: int, late_minutes: int) -> None:

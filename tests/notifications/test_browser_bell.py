@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import functools
 import os
-import uuid
-from types import SimpleNamespace
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "bell-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -27,14 +25,9 @@ FETCH = """([method, url, body]) => fetch(url, {method, headers: {'Content-Type'
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("bell")
-    env = server_env(data, "bell-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"bell-{tag}", me=f"zhou-{tag}", mate=f"li-{tag}", boss=f"dian-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.me, "小周", "agent"), (names.mate, "小李", "agent"),
-             (names.boss, "店长", "admin"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, **vars(names))
+    with team_server(tmp_path_factory, "bell", PASSWORD,
+                     ("me", "小周", "agent"), ("mate", "小李", "agent"), ("boss", "店长", "admin")) as server:
+        yield server
 
 
 def shot(page, name: str) -> None:

@@ -11,15 +11,13 @@ import asyncio
 import functools
 import json
 import os
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import API, CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "reveal-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -35,14 +33,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("reveal")
-    env = server_env(data, "reveal-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"pv-{tag}", agent=f"li-{tag}", boss=f"lu-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小李", "agent"),
-             (names.boss, "鹿店长", "admin"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, env=env, **vars(names))
+    with team_server(tmp_path_factory, "reveal", PASSWORD,
+                     ("agent", "小李", "agent"), ("boss", "鹿店长", "admin")) as server:
+        yield server
 
 
 def in_db(env: dict, fn):

@@ -16,9 +16,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO
 
 import pytest
@@ -184,3 +186,19 @@ def buyer_asks(base: str, slug: str, text: str) -> tuple[int, int]:
     call("/api/widget/handoff", {"client_msg_id": "b-2"}, session["token"])
     conv = call("/api/widget/conversation", None, session["token"])["conversation"]
     return conv["id"], session["customer"]["id"]
+
+
+@contextmanager
+def team_server(tmp_path_factory, name: str, password: str, *people: tuple[str, str, str],
+                **extra: str) -> Iterator[SimpleNamespace]:
+    """A kefu server of a test module's own: a shop (小鹿优选旗舰店, slug ``name``-tag) and its ``people``, each
+    (key, display name, role), who log in as ``key``-tag with ``password``. Yields base, db_url, env, data,
+    slug and each key's username. ``extra``: more environment for the server (KEFU_ROUTING_AUTO="false")."""
+    data = tmp_path_factory.mktemp(name)
+    env = server_env(data, f"{name}-test", **extra)
+    tag = uuid.uuid4().hex[:6]
+    names = {"slug": f"{name}-{tag}"} | {key: f"{key}-{tag}" for key, _, _ in people}
+    add_team(env, names["slug"], "小鹿优选旗舰店", password,
+             *((names[key], shown, role) for key, shown, role in people))
+    with serving(env, data) as base:
+        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], env=env, data=data, **names)

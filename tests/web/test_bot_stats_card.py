@@ -4,15 +4,13 @@ languages; in Chromium it fills from the API and follows the bot live."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from tests.knowledge.conftest import article_body
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, in_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, in_chromium, team_server
 from tests.web.test_browser_chat import PASSWORD
 from tests.web.test_browser_kb import Watch, api_client, log_in
 
@@ -121,17 +119,13 @@ def test_supervisor_page_has_the_bot_card_in_both_languages(web, world):
 # ---------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("bot-card")
-    env = server_env(data, "bot-card-test", KEFU_ROUTING_AUTO="false")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"bot-{tag}", trainer=f"zhao-{tag}", boss=f"wang-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.trainer, "赵老师", "trainer"),
-             (names.boss, "王主管", "supervisor"))
-    with serving(env, data) as base:
-        with api_client(base, names.trainer) as http:
+    with team_server(tmp_path_factory, "bot-card", PASSWORD,
+                     ("trainer", "赵老师", "trainer"), ("boss", "王主管", "supervisor"),
+                     KEFU_ROUTING_AUTO="false") as server:
+        with api_client(server.base, server.trainer) as http:
             for title in TITLES:
                 assert http.post("/api/kb/articles", json=article_body(title)).status_code == 201
-        yield SimpleNamespace(base=base, **vars(names))
+        yield server
 
 
 def buyer_says(base: str, slug: str, *texts: str) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import functools
 import re
-import uuid
-from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "desk-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -57,15 +55,11 @@ def _until(page, expression: str, seconds: float = 8.0) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("desk")
-    env = server_env(data, "desk-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"desk-{tag}", agent=f"wang-{tag}", admin=f"boss-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小王", "agent"),
-             (names.admin, "店长", "admin"))
-    with serving(env, data) as base:
-        with httpx.Client(base_url=base, timeout=30) as http:  # the admin writes a reply template
-            assert http.post("/api/auth/login", json={"username": names.admin, "password": PASSWORD}).status_code == 200
+    with team_server(tmp_path_factory, "desk", PASSWORD,
+                     ("agent", "小王", "agent"), ("admin", "店长", "admin")) as server:
+        with httpx.Client(base_url=server.base, timeout=30) as http:  # the admin writes a reply template
+            login = {"username": server.admin, "password": PASSWORD}
+            assert http.post("/api/auth/login", json=login).status_code == 200
             http.cookies.set("kefu_csrf", "c" * 40)
             r = http.post("/api/kb/templates", headers={"x-csrf-token": "c" * 40},
                           json={"scene": "logistics", "title": "发货时间", "shortcut": "fh",
@@ -73,7 +67,7 @@ def server(tmp_path_factory):
             assert r.status_code == 201, r.text
             # offline again, so that buyers go to the agent under test
             assert http.post("/api/auth/logout", headers={"x-csrf-token": "c" * 40}).status_code == 200
-        yield SimpleNamespace(base=base, **vars(names))
+        yield server
 
 
 def test_english_talk_to_a_person_is_an_action_in_english(server):

@@ -9,14 +9,12 @@ import functools
 import io
 import os
 import re
-import uuid
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageDraw
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "ticket-img-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -49,13 +47,9 @@ PASTE = """([b64, name]) => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("ticket-images")
-    env = server_env(data, "ticket-images-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"ti-{tag}", agent=f"zhou-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, **vars(names))
+    with team_server(tmp_path_factory, "ticket-images", PASSWORD,
+                     ("agent", "小周", "agent")) as server:
+        yield server
 
 
 def shot(page, name: str) -> None:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import uuid
-from types import SimpleNamespace
 
 import pytest
 
 from tests.web import browser
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, add_team, needs_chromium, server_env, serving
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, team_server
 
 PASSWORD = "ticket-pass-2026"
 log_in = functools.partial(browser.log_in, password=PASSWORD)
@@ -25,14 +23,9 @@ pytestmark = needs_chromium
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("tickets")
-    env = server_env(data, "tickets-test")
-    tag = uuid.uuid4().hex[:6]
-    names = SimpleNamespace(slug=f"tk-{tag}", agent=f"zhou-{tag}", boss=f"wang-{tag}")
-    add_team(env, names.slug, "小鹿优选旗舰店", PASSWORD, (names.agent, "小周", "agent"),
-             (names.boss, "王主管", "supervisor"))
-    with serving(env, data) as base:
-        yield SimpleNamespace(base=base, db_url=env["KEFU_DATABASE_URL"], **vars(names))
+    with team_server(tmp_path_factory, "tickets", PASSWORD,
+                     ("agent", "小周", "agent"), ("boss", "王主管", "supervisor")) as server:
+        yield server
 
 
 def warn_now(db_url: str, number: str) -> None:
