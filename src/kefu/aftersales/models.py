@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.core.db import Base, BigId, TimestampMixin
+from kefu.core.db import Base, ChangeMixin, TimestampMixin
 
 
 class AftersalePolicy(Base):
@@ -72,19 +72,11 @@ class AftersaleCase(TimestampMixin, Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class CaseChange(Base):
+class CaseChange(ChangeMixin, Base):
     """The case's audit trail: one row per change (who, when, field, before → after), append-only. Compensation
     grants and decisions and complaint stages leave their rows here too."""
 
     __tablename__ = "aftersale_case_changes"
     __table_args__ = (Index("ix_aftersale_case_changes_case", "case_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("aftersale_cases.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(16))  # agent / buyer / system
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
-    field: Mapped[str] = mapped_column(String(32))
-    before: Mapped[str | None] = mapped_column(Text, nullable=True)
-    after: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.core.db import Base, BigId, TimestampMixin
+from kefu.core.db import Base, BigId, ChangeMixin, TimestampMixin
 
 
 class Ticket(TimestampMixin, Base):
@@ -52,21 +52,13 @@ class Ticket(TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True)
 
 
-class TicketChange(Base):
+class TicketChange(ChangeMixin, Base):
     """The audit trail: one row per changed field (who, when, before → after), append-only."""
 
     __tablename__ = "ticket_changes"
     __table_args__ = (Index("ix_ticket_changes_ticket", "ticket_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(16))  # agent / buyer / system
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
-    field: Mapped[str] = mapped_column(String(32))
-    before: Mapped[str | None] = mapped_column(Text, nullable=True)
-    after: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TicketNote(TimestampMixin, Base):
