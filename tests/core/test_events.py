@@ -78,6 +78,24 @@ def test_redis_bus_fans_out_between_two_instances():
     assert [e["id"] for e in got_one] == [1, 3]
 
 
+def test_an_instance_skips_its_own_events_coming_back_from_redis_and_delivers_the_others():
+    """Every instance receives its own messages from the channel too; it handed those events to its sockets
+    already, so they are skipped (without decoding them), and another instance's are delivered."""
+    import json
+
+    from kefu.core.redisbus import RedisBus
+
+    bus = RedisBus("redis://127.0.0.1:1/0", "kefu:test:own")  # never connects: no Redis needed
+    sub = bus.subscribe(42)
+    ev = {"id": 5, "shop_id": 42, "type": "message.created", "data": {"text": "你好"}}
+    own = json.dumps({"o": bus._origin, "e": [ev]}, ensure_ascii=False).encode()
+    assert own.startswith(bus._own)
+    bus._receive(own)
+    bus._receive(json.dumps({"o": "another12345", "e": [ev]}, ensure_ascii=False).encode())
+    bus._receive(b"{not json")  # dropped with a warning, never raised
+    assert sub.queue.qsize() == 1 and sub.queue.get_nowait()["id"] == 5
+
+
 def test_replayed_events_say_when_they_happened_in_utc(world):
     """The supervisor's alerts list showed replayed alerts at the time the page loaded: the page read a field
     events do not have, and on SQLite the replayed ``at`` had no time zone (a browser in Beijing would read it

@@ -58,6 +58,9 @@ class RedisBus(EventBus):
         self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._channel = channel
         self._origin = uuid.uuid4().hex[:12]
+        # how this process's own messages begin (json.dumps keeps the envelope's keys in order): they come back
+        # from the channel too, and are skipped without decoding them
+        self._own = json.dumps({"o": self._origin})[:-1].encode() + b","
         self._outbox: asyncio.Queue = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task] = []
         self._live = False
@@ -105,6 +108,8 @@ class RedisBus(EventBus):
                 await asyncio.sleep(RETRY_SECONDS)
 
     def _receive(self, raw: bytes) -> None:
+        if raw.startswith(self._own):
+            return
         try:
             envelope = json.loads(raw)
             if envelope.get("o") == self._origin:
