@@ -19,13 +19,13 @@ from kefu.core.clock import as_utc, now
 from kefu.core.errors import KefuError
 from kefu.core.events import bus, events_after, last_event_id
 from kefu.core.fanout import SESSION_ENDED
+from kefu.core.validation import MAX_ID
 from kefu.customers.service import customer_for_claims
 from kefu.privacy.rules import staff_event
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 BUYER_FRAMES = {"message", "typing", "read", "human_request"}
-MAX_ID = rules.MAX_ID
 AGENT_FRAMES = {"message", "typing", "read", "watch"}
 AHEAD = "_understood"  # a buyer frame's line understood before its transaction (never sent by a client: see parse)
 
@@ -46,7 +46,7 @@ def _after(ws: WebSocket, shop_id: int):
 
 def _int(frame: dict, key: str) -> int:
     value = frame.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+    if not rules.is_id(value):
         raise realtime.BadFrame(f"{key} must be an integer from 0 to {MAX_ID}")
     return value
 

@@ -8,18 +8,19 @@ from types import SimpleNamespace
 
 from kefu.attachments.rules import IMAGE_PLACEHOLDER
 from kefu.core.errors import BadInput, Conflict, Forbidden, KefuError
+from kefu.core.validation import MAX_ID
 from kefu.nlu.rules import MAX_MODEL_CHARS
 
 MAX_MESSAGE_CHARS = 5000
 MAX_CLIENT_ID = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPEN_STATUSES = ("waiting", "assigned")
-MAX_ID = 2**31 - 1  # ids and sequence numbers are 32-bit on PostgreSQL
+LANGS = ("zh", "en")  # the buyer widget's languages; kefu's automatic messages to the buyer follow it
 
 
 def is_id(value: object) -> bool:
+    """An id or sequence number as a socket frame may carry it (0 to MAX_ID, never a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
-LANGS = ("zh", "en")  # the buyer widget's languages; kefu's automatic messages to the buyer follow it
 
 
 def strip_control(text: str) -> str:
@@ -256,7 +257,7 @@ def take_line(conv, line, stored: set, at) -> tuple | None:
             changes, routing = buyer_changes({k: getattr(conv, k) for k in BUYER_KEYS}, conv.buyer_context, text,
                                              analysis, at)
         else:
-            if conv.status != "assigned" or conv.shop_id != agent.shop_id:
+            if conv.status != "assigned":
                 return None
             analysis = None
             changes, routing = agent_changes({k: getattr(conv, k) for k in AGENT_KEYS}, agent, line.private, at)

@@ -476,4 +476,3 @@ async def request_human(session: AsyncSession, customer: Customer, client_msg_id
     if await bot.speaks(session, conv):  # no greeting first: the buyer asked for a person, the bot hands off
         await bot.handle_buyer_message(session, conv, "", analysis=rules.ASKS_FOR_HUMAN)
     return msg, conv, True
-

@@ -111,10 +111,7 @@ class RedisBus(EventBus):
         if raw.startswith(self._own):
             return
         try:
-            envelope = json.loads(raw)
-            if envelope.get("o") == self._origin:
-                return
-            evs = envelope["e"]
+            evs = json.loads(raw)["e"]
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("dropped a malformed bus message")
             return
